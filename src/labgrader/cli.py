@@ -1,0 +1,64 @@
+"""labgrader: grades the DynamoDB + ElastiCache (Redis) + cache-aside lab, on AWS or a local sandbox.
+
+Exit codes: 0 every required check passes; 1 at least one check fails; 2 bad usage or invalid lab spec;
+3 no failure, but the grader could not look (error) or a resource is still being created (pending).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from labgrader import __version__, runner
+from labgrader.commands import common, demo, grade, sandbox, solve
+from labgrader.results import EXIT_COULD_NOT_LOOK, EXIT_USAGE
+from labgrader.sandbox.manager import SandboxError
+from labgrader.spec import SpecError
+from labgrader.targets import TargetError
+
+# In the order `labgrader --help` lists them.
+COMMANDS = {"demo": demo, "sandbox": sandbox, "solve": solve, "grade": grade}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (with where to look), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="labgrader", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"labgrader {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS.values():
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in arguments:
+        split = arguments.index("--")
+        arguments, extra = arguments[:split], arguments[split + 1 :]
+    args = build_parser().parse_args(arguments)
+    try:
+        return int(COMMANDS[args.command].run(args, extra))
+    except SpecError as exc:
+        common.complain(str(exc))
+        return EXIT_USAGE
+    except TargetError as exc:
+        common.complain(str(exc))
+        return exc.exit_code
+    except SandboxError as exc:
+        common.complain(str(exc))
+        return EXIT_COULD_NOT_LOOK
+    except runner.GradingUsageError:
+        return EXIT_USAGE  # pytest already printed the one-line reason
+    except KeyboardInterrupt:
+        common.complain("interrupted.")
+        return 130

@@ -1,0 +1,1 @@
+"""One module per `labgrader` command: each has `register(subparsers)` and `run(args, extra) -> exit code`."""

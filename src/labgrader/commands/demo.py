@@ -1,0 +1,38 @@
+"""`labgrader demo`: sandbox up, reference solution applied, everything graded, reports written, sandbox down."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+from labgrader import paths
+from labgrader.commands.common import DEFAULT_OUT, grade_and_report, load_lab, say
+from labgrader.sandbox import manager
+from labgrader.solve import solve
+from labgrader.targets import open_target
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser("demo", help="sandbox up, reference solution, grade everything, sandbox down")
+    parser.add_argument("--lab", metavar="SPEC", help="lab spec TOML (default: the week-8 lab)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default {DEFAULT_OUT})")
+
+
+def run(args: argparse.Namespace, extra: list[str]) -> int:
+    spec = load_lab(args.lab)
+    home = Path(tempfile.mkdtemp(prefix="labgrader-demo-"))  # never touches a sandbox the student runs
+    try:
+        say("sandbox: starting moto + redis primary, replica and sentinel ...")
+        manager.up(home, region=spec.lab.region or "us-east-1")
+        with open_target("local", spec, sandbox_home=home) as target:
+            say("solve: applying the reference solution")
+            solve(spec, target, log=lambda line: say(f"  {line}"))
+            reference = paths.reference_solution()
+            solution = reference if spec.cache_aside is not None and reference.is_file() else None
+            return grade_and_report(spec, target, args.out, solution, extra)
+    finally:
+        manager.down(home)
+        shutil.rmtree(home, ignore_errors=True)
+        say("sandbox: stopped")

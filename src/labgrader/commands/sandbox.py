@@ -1,0 +1,67 @@
+"""`labgrader sandbox up [--detach] | env | status | down`: the embedded local stack."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import threading
+
+from labgrader import sandbox_state
+from labgrader.commands.common import complain, say
+from labgrader.results import EXIT_OK
+from labgrader.sandbox import manager
+
+NOT_RUNNING = 1
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser("sandbox", help="the embedded local stack (moto + redis primary/replica/sentinel)")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = actions.add_parser("up", help="start it (foreground until Ctrl-C, or --detach)")
+    up.add_argument("--detach", action="store_true", help="return once it is up; stop it with `sandbox down`")
+    up.add_argument("--region", default="us-east-1")
+    actions.add_parser("env", help='print exports: eval "$(labgrader sandbox env)"')
+    actions.add_parser("status", help="what runs, on which ports")
+    actions.add_parser("down", help="stop every sandbox process and remove its data")
+
+
+def run(args: argparse.Namespace, extra: list[str]) -> int:
+    if args.action == "up":
+        return _up(args.detach, args.region)
+    if args.action == "env":
+        current = sandbox_state.read()
+        if current is None or not current.alive():
+            complain("the sandbox is not running: start it with `labgrader sandbox up --detach`.")
+            return NOT_RUNNING
+        for key, value in manager.env_exports(current).items():
+            print(f"export {key}={shlex.quote(value)}")
+        return EXIT_OK
+    if args.action == "status":
+        found, lines = manager.status()
+        if found is None:
+            say("sandbox: not running")
+            return NOT_RUNNING
+        say(f"sandbox: home {found.home}, data {found.data_dir}, started {found.started_at}")
+        for role, line in lines.items():
+            say(f"  {role:<9}{line}")
+        return EXIT_OK if found.alive() else NOT_RUNNING
+    stopped = manager.down()
+    say(f"sandbox: stopped {', '.join(stopped)}" if stopped else "sandbox: nothing was running")
+    return EXIT_OK
+
+
+def _up(detach: bool, region: str) -> int:
+    state = manager.up(region=region)
+    say(f"sandbox: up (moto {state.moto_url}, redis {state.redis_url}, sentinel port {state.sentinel_port})")
+    say('use it with: eval "$(labgrader sandbox env)"')
+    if detach:
+        return EXIT_OK
+    say("press Ctrl-C to stop it")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(3600):
+        pass
+    say(f"sandbox: stopped {', '.join(manager.down()) or 'nothing'}")
+    return EXIT_OK

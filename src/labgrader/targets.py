@@ -1,0 +1,162 @@
+"""Where the lab is graded: `local` (the embedded sandbox), `aws` (real AWS) or `containers` (testcontainers).
+
+A `Target` says which endpoints and credentials the clients use and which capabilities exist there (ElastiCache's
+control plane has no container; CONFIG/BGSAVE are refused on ElastiCache); checks needing a missing capability
+report `skip` with the reason given here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import boto3
+import botocore.exceptions
+
+from labgrader import sandbox_state
+from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
+from labgrader.spec import LabSpec
+
+TargetName = Literal["local", "aws", "containers"]
+TARGET_NAMES: tuple[TargetName, ...] = ("local", "aws", "containers")
+
+
+class TargetError(Exception):
+    """The target cannot be used: one line with the cause and the fix, and the exit code it deserves."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class SentinelInfo:
+    host: str
+    port: int
+    master_name: str
+
+
+@dataclass(frozen=True)
+class Target:
+    name: TargetName
+    region: str
+    region_source: str
+    endpoint_url: str | None = None
+    profile: str | None = None
+    static_credentials: tuple[str, str] | None = None
+    redis_url: str | None = None
+    sentinel: SentinelInfo | None = None
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+    # Services reached through `endpoint_url`; others (on containers) are unavailable.
+    endpoint_services: frozenset[str] = frozenset()
+
+    def provides(self, capability: str) -> bool:
+        return capability not in self.unavailable
+
+    def endpoint_for(self, service: str) -> str | None:
+        if self.endpoint_url and (not self.endpoint_services or service in self.endpoint_services):
+            return self.endpoint_url
+        return None
+
+    def describe(self) -> str:
+        if self.name == "aws":
+            profile = f", profile {self.profile}" if self.profile else ""
+            return f"AWS, region {self.region} ({self.region_source}){profile}"
+        where = f"{self.name} (AWS API at {self.endpoint_url}, region {self.region}"
+        return where + (f", Redis at {redact_url(self.redis_url)})" if self.redis_url else ")")
+
+    def unreachable_advice(self, service: str) -> str:
+        if self.name == "local":
+            return "is the sandbox up? Run `labgrader sandbox status` (or `labgrader sandbox up --detach`)."
+        if self.name == "containers":
+            return "did the containers start? Check `docker ps`."
+        if service == "redis":
+            return (
+                "ElastiCache is reachable only from inside its VPC: run labgrader on the lab's EC2 instance, "
+                "or pass --redis-url through an SSH tunnel."
+            )
+        return "check your network and the region."
+
+
+def redact_url(url: str | None) -> str:
+    """A Redis URL without its password, for messages and reports."""
+    if not url:
+        return ""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    userinfo, _, hostpart = rest.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user + ':' if user else ':'}***@{hostpart}"
+
+
+def _aws_target(spec: LabSpec, region: str | None, profile: str | None, redis_url: str | None) -> Target:
+    try:
+        session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+    except botocore.exceptions.ProfileNotFound:
+        raise TargetError(f"AWS profile {profile!r} not found: check `aws configure list-profiles`.") from None
+    if region:
+        source = "--region"
+    elif session.region_name:
+        region, source = session.region_name, "AWS config/environment"
+    elif spec.lab.region:
+        region, source = spec.lab.region, "lab spec"
+    else:
+        raise TargetError("no AWS region: pass --region R or set AWS_REGION (labgrader never guesses a region).")
+    return Target(
+        name="aws",
+        region=region,
+        region_source=source,
+        profile=profile,
+        redis_url=redis_url or os.environ.get("REDIS_URL") or None,
+        unavailable={
+            "redis-admin": "ElastiCache refuses CONFIG/BGSAVE: this objective is judged from the AWS API there",
+            "sentinel": "ElastiCache fails over with TestFailover, not sentinel",
+        },
+    )
+
+
+def _local_target(region: str | None, redis_url: str | None, sandbox_home: Path | None) -> Target:
+    state = sandbox_state.read(sandbox_home)
+    if state is None or not state.alive():
+        raise TargetError(
+            "the sandbox is not running: start it with `labgrader sandbox up --detach`, then grade again.",
+            exit_code=3,
+        )
+    return Target(
+        name="local",
+        region=region or state.region,
+        region_source="--region" if region else "sandbox",
+        endpoint_url=state.moto_url,
+        static_credentials=(SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY),
+        redis_url=redis_url or state.redis_url,
+        sentinel=SentinelInfo("127.0.0.1", state.sentinel_port, state.master_name),
+    )
+
+
+@contextmanager
+def open_target(
+    name: str,
+    spec: LabSpec,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    redis_url: str | None = None,
+    sandbox_home: Path | None = None,
+) -> Iterator[Target]:
+    """Resolve a target; `containers` starts its containers here and stops them on exit."""
+    if name == "aws":
+        yield _aws_target(spec, region, profile, redis_url)
+    elif name == "local":
+        yield _local_target(region, redis_url, sandbox_home)
+    elif name == "containers":
+        from labgrader import containers  # noqa: PLC0415 - testcontainers is an optional extra
+
+        with containers.started(region or spec.lab.region or "us-east-1") as target:
+            yield target
+    else:
+        raise TargetError(f"unknown target {name!r}: use one of {', '.join(TARGET_NAMES)}.")
