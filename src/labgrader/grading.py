@@ -5,6 +5,7 @@ writes `results.json`. Registered as a plugin object by `labgrader grade` (runne
 from __future__ import annotations
 
 import inspect
+import sys
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -58,8 +59,19 @@ class GradingSession:
         from labgrader import fixtures  # noqa: PLC0415 - fixtures exist only in a grading run
 
         config.stash[SESSION_KEY] = self
+        self._forget_imported_checks()
         if not config.pluginmanager.is_registered(fixtures):
             config.pluginmanager.register(fixtures, "labgrader-fixtures")
+
+    def _forget_imported_checks(self) -> None:
+        """pytest's importlib mode reuses a module already in sys.modules under the same dotted name (derived from
+        the path below the rootdir, e.g. `checks.dynamodb.x`); a process that grades twice (the self-tests, a
+        notebook) must grade the files on disk, not an earlier import."""
+        if self.checks_root is None:
+            return
+        package = self.checks_root.name
+        for name in [n for n in sys.modules if n == package or n.startswith(f"{package}.")]:
+            del sys.modules[name]
 
     def _in_checks(self, path: Path) -> bool:
         return self.checks_root is None or path.is_relative_to(self.checks_root)
@@ -243,7 +255,7 @@ class GradingSession:
     def _not_run(self, check_id: str, interrupted: bool) -> CheckResult:
         entry = catalog.BY_ID[check_id]
         meta = self._collected.get(check_id)
-        if check_id in self._deselected:
+        if check_id in self._deselected or (self.only is not None and check_id not in self.only):
             outcome = Classified("skip", "not selected by the pytest arguments of this run", Evidence())
         elif meta is not None:
             reason = "the run was interrupted before it" if interrupted else "it did not run"

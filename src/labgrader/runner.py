@@ -19,8 +19,8 @@ class GradingUsageError(Exception):
     """pytest refused the run (bad marker, bad pytest argument); pytest already printed the one-line reason."""
 
 
-def pytest_args(extra: Sequence[str] = ()) -> list[str]:
-    checks = paths.checks_dir()
+def pytest_args(extra: Sequence[str] = (), checks: Path | None = None) -> list[str]:
+    checks = checks or paths.checks_dir()
     return [
         str(checks),
         "-c",
@@ -46,7 +46,10 @@ def grade(
     extra_args: Sequence[str] = (),
     on_result: ResultCallback | None = None,
     only: frozenset[str] | None = None,
+    checks_dir: Path | None = None,
 ) -> RunResult:
+    """Grade `spec` on `target`; `checks_dir` replaces checks/ (the engine's own tests use a crafted folder)."""
+    checks_dir = checks_dir or paths.checks_dir()
     session = GradingSession(
         spec=spec,
         target=target,
@@ -54,10 +57,10 @@ def grade(
         phase=phase,
         solution=solution,
         on_result=on_result,
-        checks_root=paths.checks_dir(),
+        checks_root=checks_dir,
         only=only,
     )
-    code = pytest.main(pytest_args(extra_args), plugins=[session])
+    code = pytest.main(pytest_args(extra_args, checks_dir), plugins=[session])
     if code == pytest.ExitCode.USAGE_ERROR:
         raise GradingUsageError("pytest refused the grading run's arguments")
     if session.run is None:

@@ -332,7 +332,8 @@ def parse_spec(data: dict[str, Any], *, source: str = "<spec>", base_dir: Path |
 
 
 def _first_error(exc: ValidationError, source: str) -> SpecError:
-    errors = exc.errors(include_url=False)
+    # An unknown field usually explains a "missing" one next to it (a typo): report the unknown one first.
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     loc = tuple(first["loc"])
     field = _format_loc(loc)
