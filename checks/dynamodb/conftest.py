@@ -1,20 +1,280 @@
-"""Fixtures shared by the DynamoDB checks: one DescribeTable per run, whatever the number of checks using it."""
+"""Fixtures shared by the DynamoDB checks.
+
+One look per resource per run, whatever the number of checks using it: DescribeTable, DescribeTimeToLive,
+DescribeContinuousBackups, DescribeStream and one consistent Scan of the items are session fixtures. A fixture
+whose table does not exist returns None; the check then fails naming the prerequisite (`table`, `keyed_table`).
+
+Fixtures named after a part of the spec (`ttl_spec`, `dataset_spec`, ...) report `skip` when the lab leaves that
+part out; checks list them first, so a lab without TTL skips the TTL check before anything is looked up.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import botocore.exceptions
 import pytest
 
-from labgrader.spec import LabSpec
+from labgrader.aws import AwsClients
+from labgrader.dataset import Key, expected_table
+from labgrader.dynamodb_scratch import ScratchItems, ScratchRegistry
+from labgrader.evaluate.dynamodb import NOT_FOUND_CODES, key_schema_mismatches, without_scratch
+from labgrader.hints import create_table_cli, recreate_table_cli
+from labgrader.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.spec import DatasetSpec, DynamoDBSpec, ExercisesSpec, LabSpec, SecondaryIndex, StreamSpec, TtlSpec
+from labgrader.targets import Target
+from labgrader.verdict import fail, not_applicable, pending
+
+# A lab table is small (100 items); a Scan beyond this many items is not a lab table, and the checks say so.
+MAX_SCANNED_ITEMS = 20_000
+
+
+def _not_found(exc: botocore.exceptions.ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in NOT_FOUND_CODES
+
+
+# --- the spec ---------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def table_description(dynamodb: Any, lab: LabSpec) -> dict[str, Any] | None:
+def ddb(lab: LabSpec) -> DynamoDBSpec:
+    """The lab's [dynamodb] section (the plugin skips DynamoDB checks of labs without one)."""
+    assert lab.dynamodb is not None
+    return lab.dynamodb
+
+
+@pytest.fixture(scope="session")
+def gsi_specs(ddb: DynamoDBSpec) -> list[SecondaryIndex]:
+    if not ddb.gsi:
+        not_applicable("the lab spec sets no dynamodb.gsi")
+    return list(ddb.gsi)
+
+
+@pytest.fixture(scope="session")
+def lsi_specs(ddb: DynamoDBSpec) -> list[SecondaryIndex]:
+    if not ddb.lsi:
+        not_applicable("the lab spec sets no dynamodb.lsi")
+    return list(ddb.lsi)
+
+
+@pytest.fixture(scope="session")
+def ttl_spec(ddb: DynamoDBSpec) -> TtlSpec:
+    if ddb.ttl is None:
+        not_applicable("the lab spec sets no dynamodb.ttl")
+    return ddb.ttl
+
+
+@pytest.fixture(scope="session")
+def stream_spec(ddb: DynamoDBSpec) -> StreamSpec:
+    if ddb.stream is None:
+        not_applicable("the lab spec sets no dynamodb.stream")
+    return ddb.stream
+
+
+@pytest.fixture(scope="session")
+def dataset_spec(ddb: DynamoDBSpec) -> DatasetSpec:
+    if ddb.dataset is None:
+        not_applicable("the lab spec sets no dynamodb.dataset")
+    return ddb.dataset
+
+
+@pytest.fixture(scope="session")
+def exercises_spec(ddb: DynamoDBSpec) -> ExercisesSpec:
+    if ddb.exercises is None or not (ddb.exercises.updated or ddb.exercises.deleted):
+        not_applicable("the lab spec sets no dynamodb.exercises")
+    return ddb.exercises
+
+
+@pytest.fixture(scope="session")
+def pitr_expected(ddb: DynamoDBSpec) -> bool:
+    if not ddb.pitr:
+        not_applicable("the lab spec does not ask for point-in-time recovery (dynamodb.pitr = false)")
+    return True
+
+
+@pytest.fixture(scope="session")
+def expected_items(ddb: DynamoDBSpec) -> dict[Key, dict[str, Any]]:
+    """The table the lab expects after the dataset import and the exercises (Python form), from the shipped files."""
+    return expected_table(ddb)
+
+
+# --- one look per resource --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def table_description(dynamodb: Any, ddb: DynamoDBSpec) -> dict[str, Any] | None:
     """DescribeTable of the lab's table, or None when it does not exist."""
-    assert lab.dynamodb is not None  # the plugin skips DynamoDB checks of labs without [dynamodb]
     try:
-        table: dict[str, Any] = dynamodb.describe_table(TableName=lab.dynamodb.table)["Table"]
+        table: dict[str, Any] = dynamodb.describe_table(TableName=ddb.table)["Table"]
     except dynamodb.exceptions.ResourceNotFoundException:
         return None
     return table
+
+
+@pytest.fixture(scope="session")
+def ttl_description(
+    dynamodb: Any, ddb: DynamoDBSpec, table_description: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """DescribeTimeToLive → TimeToLiveDescription ({"TimeToLiveStatus": ..., "AttributeName": ...})."""
+    if table_description is None:
+        return None
+    try:
+        description: dict[str, Any] = dynamodb.describe_time_to_live(TableName=ddb.table)["TimeToLiveDescription"]
+    except botocore.exceptions.ClientError as exc:
+        if _not_found(exc):
+            return None
+        raise
+    return description
+
+
+@pytest.fixture(scope="session")
+def continuous_backups(
+    dynamodb: Any, ddb: DynamoDBSpec, table_description: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """DescribeContinuousBackups → ContinuousBackupsDescription."""
+    if table_description is None:
+        return None
+    try:
+        description: dict[str, Any] = dynamodb.describe_continuous_backups(TableName=ddb.table)[
+            "ContinuousBackupsDescription"
+        ]
+    except botocore.exceptions.ClientError as exc:
+        if _not_found(exc):
+            return None
+        raise
+    return description
+
+
+def describe_stream(streams: Any, arn: str) -> dict[str, Any]:
+    """DescribeStream with every shard (paginated by ExclusiveStartShardId)."""
+    description: dict[str, Any] = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    shards = list(description.get("Shards", []))
+    while description.get("LastEvaluatedShardId"):
+        description = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId=description["LastEvaluatedShardId"])[
+            "StreamDescription"
+        ]
+        shards.extend(description.get("Shards", []))
+    return {**description, "Shards": shards}
+
+
+@pytest.fixture(scope="session")
+def stream_description(
+    aws: AwsClients, target: Target, table_description: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """DescribeStream of the table's enabled stream, or None (no table, stream off, or no Streams API here)."""
+    if table_description is None or not target.provides("dynamodbstreams"):
+        return None
+    enabled = (table_description.get("StreamSpecification") or {}).get("StreamEnabled")
+    arn = table_description.get("LatestStreamArn")
+    if not enabled or not arn:
+        return None
+    return describe_stream(aws.client("dynamodbstreams"), arn)
+
+
+@pytest.fixture(scope="session")
+def table_items(
+    dynamodb: Any, ddb: DynamoDBSpec, table_description: dict[str, Any] | None
+) -> list[dict[str, Any]] | None:
+    """Every item of the table (AttributeValue form) from one paginated, strongly consistent Scan, grader scratch
+    items of any run left out; None when the table does not exist."""
+    if table_description is None:
+        return None
+    items: list[dict[str, Any]] = []
+    for page in dynamodb.get_paginator("scan").paginate(TableName=ddb.table, ConsistentRead=True):
+        items.extend(page.get("Items", []))
+        if len(items) > MAX_SCANNED_ITEMS:
+            fail(
+                f"DynamoDB table {ddb.table} holds more than {MAX_SCANNED_ITEMS} items; a lab table holds the "
+                "lab's dataset only.",
+                call="dynamodb.scan",
+                observed=f"> {MAX_SCANNED_ITEMS} items",
+                expected="the lab's dataset",
+            )
+    return without_scratch(items, ddb.partition_key.name)
+
+
+# --- prerequisites ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: Target) -> dict[str, Any]:
+    """The table's description; `fail` naming the prerequisite when it does not exist, `pending` while CREATING."""
+    if table_description is None:
+        fail(
+            f"DynamoDB table {ddb.table} was not found in {target.region}, so this objective cannot be graded "
+            "(prerequisite: dynamodb_table_exists).",
+            call="dynamodb.describe_table",
+            observed="ResourceNotFoundException",
+            expected=ddb.table,
+            hint=create_table_cli(ddb),
+        )
+    status = table_description.get("TableStatus")
+    if status == "CREATING":
+        pending(
+            f"DynamoDB table {ddb.table} is CREATING, so this objective cannot be graded yet.",
+            call="dynamodb.describe_table",
+            observed=status,
+            expected="ACTIVE",
+        )
+    if status not in ("ACTIVE", "UPDATING"):
+        fail(
+            f"DynamoDB table {ddb.table} is {status}, so this objective cannot be graded "
+            "(prerequisite: dynamodb_table_exists).",
+            call="dynamodb.describe_table",
+            observed=status,
+            expected="ACTIVE",
+        )
+    return table_description
+
+
+@pytest.fixture(scope="session")
+def keyed_table(table: dict[str, Any], ddb: DynamoDBSpec) -> dict[str, Any]:
+    """The table's description when its primary key is the lab's (items are addressed by the lab's key names)."""
+    problems = key_schema_mismatches(table, ddb)
+    if problems:
+        fail(
+            f"DynamoDB table {ddb.table}: {'; '.join(problems)}, so this objective cannot be graded "
+            "(prerequisite: dynamodb_table_keys_match).",
+            call="dynamodb.describe_table",
+            observed=problems,
+            expected=ddb.key_names,
+            hint=recreate_table_cli(ddb),
+        )
+    return table
+
+
+@pytest.fixture(scope="session")
+def writable_table(keyed_table: dict[str, Any], ddb: DynamoDBSpec) -> dict[str, Any]:
+    """The table, when the grader can write scratch items in it: under a reserved String partition value only."""
+    if ddb.partition_key.type != "S":
+        not_applicable(
+            f"the table's partition key {ddb.partition_key.name} is not a String: the grader writes only under its "
+            f"reserved {SCRATCH_PREFIX} prefix, so it does not write in this table"
+        )
+    return keyed_table
+
+
+# --- scratch items ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def scratch_registry(dynamodb: Any, ddb: DynamoDBSpec) -> Iterator[ScratchRegistry]:
+    """Run-wide record of scratch keys; at the end of the run (also an interrupted one) deletes any left over."""
+    registry = ScratchRegistry(dynamodb, ddb.table)
+    yield registry
+    registry.sweep()
+
+
+@pytest.fixture
+def scratch_items(
+    request: pytest.FixtureRequest,
+    dynamodb: Any,
+    ddb: DynamoDBSpec,
+    scratch: Scratch,
+    scratch_registry: ScratchRegistry,
+) -> Iterator[ScratchItems]:
+    """This check's scratch items; deleted at teardown, whether the check passed, failed or was interrupted."""
+    items = ScratchItems(dynamodb, ddb, scratch, request.node.name, scratch_registry)
+    yield items
+    items.cleanup()

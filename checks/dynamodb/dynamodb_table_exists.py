@@ -1,13 +1,58 @@
 from __future__ import annotations
 
+import concurrent.futures
 from typing import Any
 
+from botocore.config import Config
+
+from labgrader.aws import AwsClients
 from labgrader.check import check
 from labgrader.evaluate.dynamodb import near_matches
 from labgrader.hints import create_table_cli
-from labgrader.spec import LabSpec
+from labgrader.spec import DynamoDBSpec
 from labgrader.targets import Target
 from labgrader.verdict import Passed, fail, passed, pending
+
+# Where a student most likely created the table by mistake (console default, nearest regions of the course).
+COMMON_REGIONS = (
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "ap-south-1",
+)
+# One quick attempt per region: a region that does not answer within seconds is simply not reported.
+# (botocore's `max_attempts` counts retries; `total_max_attempts` counts the first call too.)
+PROBE_CONFIG = Config(connect_timeout=2, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 1})
+PROBE_BUDGET_S = 5.0
+
+
+def tables_elsewhere(aws: AwsClients, target: Target, wanted: str) -> list[str]:
+    """`Name (region)` of tables named like `wanted` in the other common regions, looked up in parallel."""
+    regions = [r for r in COMMON_REGIONS if r != target.region]
+    endpoint = target.endpoint_for("dynamodb")
+    clients = {
+        region: aws.session.client("dynamodb", region_name=region, endpoint_url=endpoint, config=PROBE_CONFIG)
+        for region in regions
+    }
+    found: list[str] = []
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(clients))
+    try:
+        futures = {pool.submit(lambda c: c.list_tables(Limit=100)["TableNames"], c): r for r, c in clients.items()}
+        done, _late = concurrent.futures.wait(futures, timeout=PROBE_BUDGET_S)
+        for future in done:
+            if future.exception() is None:
+                names = future.result()
+                matches = dict.fromkeys(([wanted] if wanted in names else []) + near_matches(wanted, names))
+                found.extend(f"{name} ({futures[future]})" for name in matches)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return sorted(found, key=lambda entry: (COMMON_REGIONS.index(entry.rsplit("(", 1)[1].rstrip(")")), entry))
 
 
 @check(
@@ -19,20 +64,29 @@ from labgrader.verdict import Passed, fail, passed, pending
     aws_actions=("dynamodb:DescribeTable", "dynamodb:ListTables"),
 )
 def dynamodb_table_exists(
-    table_description: dict[str, Any] | None, dynamodb: Any, lab: LabSpec, target: Target
+    table_description: dict[str, Any] | None, dynamodb: Any, ddb: DynamoDBSpec, target: Target, aws: AwsClients
 ) -> Passed:
-    assert lab.dynamodb is not None
-    name = lab.dynamodb.table
+    name = ddb.table
     if table_description is None:
         names = [n for page in dynamodb.get_paginator("list_tables").paginate() for n in page["TableNames"]]
         close = near_matches(name, names)
-        found = f"; found {', '.join(close)} there instead" if close else ""
+        elsewhere = tables_elsewhere(aws, target, name)
+        found = [*(f"{n} ({target.region})" for n in close), *elsewhere]
+        where = ""
+        if close:
+            where += f"; found {', '.join(close)} there instead"
+        if elsewhere:
+            where += f"; found {', '.join(elsewhere)} in another region"
+        hint = create_table_cli(ddb)
+        if elsewhere:
+            other = elsewhere[0].rsplit("(", 1)[1].rstrip(")")
+            hint = f"Grade the region you used (labgrader grade --region {other}) or create the table in {target.region}: {hint}"
         fail(
-            f"DynamoDB table {name} was not found in {target.region}{found}; expected it to exist.",
+            f"DynamoDB table {name} was not found in {target.region}{where}; expected it in {target.region}.",
             call="dynamodb.describe_table",
-            observed=close or "ResourceNotFoundException",
-            expected=name,
-            hint=create_table_cli(lab.dynamodb),
+            observed=found or "ResourceNotFoundException",
+            expected=f"{name} ({target.region})",
+            hint=hint,
         )
     status = table_description.get("TableStatus")
     if status in ("CREATING", "UPDATING"):

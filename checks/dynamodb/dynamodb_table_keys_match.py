@@ -4,8 +4,9 @@ from typing import Any
 
 from labgrader.check import check
 from labgrader.evaluate.dynamodb import actual_keys, describe_key, key_schema_mismatches
-from labgrader.hints import create_table_cli
-from labgrader.spec import LabSpec
+from labgrader.hints import create_table_cli, recreate_table_cli
+from labgrader.spec import DynamoDBSpec
+from labgrader.targets import Target
 from labgrader.verdict import Passed, fail, passed
 
 
@@ -17,32 +18,30 @@ from labgrader.verdict import Passed, fail, passed
     requires=("dynamodb",),
     aws_actions=("dynamodb:DescribeTable",),
 )
-def dynamodb_table_keys_match(table_description: dict[str, Any] | None, lab: LabSpec) -> Passed:
-    spec = lab.dynamodb
-    assert spec is not None
-    expected = f"partition {describe_key(spec.partition_key)}, sort {describe_key(spec.sort_key)}"
+def dynamodb_table_keys_match(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: Target) -> Passed:
+    expected = f"partition {describe_key(ddb.partition_key)}, sort {describe_key(ddb.sort_key)}"
     if table_description is None:
         fail(
-            f"DynamoDB table {spec.table} does not exist, so its keys cannot match (prerequisite: "
+            f"DynamoDB table {ddb.table} was not found in {target.region}, so its keys cannot match (prerequisite: "
             "dynamodb_table_exists).",
             call="dynamodb.describe_table",
             observed="ResourceNotFoundException",
             expected=expected,
-            hint=create_table_cli(spec),
+            hint=create_table_cli(ddb),
         )
     partition, sort = actual_keys(table_description)
     observed = f"partition {describe_key(partition)}, sort {describe_key(sort)}"
-    problems = key_schema_mismatches(table_description, spec)
+    problems = key_schema_mismatches(table_description, ddb)
     if problems:
         fail(
-            f"DynamoDB table {spec.table}: {'; '.join(problems)}.",
+            f"DynamoDB table {ddb.table}: {'; '.join(problems)}.",
             call="dynamodb.describe_table",
             observed=observed,
             expected=expected,
-            hint=f"aws dynamodb delete-table --table-name {spec.table} && {create_table_cli(spec)}",
+            hint=recreate_table_cli(ddb),
         )
     return passed(
-        f"DynamoDB table {spec.table} has {expected}.",
+        f"DynamoDB table {ddb.table} has {expected}.",
         call="dynamodb.describe_table",
         observed=observed,
         expected=expected,

@@ -22,14 +22,43 @@ def batch_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.json"))
 
 
+def _document(path: Path) -> dict[str, list[dict[str, Any]]]:
+    document: dict[str, list[dict[str, Any]]] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
 def load_put_items(folder: Path) -> list[dict[str, Any]]:
     """Every PutRequest item (DynamoDB AttributeValue form) of every file, in file order."""
     items: list[dict[str, Any]] = []
     for path in batch_files(folder):
-        document = json.loads(path.read_text(encoding="utf-8"))
-        for requests in document.values():
-            items.extend(request["PutRequest"]["Item"] for request in requests if "PutRequest" in request)
+        items.extend(item for _table, item in _put_items(path))
     return items
+
+
+def _put_items(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (table, request["PutRequest"]["Item"])
+        for table, requests in _document(path).items()
+        for request in requests
+        if "PutRequest" in request
+    ]
+
+
+def file_tables(path: Path) -> list[str]:
+    """The table names a batch-write-item document writes to (its top-level keys)."""
+    return list(_document(path))
+
+
+def file_keys(spec: DynamoDBSpec, path: Path) -> set[Key]:
+    """The keys (Python form) of the items one dataset file puts."""
+    return {key_of(to_python(item), spec.key_names) for _table, item in _put_items(path)}
+
+
+def files_holding(spec: DynamoDBSpec, keys: set[Key]) -> list[Path]:
+    """The dataset files that carry at least one of `keys` (to re-import only what is missing)."""
+    if spec.dataset is None:
+        return []
+    return [path for path in batch_files(spec.dataset.path) if file_keys(spec, path) & keys]
 
 
 def to_python(item: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +74,24 @@ def to_attribute_value(value: Scalar | Decimal) -> dict[str, Any]:
 
 
 def key_of(item: dict[str, Any], key_names: list[str]) -> Key:
-    return tuple(item[name] for name in key_names)
+    return tuple(item.get(name) for name in key_names)
+
+
+def spec_key(values: dict[str, Scalar], spec: DynamoDBSpec) -> Key:
+    """A key written in the spec (`{category = "books", sku = "BK-0007"}`) in the Python form of `to_python`."""
+    return tuple(to_python({name: to_attribute_value(values[name])})[name] for name in spec.key_names)
+
+
+def key_attribute_values(key: Key, spec: DynamoDBSpec) -> dict[str, Any]:
+    """A key tuple (Python form) → the `Key` argument of GetItem/DeleteItem."""
+    return {name: to_attribute_value(value) for name, value in zip(spec.key_names, key, strict=True)}
+
+
+def exercise_keys(spec: DynamoDBSpec) -> set[Key]:
+    """Keys the lab's exercises change or delete: data checks leave them to dynamodb_exercise_state."""
+    if spec.exercises is None:
+        return set()
+    return {spec_key(u.key, spec) for u in spec.exercises.updated} | {spec_key(d, spec) for d in spec.exercises.deleted}
 
 
 def expected_table(spec: DynamoDBSpec) -> dict[Key, dict[str, Any]]:
@@ -55,9 +101,9 @@ def expected_table(spec: DynamoDBSpec) -> dict[Key, dict[str, Any]]:
     items = {key_of(item, spec.key_names): item for item in map(to_python, load_put_items(spec.dataset.path))}
     if spec.exercises:
         for deleted in spec.exercises.deleted:
-            items.pop(tuple(deleted[name] for name in spec.key_names), None)
+            items.pop(spec_key(deleted, spec), None)
         for updated in spec.exercises.updated:
-            key = tuple(updated.key[name] for name in spec.key_names)
+            key = spec_key(updated.key, spec)
             if key in items:
                 changes = {
                     name: to_python({name: to_attribute_value(v)})[name] for name, v in updated.attributes.items()

@@ -20,7 +20,8 @@ def _key_schema(partition: KeyAttribute, sort: KeyAttribute | None) -> list[dict
     return schema
 
 
-def _index(index: SecondaryIndex, table_partition: KeyAttribute) -> dict[str, Any]:
+def index_request(index: SecondaryIndex, table_partition: KeyAttribute) -> dict[str, Any]:
+    """One entry of CreateTable's GlobalSecondaryIndexes/LocalSecondaryIndexes (or of a GSI `Create` update)."""
     return {
         "IndexName": index.name,
         "KeySchema": _key_schema(index.partition_key or table_partition, index.sort_key),
@@ -39,9 +40,9 @@ def create_table_request(spec: DynamoDBSpec) -> dict[str, Any]:
         "BillingMode": "PAY_PER_REQUEST",
     }
     if spec.gsi:
-        request["GlobalSecondaryIndexes"] = [_index(i, spec.partition_key) for i in spec.gsi]
+        request["GlobalSecondaryIndexes"] = [index_request(i, spec.partition_key) for i in spec.gsi]
     if spec.lsi:
-        request["LocalSecondaryIndexes"] = [_index(i, spec.partition_key) for i in spec.lsi]
+        request["LocalSecondaryIndexes"] = [index_request(i, spec.partition_key) for i in spec.lsi]
     if spec.stream:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec.stream.view_type}
     return request

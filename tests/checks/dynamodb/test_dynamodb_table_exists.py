@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import dataclasses
+import socket
+import time
 
 import pytest
 
 from labgrader.aws import AwsClients
 from labgrader.solve.dynamodb import create_table_request
 from labgrader.verdict import CheckFailed, CheckPending
-from tests.conftest import closed_port, load_check, replace_section, unique
+from tests.checks.dynamodb.helpers import load_check_module
+from tests.conftest import load_check, replace_section, unique
 
 CHECK = "dynamodb_table_exists"
 pytestmark = pytest.mark.sandbox
@@ -34,26 +37,61 @@ def test_names_a_near_match_in_the_same_region(solved, local_target, clients: Aw
     spec = replace_section(solved, "dynamodb", table=wanted)
     request = create_table_request(replace_section(spec, "dynamodb", table=misspelled).dynamodb)
     clients.client("dynamodb").create_table(**request)
-    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    try:
+        result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    finally:
+        clients.client("dynamodb").delete_table(TableName=misspelled)
     assert result.status == "fail"
     assert f"found {misspelled} there instead" in result.message
+
+
+def test_names_the_same_table_in_another_region(solved, local_target, clients: AwsClients, grade):
+    spec = replace_section(solved, "dynamodb", table=unique("Elsewhere"))
+    other = clients.client("dynamodb", region="eu-west-1")
+    other.create_table(**create_table_request(spec.dynamodb))
+    try:
+        result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    finally:
+        other.delete_table(TableName=spec.dynamodb.table)
+    assert result.status == "fail"
+    assert f"found {spec.dynamodb.table} (eu-west-1) in another region" in result.message
+    assert f"expected it in {local_target.region}" in result.message
+    assert result.hint.startswith("Grade the region you used (labgrader grade --region eu-west-1)")
+
+
+def test_the_other_region_probe_is_bounded_when_endpoints_hang(solved, local_target):
+    """An endpoint that accepts connections but never answers: the probe gives up within its budget."""
+    probe = load_check_module(CHECK)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        target = dataclasses.replace(local_target, endpoint_url=f"http://127.0.0.1:{silent.getsockname()[1]}")
+        started = time.monotonic()
+        found = probe.tables_elsewhere(AwsClients(target), target, solved.dynamodb.table)
+        elapsed = time.monotonic() - started
+    assert found == []
+    assert elapsed < probe.PROBE_BUDGET_S + 1
 
 
 def test_a_creating_table_is_pending_not_failed(solved, local_target):
     check = load_check(CHECK)
     with pytest.raises(CheckPending, match="is CREATING; expected ACTIVE"):
-        check(table_description={"TableStatus": "CREATING"}, dynamodb=None, lab=solved, target=local_target)
+        check(
+            table_description={"TableStatus": "CREATING"},
+            dynamodb=None,
+            ddb=solved.dynamodb,
+            target=local_target,
+            aws=None,
+        )
 
 
 def test_a_deleting_table_fails(solved, local_target):
     check = load_check(CHECK)
     with pytest.raises(CheckFailed, match="is DELETING; expected ACTIVE"):
-        check(table_description={"TableStatus": "DELETING"}, dynamodb=None, lab=solved, target=local_target)
-
-
-def test_errors_when_the_endpoint_is_down(solved, local_target, grade):
-    down = dataclasses.replace(local_target, endpoint_url=f"http://127.0.0.1:{closed_port()}")
-    result = grade(solved, down, only={CHECK}).get(CHECK)
-    assert result.status == "error"
-    assert "could not reach the AWS endpoint" in result.message
-    assert "sandbox" in result.hint
+        check(
+            table_description={"TableStatus": "DELETING"},
+            dynamodb=None,
+            ddb=solved.dynamodb,
+            target=local_target,
+            aws=None,
+        )

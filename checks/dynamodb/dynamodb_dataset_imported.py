@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Any
+
+from labgrader.check import check
+from labgrader.dataset import Key, exercise_keys, file_keys, files_holding
+from labgrader.evaluate.dynamodb import item_key, sample
+from labgrader.hints import batch_write_cli
+from labgrader.scratch import SCRATCH_PREFIX
+from labgrader.spec import DatasetSpec, DynamoDBSpec
+from labgrader.verdict import Passed, fail, passed
+
+
+def count_items(dynamodb: Any, ddb: DynamoDBSpec) -> tuple[int, int]:
+    """(items, pages) by a paginated, strongly consistent Scan(Select=COUNT), grader scratch items left out.
+
+    Never DescribeTable's ItemCount: AWS refreshes it about every six hours.
+    """
+    total = pages = 0
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=ddb.table,
+        Select="COUNT",
+        ConsistentRead=True,
+        FilterExpression="NOT begins_with(#pk, :scratch)",
+        ExpressionAttributeNames={"#pk": ddb.partition_key.name},
+        ExpressionAttributeValues={":scratch": {"S": SCRATCH_PREFIX}},
+    ):
+        total += page["Count"]
+        pages += 1
+    return total, pages
+
+
+def reimport_hint(ddb: DynamoDBSpec, missing: set[Key]) -> str:
+    files = files_holding(ddb, missing)
+    hint = batch_write_cli(ddb, files)
+    if any(exercise_keys(ddb) & file_keys(ddb, f) for f in files):
+        hint += ", then redo the lab's exercises (the files hold the items they change)"
+    return hint
+
+
+@check(
+    "dynamodb_dataset_imported",
+    points=3,
+    objective="Every item of the lab's dataset is in the table (counted with a paginated Scan Select=COUNT).",
+    hint="aws dynamodb batch-write-item --request-items file://fixtures/data/batch/<category>.json (each file of the dataset)",
+    requires=("dynamodb",),
+    aws_actions=("dynamodb:Scan",),
+)
+def dynamodb_dataset_imported(
+    *,
+    dataset_spec: DatasetSpec,
+    ddb: DynamoDBSpec,
+    keyed_table: dict[str, Any],
+    dynamodb: Any,
+    table_items: list[dict[str, Any]] | None,
+    expected_items: dict[Key, dict[str, Any]],
+) -> Passed:
+    count, pages = count_items(dynamodb, ddb)
+    ignored = exercise_keys(ddb)  # present or not, dynamodb_exercise_state grades these
+    present = {item_key(item, ddb.key_names) for item in table_items or []}
+    wanted = set(expected_items) - ignored
+    missing = wanted - present
+    extra = present - set(expected_items) - ignored
+    expected = f"{len(expected_items)} dataset items (after the exercises)"
+    observed = f"{count} items (Scan Select=COUNT, {pages} page(s), grader scratch items excluded)"
+    if missing or count < len(wanted):
+        fail(
+            f"DynamoDB table {ddb.table} holds {count} items; expected the {len(expected_items)} of the lab's "
+            f"dataset, and {len(missing)} are missing ({sample(missing)}).",
+            call="dynamodb.scan(Select=COUNT)",
+            observed=observed,
+            expected=expected,
+            hint=reimport_hint(ddb, missing or wanted),
+            extra={"missing": len(missing)},
+        )
+    note = f", plus {len(extra)} items not in the dataset ({sample(extra)})" if extra else ""
+    return passed(
+        f"DynamoDB table {ddb.table} holds the lab's dataset: {count} items counted with Scan Select=COUNT, "
+        f"expected {len(expected_items)} after the exercises{note}.",
+        call="dynamodb.scan(Select=COUNT)",
+        observed=observed,
+        expected=expected,
+    )

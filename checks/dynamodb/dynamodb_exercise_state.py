@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from labgrader.check import check
+from labgrader.dataset import Key, files_holding, key_attribute_values, spec_key, to_attribute_value, to_python
+from labgrader.evaluate.dynamodb import exercise_mismatches, format_key
+from labgrader.hints import batch_write_cli, delete_item_cli, update_item_cli
+from labgrader.spec import DynamoDBSpec, ExercisesSpec
+from labgrader.verdict import Passed, fail, passed
+
+
+@check(
+    "dynamodb_exercise_state",
+    points=3,
+    objective="The table shows the end state of the lab's exercises (a conditional UpdateItem, a DeleteItem).",
+    hint="aws dynamodb update-item --table-name {lab.dynamodb.table} ... --condition-expression ... / aws dynamodb delete-item --table-name {lab.dynamodb.table} --key ...",
+    requires=("dynamodb",),
+    aws_actions=("dynamodb:GetItem",),
+)
+def dynamodb_exercise_state(
+    exercises_spec: ExercisesSpec, ddb: DynamoDBSpec, keyed_table: dict[str, Any], dynamodb: Any
+) -> Passed:
+    updated: dict[Key, dict[str, Any]] = {}
+    raw_updates: dict[Key, dict[str, Any]] = {}
+    for exercise in exercises_spec.updated:
+        key = spec_key(exercise.key, ddb)
+        raw_updates[key] = {name: to_attribute_value(value) for name, value in exercise.attributes.items()}
+        updated[key] = to_python(raw_updates[key])
+    deleted = [spec_key(values, ddb) for values in exercises_spec.deleted]
+    current: dict[Key, dict[str, Any] | None] = {}
+    for key in [*updated, *deleted]:
+        answer = dynamodb.get_item(TableName=ddb.table, Key=key_attribute_values(key, ddb), ConsistentRead=True)
+        current[key] = to_python(answer["Item"]) if "Item" in answer else None
+    problems = exercise_mismatches(ddb, current, updated, deleted)
+    expected = [
+        *(f"{format_key(k)}: {', '.join(f'{n} = {v}' for n, v in attrs.items())}" for k, attrs in updated.items()),
+        *(f"{format_key(k)}: deleted" for k in deleted),
+    ]
+    if problems:
+        commands = []
+        for key, attributes in raw_updates.items():
+            item = current.get(key)
+            if item is None and files_holding(ddb, {key}):
+                # The conditional update only applies to an existing item: import it again first.
+                commands.append(batch_write_cli(ddb, files_holding(ddb, {key})))
+            if item is None or any(item.get(n) != v for n, v in updated[key].items()):
+                commands.append(update_item_cli(ddb, key_attribute_values(key, ddb), attributes))
+        commands.extend(
+            delete_item_cli(ddb, key_attribute_values(key, ddb)) for key in deleted if current.get(key) is not None
+        )
+        fail(
+            f"DynamoDB table {ddb.table}: {'; '.join(problems)}.",
+            call="dynamodb.get_item",
+            observed=problems,
+            expected=expected,
+            hint=" && ".join(commands) if commands else None,
+        )
+    return passed(
+        f"DynamoDB table {ddb.table} shows the lab's exercises done ({'; '.join(expected)}).",
+        call="dynamodb.get_item",
+        observed="as expected",
+        expected=expected,
+    )

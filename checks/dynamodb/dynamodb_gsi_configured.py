@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from labgrader.check import check
+from labgrader.evaluate.dynamodb import billing_mode, capacity_finding, expected_index, index_finding
+from labgrader.hints import gsi_create_cli, gsi_replace_cli
+from labgrader.spec import DynamoDBSpec, SecondaryIndex
+from labgrader.verdict import Passed, fail, passed, pending
+
+
+def throughput_for_new_index(table: dict[str, Any], ddb: DynamoDBSpec) -> tuple[int, int] | None:
+    """Units for a GSI created on a provisioned table (AWS requires them): what the lab's maximum leaves, at most 5."""
+    if billing_mode(table) != "PROVISIONED":
+        return None
+    capacity = ddb.capacity
+    units = capacity_finding(table, capacity).units
+    left_read = capacity.max_read_units - sum(u[1] for u in units)
+    left_write = capacity.max_write_units - sum(u[2] for u in units)
+    return max(capacity.min_units, min(5, left_read)), max(capacity.min_units, min(5, left_write))
+
+
+@check(
+    "dynamodb_gsi_configured",
+    points=3,
+    objective="Every global secondary index of the lab exists with the lab's keys and projection, and is ACTIVE.",
+    hint="aws dynamodb update-table --table-name {lab.dynamodb.table} --global-secondary-index-updates '[{{\"Create\": ...}}]'",
+    requires=("dynamodb",),
+    aws_actions=("dynamodb:DescribeTable",),
+)
+def dynamodb_gsi_configured(gsi_specs: list[SecondaryIndex], ddb: DynamoDBSpec, table: dict[str, Any]) -> Passed:
+    findings = [index_finding(table, ddb, index, "GSI") for index in gsi_specs]
+    expected = {f.name: expected_index(ddb, i) for f, i in zip(findings, gsi_specs, strict=True)}
+    observed = {f.name: f.observed for f in findings}
+    wrong = [(f, i) for f, i in zip(findings, gsi_specs, strict=True) if f.state in ("missing", "mismatch")]
+    if wrong:
+        phrases = []
+        for finding, _index in wrong:
+            if finding.state == "missing":
+                phrases.append(
+                    f"GSI {finding.name} is missing" + (" (it exists as an LSI)" if finding.other_kind else "")
+                )
+            else:
+                phrases.append(f"GSI {finding.name}: {', '.join(finding.problems)}")
+        first, index = wrong[0]
+        throughput = throughput_for_new_index(table, ddb)
+        hint = (gsi_create_cli if first.state == "missing" else gsi_replace_cli)(ddb, index, throughput)
+        fail(
+            f"DynamoDB table {ddb.table}: {'; '.join(phrases)}.",
+            call="dynamodb.describe_table",
+            observed=observed,
+            expected=expected,
+            hint=hint,
+        )
+    creating = [f for f in findings if f.state == "pending"]
+    if creating:
+        pending(
+            f"DynamoDB table {ddb.table}: GSI {', '.join(f'{f.name} is {f.observed}' for f in creating)}; "
+            "expected ACTIVE once its backfill ends.",
+            call="dynamodb.describe_table",
+            observed=observed,
+            expected=expected,
+        )
+    return passed(
+        f"DynamoDB table {ddb.table} has GSI {'; '.join(f'{n} ({o})' for n, o in observed.items())}.",
+        call="dynamodb.describe_table",
+        observed=observed,
+        expected=expected,
+    )

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from typing import Any
+
+from labgrader.check import check
+from labgrader.dataset import Key, exercise_keys, file_keys, files_holding
+from labgrader.evaluate.dynamodb import attribute_type, format_key, item_type_problems, sample, type_name
+from labgrader.hints import batch_write_cli
+from labgrader.spec import DatasetSpec, DynamoDBSpec
+from labgrader.verdict import Passed, fail, passed
+
+
+def fix_hint(ddb: DynamoDBSpec, keys: set[Key], expected_items: dict[Key, dict[str, Any]]) -> str:
+    """Re-import the dataset files holding the items (the shipped files carry the right types)."""
+    files = files_holding(ddb, keys)
+    outside = keys - set(expected_items) - exercise_keys(ddb)
+    hint = batch_write_cli(ddb, files) if files else ""
+    if files and any(exercise_keys(ddb) & file_keys(ddb, f) for f in files):
+        hint += ", then redo the lab's exercises (the files hold the items they change)"
+    if outside:
+        hint += ("; " if hint else "") + f"fix or delete the items that are not in the dataset: {sample(outside)}"
+    return hint
+
+
+@check(
+    "dynamodb_items_well_formed",
+    points=2,
+    objective="Every item carries the lab's attributes with the lab's types, and enough items carry the TTL attribute as a Number.",
+    hint="aws dynamodb batch-write-item --request-items file://fixtures/data/batch/<category>.json (the shipped files have the right types)",
+    requires=("dynamodb",),
+    aws_actions=("dynamodb:Scan",),
+)
+def dynamodb_items_well_formed(
+    dataset_spec: DatasetSpec,
+    ddb: DynamoDBSpec,
+    keyed_table: dict[str, Any],
+    table_items: list[dict[str, Any]] | None,
+    expected_items: dict[Key, dict[str, Any]],
+) -> Passed:
+    items = table_items or []
+    attributes = dataset_spec.attributes
+    expected = ", ".join(f"{name} ({kind})" for name, kind in attributes.items())
+    problems = item_type_problems(items, attributes, ddb.key_names)
+    if problems:
+        first = min(problems, key=lambda k: tuple(str(p) for p in k))
+        fail(
+            f"DynamoDB table {ddb.table}: {len(problems)} of {len(items)} items do not carry the lab's attributes "
+            f"and types ({format_key(first)}: {', '.join(problems[first])}).",
+            call="dynamodb.scan",
+            observed={format_key(k): v for k, v in sorted(problems.items(), key=lambda kv: format_key(kv[0]))[:10]},
+            expected=expected,
+            hint=fix_hint(ddb, set(problems), expected_items),
+            extra={"malformed_items": len(problems)},
+        )
+    ttl_note = ""
+    if ddb.ttl is not None and dataset_spec.min_items_with_ttl:
+        name = ddb.ttl.attribute
+        as_number = [i for i in items if name in i and attribute_type(i[name]) == "N"]
+        others = [i for i in items if name in i and attribute_type(i[name]) != "N"]
+        if len(as_number) < dataset_spec.min_items_with_ttl:
+            kinds = sorted({type_name(attribute_type(i[name])) for i in others})
+            stored = f" ({len(others)} hold it as {' or '.join(kinds)})" if others else ""
+            fail(
+                f"DynamoDB table {ddb.table}: {len(as_number)} items carry {name} as a Number{stored}; expected at "
+                f"least {dataset_spec.min_items_with_ttl}.",
+                call="dynamodb.scan",
+                observed=f"{len(as_number)} items with {name} (N)",
+                expected=f"≥ {dataset_spec.min_items_with_ttl} items with {name} (N)",
+                hint=fix_hint(ddb, {k for k, i in expected_items.items() if name in i}, expected_items),
+            )
+        ttl_note = f"; {len(as_number)} carry {name} as a Number"
+    return passed(
+        f"DynamoDB table {ddb.table}: all {len(items)} items carry {expected}{ttl_note}.",
+        call="dynamodb.scan",
+        observed=f"{len(items)} well-formed items{ttl_note}",
+        expected=expected,
+    )

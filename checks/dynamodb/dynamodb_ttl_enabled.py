@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from typing import Any
+
+from labgrader.check import check
+from labgrader.dataset import key_attribute_values
+from labgrader.evaluate.dynamodb import format_key, item_key, sample, ttl_value_problems
+from labgrader.hints import ttl_cli, update_item_cli
+from labgrader.spec import DynamoDBSpec, TtlSpec
+from labgrader.verdict import Passed, fail, passed, pending
+
+
+def _as_number(item: dict[str, Any], attribute: str) -> dict[str, Any] | None:
+    """The TTL value an item meant, as a Number AttributeValue (a String of digits → that Number)."""
+    value = item[attribute]
+    raw = value.get("S", value.get("N"))
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return {"N": raw.strip()}
+    return None
+
+
+@check(
+    "dynamodb_ttl_enabled",
+    points=3,
+    objective="TTL is enabled on the lab's attribute, and items carry it as a Number of epoch seconds.",
+    hint="aws dynamodb update-time-to-live --table-name {lab.dynamodb.table} --time-to-live-specification Enabled=true,AttributeName={lab.dynamodb.ttl.attribute}",
+    requires=("dynamodb",),
+    aws_actions=("dynamodb:DescribeTimeToLive", "dynamodb:Scan"),
+)
+def dynamodb_ttl_enabled(
+    ttl_spec: TtlSpec,
+    ddb: DynamoDBSpec,
+    table: dict[str, Any],
+    ttl_description: dict[str, Any] | None,
+    table_items: list[dict[str, Any]] | None,
+) -> Passed:
+    wanted = ttl_spec.attribute
+    description = ttl_description or {}
+    status = description.get("TimeToLiveStatus", "DISABLED")
+    attribute = description.get("AttributeName")
+    observed = f"{status} on {attribute}" if attribute else status
+    expected = f"ENABLED on {wanted}"
+    call = "dynamodb.describe_time_to_live"
+    if status in ("ENABLED", "ENABLING") and attribute != wanted:
+        fail(
+            f"DynamoDB table {ddb.table} has TTL {status} on attribute {attribute}; expected it on {wanted}.",
+            call=call,
+            observed=observed,
+            expected=expected,
+            hint=f"{ttl_cli(ddb, str(attribute), enabled=False)}, then (AWS allows one TTL change per hour) "
+            f"{ttl_cli(ddb, wanted)}",
+        )
+    if status == "ENABLING":
+        pending(
+            f"DynamoDB table {ddb.table} has TTL ENABLING on {wanted}; expected ENABLED within the hour.",
+            call=call,
+            observed=observed,
+            expected=expected,
+        )
+    if status == "DISABLING":
+        fail(
+            f"DynamoDB table {ddb.table} has TTL DISABLING on {attribute}; expected ENABLED on {wanted}.",
+            call=call,
+            observed=observed,
+            expected=expected,
+            hint=f"Once the change ends (up to an hour): {ttl_cli(ddb, wanted)}",
+        )
+    if status != "ENABLED":
+        fail(
+            f"DynamoDB table {ddb.table} has TTL {status}; expected ENABLED on {wanted}.",
+            call=call,
+            observed=observed,
+            expected=expected,
+            hint=ttl_cli(ddb, wanted),
+        )
+    items = table_items or []
+    carrying = [item for item in items if wanted in item]
+    problems = ttl_value_problems(carrying, wanted, ddb.key_names)
+    if problems:
+        first_key = sorted(problems, key=lambda k: tuple(str(p) for p in k))[0]
+        fixed = _as_number({item_key(i, ddb.key_names): i for i in carrying}[first_key], wanted)
+        hint = (
+            update_item_cli(ddb, key_attribute_values(first_key, ddb), {wanted: fixed})
+            + f" (and likewise for {sample(problems)})"
+            if fixed is not None
+            else f"Store {wanted} as a Number of epoch seconds (e.g. $(date -d '+30 days' +%s)) on {sample(problems)}."
+        )
+        fail(
+            f"DynamoDB table {ddb.table} has TTL ENABLED on {wanted}, but {len(problems)} of {len(carrying)} items "
+            f"carrying it hold no Number of epoch seconds ({format_key(first_key)}: {problems[first_key]}), so TTL "
+            "never expires them.",
+            call="dynamodb.describe_time_to_live; dynamodb.scan",
+            observed={format_key(k): v for k, v in sorted(problems.items(), key=lambda kv: format_key(kv[0]))[:10]},
+            expected=f"{expected}, {wanted} a Number of epoch seconds",
+            hint=hint,
+        )
+    return passed(
+        f"DynamoDB table {ddb.table} has TTL ENABLED on {wanted}, and the {len(carrying)} items carrying it hold "
+        "epoch seconds as a Number.",
+        call="dynamodb.describe_time_to_live; dynamodb.scan",
+        observed=f"{observed}, {len(carrying)} items with {wanted} (N, epoch seconds)",
+        expected=expected,
+    )

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+
+from labgrader.spec import KeyAttribute, SecondaryIndex
+from labgrader.verdict import CheckFailed, CheckPending
+from tests.checks.dynamodb import aws_answers
+from tests.conftest import load_check
+
+CHECK = "dynamodb_gsi_configured"
+pytestmark = pytest.mark.sandbox
+
+BRAND = KeyAttribute(name="brand", type="S")
+PRICE = KeyAttribute(name="price", type="N")
+
+
+def test_passes_on_the_reference_solution(solved, local_target, grade):
+    result = grade(solved, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "pass", result.message
+    assert result.points == 3
+    assert "brand-price-index (brand (S) HASH, price (N) RANGE, projection ALL, ACTIVE)" in result.message
+
+
+def test_fails_when_the_gsi_is_missing_and_its_hint_fixes_it(local_target, lab_table, grade, run_fix):
+    spec = lab_table(gsi=[])
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "GSI brand-price-index is missing" in result.message
+    assert result.hint.startswith(
+        f"aws dynamodb update-table --table-name {spec.dynamodb.table} --attribute-definitions "
+        "AttributeName=brand,AttributeType=S AttributeName=price,AttributeType=N --global-secondary-index-updates"
+    )
+    run_fix(result.hint)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
+
+
+def test_fails_on_the_wrong_projection(local_target, lab_table, grade):
+    spec = lab_table(
+        gsi=[SecondaryIndex(name="brand-price-index", partition_key=BRAND, sort_key=PRICE, projection="KEYS_ONLY")]
+    )
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "GSI brand-price-index: projection is KEYS_ONLY, expected ALL" in result.message
+    assert '"Delete":{"IndexName":"brand-price-index"}' in result.hint
+    assert "then once describe-table no longer lists it" in result.hint
+
+
+def test_fails_on_the_wrong_sort_key(local_target, lab_table, grade):
+    rating = KeyAttribute(name="rating", type="N")
+    spec = lab_table(gsi=[SecondaryIndex(name="brand-price-index", partition_key=BRAND, sort_key=rating)])
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "GSI brand-price-index: sort key is rating (N), expected price (N)" in result.message
+
+
+def test_fails_on_the_wrong_partition_key_type(local_target, lab_table, grade):
+    spec = lab_table(
+        data=False,
+        gsi=[
+            SecondaryIndex(name="brand-price-index", partition_key=KeyAttribute(name="brand", type="N"), sort_key=PRICE)
+        ],
+    )
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "partition key brand has type N, expected S" in result.message
+
+
+def test_fails_on_a_gsi_under_another_name(local_target, lab_table, grade):
+    spec = lab_table(gsi=[SecondaryIndex(name="brand-index", partition_key=BRAND, sort_key=PRICE)])
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "GSI brand-price-index is missing" in result.message
+    assert "brand-index" not in str(result.evidence["expected"])
+
+
+def test_a_gsi_being_created_is_pending(solved):
+    check = load_check(CHECK)
+    with pytest.raises(CheckPending, match=r"GSI brand-price-index is .*CREATING"):
+        check(
+            gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, table=aws_answers.gsi_being_created(backfilling=False)
+        )
+
+
+def test_a_backfilling_gsi_is_pending(solved):
+    check = load_check(CHECK)
+    with pytest.raises(CheckPending, match=r"CREATING \(backfilling\)"):
+        check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, table=aws_answers.gsi_being_created(backfilling=True))
+
+
+def test_a_gsi_being_created_with_the_wrong_projection_fails_at_once(solved):
+    table = aws_answers.gsi_being_created(backfilling=True)
+    table["GlobalSecondaryIndexes"][0]["Projection"] = {"ProjectionType": "KEYS_ONLY"}
+    check = load_check(CHECK)
+    with pytest.raises(CheckFailed, match="projection is KEYS_ONLY, expected ALL"):
+        check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, table=table)
+
+
+def test_the_create_hint_carries_throughput_on_a_provisioned_table(solved):
+    table = aws_answers.provisioned_without_billing_summary(5, 5, (5, 5))
+    del table["GlobalSecondaryIndexes"]
+    check = load_check(CHECK)
+    with pytest.raises(CheckFailed) as failed:
+        check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, table=table)
+    assert '"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}' in str(failed.value.hint).format()

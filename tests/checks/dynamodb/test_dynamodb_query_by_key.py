@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from labgrader.spec import KeyAttribute
+from tests.checks.dynamodb.helpers import dataset_items, fill
+
+CHECK = "dynamodb_query_by_key"
+pytestmark = pytest.mark.sandbox
+
+
+def test_passes_on_the_reference_solution(solved, local_target, grade):
+    result = grade(solved, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "pass", result.message
+    assert result.points == 2
+    assert "8 key-condition queries over 4 category values returned exactly the dataset's items" in result.message
+    assert result.evidence["observed"]["category = books"] == 25
+    assert result.evidence["observed"]["category = games"] == 24
+    # The middle third of books' SKUs (BK-0001..BK-0025).
+    assert result.evidence["observed"]["category = books AND sku BETWEEN BK-0009 AND BK-0017"] == 9
+
+
+def test_fails_on_half_the_dataset(local_target, lab_table, ddb_client, grade):
+    spec = lab_table(dataset=None, exercises=None)
+    fill(ddb_client, spec, dataset_items(spec)[:50])
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "category = music counts 0 items, expected 25; category = tools counts 0 items, expected 25" in (
+        result.message
+    )
+
+
+def test_fails_when_a_range_misses_an_item(local_target, lab_table, ddb_client, grade):
+    spec = lab_table()
+    ddb_client.delete_item(TableName=spec.dynamodb.table, Key={"category": {"S": "music"}, "sku": {"S": "MU-0012"}})
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "category = music counts 24 items, expected 25" in result.message
+
+
+def test_fails_when_an_item_has_another_partition(local_target, lab_table, ddb_client, grade):
+    """tools/TL-0010 imported as category "Tools": the tools partition misses it, a range query shows where."""
+    spec = lab_table(dataset=None, exercises=None)
+    items = dataset_items(spec)
+    for item in items:
+        if item["sku"]["S"] == "TL-0010":
+            item["category"] = {"S": "Tools"}
+    fill(ddb_client, spec, items)
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "category = tools counts 24 items, expected 25" in result.message
+
+
+def test_passes_when_the_exercises_are_undone(local_target, lab_table, grade):
+    """GM-0013 still in games: that is dynamodb_exercise_state's to fail, not this check's."""
+    spec = lab_table(exercises=None)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
+
+
+def test_fails_naming_the_prerequisite_when_the_keys_differ(local_target, lab_table, grade):
+    spec = lab_table(data=False, gsi=[], lsi=[], sort_key=KeyAttribute(name="SKU", type="S"))
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "prerequisite: dynamodb_table_keys_match" in result.message

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+
+from labgrader.dataset import expected_table
+from labgrader.spec import KeyAttribute, SecondaryIndex
+from labgrader.verdict import CheckPending
+from tests.checks.dynamodb import aws_answers
+from tests.checks.dynamodb.helpers import dataset_items, fill
+from tests.conftest import load_check
+
+CHECK = "dynamodb_query_gsi"
+pytestmark = pytest.mark.sandbox
+
+
+def test_passes_on_the_reference_solution(solved, local_target, grade):
+    result = grade(solved, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "pass", result.message
+    assert result.points == 2
+    assert "GSI brand-price-index: brand = Bosch AND price >= 79.97 returned 3 items" in result.message
+
+
+def test_fails_naming_the_prerequisite_without_the_gsi(local_target, lab_table, grade):
+    spec = lab_table(gsi=[])
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "GSI brand-price-index is missing, so it cannot be queried (prerequisite: dynamodb_gsi_configured)" in (
+        result.message
+    )
+    assert "--global-secondary-index-updates" in result.hint
+
+
+def test_fails_naming_the_prerequisite_with_the_wrong_gsi_keys(local_target, lab_table, grade):
+    brand = KeyAttribute(name="brand", type="S")
+    stock = KeyAttribute(name="stock", type="N")
+    spec = lab_table(gsi=[SecondaryIndex(name="brand-price-index", partition_key=brand, sort_key=stock)])
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "GSI brand-price-index is not the lab's (sort key is stock (N), expected price (N))" in result.message
+
+
+def test_fails_on_half_the_dataset(local_target, lab_table, ddb_client, grade):
+    spec = lab_table(dataset=None, exercises=None)
+    fill(ddb_client, spec, dataset_items(spec)[:50])  # books and games: no Bosch (a tools brand)
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "GSI brand-price-index brand = Bosch AND price >= 79.97 returned 0 items, expected 3 (missing tools/" in (
+        result.message
+    )
+
+
+def test_fails_when_the_index_misses_items_of_the_brand(local_target, lab_table, ddb_client, grade):
+    spec = lab_table()
+    ddb_client.delete_item(TableName=spec.dynamodb.table, Key={"category": {"S": "tools"}, "sku": {"S": "TL-0021"}})
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "returned 2 items, expected 3 (missing tools/TL-0021)" in result.message
+
+
+def test_a_gsi_still_backfilling_is_pending(solved):
+    with pytest.raises(CheckPending, match=r"GSI brand-price-index is .*CREATING \(backfilling\)"):
+        load_check(CHECK)(
+            dataset_spec=solved.dynamodb.dataset,
+            gsi_specs=solved.dynamodb.gsi,
+            ddb=solved.dynamodb,
+            keyed_table=aws_answers.gsi_being_created(backfilling=True),
+            dynamodb=None,
+            expected_items=expected_table(solved.dynamodb),
+        )

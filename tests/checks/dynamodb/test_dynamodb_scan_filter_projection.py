@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import pytest
+
+from labgrader.dataset import expected_table
+from labgrader.verdict import CheckFailed, CouldNotLook
+from tests.checks.dynamodb.helpers import Wrapped, dataset_items, fill
+from tests.conftest import load_check
+
+CHECK = "dynamodb_scan_filter_projection"
+pytestmark = pytest.mark.sandbox
+
+
+def test_passes_on_the_reference_solution(solved, local_target, grade):
+    result = grade(solved, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "pass", result.message
+    assert result.points == 2
+    assert "Scan filtered on stock < 268 returned Count 49 of ScannedCount" in result.message
+    assert "with only category, sku, stock, name, consumed capacity reported" in result.message
+    assert result.evidence["observed"]["Count"] == 49
+
+
+def test_fails_on_half_the_dataset(local_target, lab_table, ddb_client, grade):
+    spec = lab_table(dataset=None, exercises=None)
+    fill(ddb_client, spec, dataset_items(spec)[:50])
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "FilterExpression stock < 268 matched 23 items, expected 49 (missing music/" in result.message
+    assert "ScannedCount is 49 for Count 23; expected the whole table read (at least 98 items)" in result.message
+
+
+def test_fails_when_the_filtered_attribute_has_the_wrong_type(local_target, lab_table, ddb_client, grade):
+    spec = lab_table(dataset=None, exercises=None)
+    items = dataset_items(spec)
+    for item in items:
+        item["stock"] = {"S": item["stock"]["N"]}
+    fill(ddb_client, spec, items)
+    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert "FilterExpression stock < 268 matched 0 items, expected 49" in result.message
+
+
+def test_fails_when_attributes_outside_the_projection_come_back(solved, ddb_client):
+    """An answer carrying more than ProjectionExpression asked for (AWS and the sandbox never do; the check would
+    notice)."""
+
+    def scan_unprojected(client, **kwargs):
+        kwargs.pop("ProjectionExpression")
+        names = kwargs["ExpressionAttributeNames"]
+        kwargs["ExpressionAttributeNames"] = {k: v for k, v in names.items() if k in ("#f", "#pk")}
+        return client.scan(**kwargs)
+
+    class Paginated(Wrapped):
+        def get_paginator(self, name):
+            assert name == "scan"
+            outer = self
+
+            class Pages:
+                def paginate(self, **kwargs):
+                    yield scan_unprojected(outer._client, **kwargs)
+
+            return Pages()
+
+    with pytest.raises(CheckFailed, match="attributes outside the projection \\(brand, expires_at, price, rating\\)"):
+        load_check(CHECK)(
+            dataset_spec=solved.dynamodb.dataset,
+            ddb=solved.dynamodb,
+            keyed_table={},
+            dynamodb=Paginated(ddb_client),
+            expected_items=expected_table(solved.dynamodb),
+        )
+
+
+def test_an_answer_without_consumed_capacity_is_an_error_not_a_fail(solved, ddb_client):
+    class NoCapacity(Wrapped):
+        def get_paginator(self, name):
+            pages = self._client.get_paginator(name)
+
+            class Pages:
+                def paginate(self, **kwargs):
+                    for page in pages.paginate(**kwargs):
+                        page.pop("ConsumedCapacity", None)
+                        yield page
+
+            return Pages()
+
+    with pytest.raises(CouldNotLook, match="without the ConsumedCapacity"):
+        load_check(CHECK)(
+            dataset_spec=solved.dynamodb.dataset,
+            ddb=solved.dynamodb,
+            keyed_table={},
+            dynamodb=NoCapacity(ddb_client),
+            expected_items=expected_table(solved.dynamodb),
+        )
