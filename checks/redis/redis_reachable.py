@@ -4,8 +4,9 @@ import time
 
 import redis
 
+from labgrader import redis_support
 from labgrader.check import check
-from labgrader.targets import redact_url
+from labgrader.targets import Target, redact_url
 from labgrader.verdict import Passed, fail, passed
 
 
@@ -17,9 +18,9 @@ from labgrader.verdict import Passed, fail, passed
     requires=("redis",),
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
-def redis_reachable(redis_client: redis.Redis, redis_url: str) -> Passed:
+def redis_reachable(redis_client: redis.Redis, redis_url: str, target: Target) -> Passed:
     started = time.perf_counter()
-    redis_client.ping()
+    redis_support.reach(redis_client, redis_url, target)
     elapsed_ms = (time.perf_counter() - started) * 1000
     replication = redis_client.info("replication")
     role = replication.get("role")

@@ -32,10 +32,11 @@ def _lab_vpc(ec2: Any, lab: LabSpec, log: Log) -> str:
     return str(vpc)
 
 
-def _subnets(ec2: Any, lab: LabSpec, spec: ElastiCacheSpec, vpc: str, log: Log) -> list[str]:
+def _subnets(ec2: Any, lab: LabSpec, spec: ElastiCacheSpec, vpc: str, log: Log) -> dict[str, str]:
+    """Subnet ID → AZ of the lab VPC's subnets, one per AZ in at least `min_subnet_azs` AZs."""
     existing = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
     if len({s["AvailabilityZone"] for s in existing}) >= spec.min_subnet_azs:
-        return [s["SubnetId"] for s in existing]
+        return {s["SubnetId"]: s["AvailabilityZone"] for s in existing}
     zones = [
         z["ZoneName"]
         for z in ec2.describe_availability_zones(Filters=[{"Name": "state", "Values": ["available"]}])[
@@ -43,7 +44,7 @@ def _subnets(ec2: Any, lab: LabSpec, spec: ElastiCacheSpec, vpc: str, log: Log) 
         ]
         if z.get("ZoneType", "availability-zone") == "availability-zone"
     ][: max(spec.min_subnet_azs, 2)]
-    subnets = []
+    subnets = {}
     for number, zone in enumerate(zones, start=1):
         subnet = ec2.create_subnet(
             VpcId=vpc,
@@ -51,7 +52,7 @@ def _subnets(ec2: Any, lab: LabSpec, spec: ElastiCacheSpec, vpc: str, log: Log) 
             AvailabilityZone=zone,
             TagSpecifications=[{"ResourceType": "subnet", "Tags": _tags(lab, f"{lab.lab.name}-{zone}")}],
         )["Subnet"]["SubnetId"]
-        subnets.append(subnet)
+        subnets[subnet] = zone
         log(f"ec2: created subnet {subnet} in {zone}")
     return subnets
 
@@ -102,7 +103,7 @@ def apply(lab: LabSpec, clients: AwsClients, target: Target, log: Log, *, wait: 
         elasticache.create_cache_subnet_group(
             CacheSubnetGroupName=spec.subnet_group,
             CacheSubnetGroupDescription=f"{lab.lab.name} Redis subnets",
-            SubnetIds=subnets,
+            SubnetIds=list(subnets),
             Tags=_tags(lab, spec.subnet_group),
         )
         log(f"elasticache: created subnet group {spec.subnet_group}")
@@ -120,18 +121,25 @@ def apply(lab: LabSpec, clients: AwsClients, target: Target, log: Log, *, wait: 
         elasticache.describe_replication_groups(ReplicationGroupId=spec.replication_group)
         log(f"elasticache: replication group {spec.replication_group} exists")
     except elasticache.exceptions.ReplicationGroupNotFoundFault:
+        nodes = 1 + max(spec.min_replicas, 1 if spec.automatic_failover else 0)
+        zones = sorted(set(subnets.values()))
         request: dict[str, Any] = {
             "ReplicationGroupId": spec.replication_group,
             "ReplicationGroupDescription": f"{lab.lab.name} cache",
             "Engine": spec.engines[0],
             "CacheNodeType": spec.node_type,
-            "NumCacheClusters": 1 + max(spec.min_replicas, 1 if spec.automatic_failover else 0),
+            "NumCacheClusters": nodes,
+            # One node per AZ of the subnet group: Multi-AZ survives the loss of an AZ.
+            "PreferredCacheClusterAZs": [zones[i % len(zones)] for i in range(nodes)],
             "AutomaticFailoverEnabled": spec.automatic_failover,
             "MultiAZEnabled": spec.multi_az,
             "CacheSubnetGroupName": spec.subnet_group,
             "SecurityGroupIds": [redis_sg],
             "Port": spec.port,
             "SnapshotRetentionLimit": max(spec.min_snapshot_retention_days, 1),
+            # Advisory (elasticache_encryption_enabled): encrypted at rest and in transit.
+            "AtRestEncryptionEnabled": True,
+            "TransitEncryptionEnabled": True,
             "Tags": _tags(lab, spec.replication_group),
         }
         if parameter_group:

@@ -1,0 +1,17 @@
+"""Fixtures shared by the ElastiCache checks: each resource is described once per run, whatever the number of
+checks (and Redis checks, on AWS) judging it. See labgrader.elasticache_api."""
+
+from __future__ import annotations
+
+import pytest
+
+from labgrader import elasticache_api
+from labgrader.aws import AwsClients
+from labgrader.elasticache_api import Lookups
+from labgrader.spec import LabSpec
+
+
+@pytest.fixture(scope="session")
+def elasticache_lookups(request: pytest.FixtureRequest, aws: AwsClients, lab: LabSpec) -> Lookups:
+    assert lab.elasticache is not None  # the plugin skips ElastiCache checks of labs without [elasticache]
+    return elasticache_api.for_run(request.config, aws, lab)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.elasticache_api import Lookups, require_group
+from labgrader.evaluate import elasticache as ev
+from labgrader.targets import Target
+from labgrader.verdict import Passed, fail, not_applicable, passed, pending
+
+
+@check(
+    "elasticache_automatic_failover_enabled",
+    points=3,
+    objective="Automatic failover is enabled on the replication group (the AutomaticFailover field).",
+    hint="aws elasticache modify-replication-group --replication-group-id {lab.elasticache.replication_group} --automatic-failover-enabled --apply-immediately",
+    requires=("elasticache",),
+    aws_actions=("elasticache:DescribeReplicationGroups",),
+)
+def elasticache_automatic_failover_enabled(elasticache_lookups: Lookups, target: Target) -> Passed:
+    spec = elasticache_lookups.spec
+    if not spec.automatic_failover:
+        not_applicable("not part of this lab (the lab spec sets automatic_failover = false)")
+    group = require_group(elasticache_lookups, target.region, "automatic failover")
+    name = spec.replication_group
+    # AutomaticFailover is the state; PendingModifiedValues.AutomaticFailoverStatus only announces a change.
+    state = ev.automatic_failover(group)
+    call = "elasticache.describe_replication_groups"
+    if state == "enabling":
+        pending(
+            f"ElastiCache replication group {name} is still enabling automatic failover; expected enabled.",
+            call=call,
+            observed=state,
+            expected="enabled",
+        )
+    if state != "enabled":
+        replicas = sum(shard.counts()[1] for shard in ev.shard_roles(group))
+        need = (
+            f" (it has {replicas} replicas: failover needs one, add it first with aws elasticache "
+            f"increase-replica-count --replication-group-id {name} --new-replica-count 1 --apply-immediately)"
+            if replicas < 1
+            else ""
+        )
+        fail(
+            f"ElastiCache replication group {name} has automatic failover {state}; expected enabled{need}.",
+            call=call,
+            observed=state,
+            expected="enabled",
+            hint=ev.modify_replication_group_cli(spec, "--automatic-failover-enabled"),
+        )
+    return passed(
+        f"ElastiCache replication group {name} has automatic failover enabled.",
+        call=call,
+        observed=state,
+        expected="enabled",
+    )

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.elasticache_api import Lookups, require_group, require_settled
+from labgrader.evaluate import elasticache as ev
+from labgrader.targets import Target
+from labgrader.verdict import Passed, fail, passed, pending
+
+
+@check(
+    "elasticache_cluster_mode_matches",
+    points=2,
+    objective="The replication group's cluster mode is the lab's, with the matching endpoint (primary/reader, or configuration).",
+    hint="Cluster mode is chosen at creation: aws elasticache delete-replication-group --replication-group-id {lab.elasticache.replication_group}, then create it again with the lab's cluster mode.",
+    requires=("elasticache",),
+    aws_actions=("elasticache:DescribeReplicationGroups",),
+)
+def elasticache_cluster_mode_matches(elasticache_lookups: Lookups, target: Target) -> Passed:
+    spec = elasticache_lookups.spec
+    group = require_group(elasticache_lookups, target.region, "cluster mode")
+    require_settled(group, "cluster mode and endpoints")
+    name = spec.replication_group
+    call = "elasticache.describe_replication_groups"
+    mode = ev.cluster_mode(group)
+    found = ev.endpoints(group)
+    observed = {"cluster_mode": mode, "endpoints": found}
+    if mode == "compatible" and spec.cluster_mode == "enabled":
+        pending(
+            f"ElastiCache replication group {name} is in cluster mode compatible (migrating); expected enabled.",
+            call=call,
+            observed=observed,
+            expected=spec.cluster_mode,
+        )
+    problems = ev.cluster_mode_problems(group, spec.cluster_mode)
+    if problems:
+        fail(
+            f"ElastiCache replication group {name}: {'; '.join(problems)}.",
+            call=call,
+            observed=observed,
+            expected=f"cluster mode {spec.cluster_mode}",
+            hint=f"aws elasticache delete-replication-group --replication-group-id {name} && "
+            + ev.create_replication_group_cli(elasticache_lookups.lab),
+        )
+    shown = ", ".join(f"{kind} {address}" for kind, address in found.items())
+    return passed(
+        f"ElastiCache replication group {name} runs with cluster mode {mode} ({shown}).",
+        call=call,
+        observed=observed,
+        expected=f"cluster mode {spec.cluster_mode}",
+    )

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.elasticache_api import Lookups, require_group
+from labgrader.evaluate import elasticache as ev
+from labgrader.targets import Target
+from labgrader.verdict import Passed, fail, not_applicable, passed
+
+
+@check(
+    "elasticache_multi_az_enabled",
+    points=2,
+    objective="Multi-AZ is enabled on the replication group and its nodes sit in different Availability Zones.",
+    hint="aws elasticache modify-replication-group --replication-group-id {lab.elasticache.replication_group} --multi-az-enabled --automatic-failover-enabled --apply-immediately",
+    requires=("elasticache",),
+    aws_actions=("elasticache:DescribeReplicationGroups",),
+)
+def elasticache_multi_az_enabled(elasticache_lookups: Lookups, target: Target) -> Passed:
+    spec = elasticache_lookups.spec
+    if not spec.multi_az:
+        not_applicable("not part of this lab (the lab spec sets multi_az = false)")
+    group = require_group(elasticache_lookups, target.region, "Multi-AZ setting")
+    name = spec.replication_group
+    call = "elasticache.describe_replication_groups"
+    state = ev.multi_az(group)
+    zones = ev.member_zones(group)
+    placement = ", ".join(f"{member} in {zone}" for member, zone in sorted(zones.items())) or "not reported"
+    if state != "enabled":
+        # Multi-AZ is its own setting: a group with automatic failover on can still have it off.
+        failover = ev.automatic_failover(group)
+        options = ["--multi-az-enabled"] + ([] if failover == "enabled" else ["--automatic-failover-enabled"])
+        fail(
+            f"ElastiCache replication group {name} has Multi-AZ {state} (automatic failover {failover}); "
+            "expected Multi-AZ enabled.",
+            call=call,
+            observed=state,
+            expected="enabled",
+            hint=ev.modify_replication_group_cli(spec, *options),
+        )
+    if len(zones) >= 2 and len(set(zones.values())) < 2:
+        fail(
+            f"ElastiCache replication group {name} has Multi-AZ enabled but every node is in "
+            f"{next(iter(zones.values()))} ({placement}); expected the replica in another Availability Zone.",
+            call=call,
+            observed=placement,
+            expected="nodes in at least 2 Availability Zones",
+            hint=f"Recreate it with the nodes spread: {ev.create_replication_group_cli(elasticache_lookups.lab)} "
+            "--preferred-cache-cluster-a-zs <AZ a> <AZ b>",
+        )
+    return passed(
+        f"ElastiCache replication group {name} has Multi-AZ enabled ({placement}).",
+        call=call,
+        observed=state,
+        expected="enabled",
+        extra={"placement": zones},
+    )

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.elasticache_api import Lookups
+from labgrader.evaluate import elasticache as ev
+from labgrader.targets import Target
+from labgrader.verdict import Passed, fail, passed, pending
+
+
+@check(
+    "elasticache_replication_group_available",
+    points=3,
+    objective="The lab's ElastiCache replication group exists, runs an engine the lab allows and is available.",
+    hint="aws elasticache create-replication-group --replication-group-id {lab.elasticache.replication_group} --engine redis --cache-node-type {lab.elasticache.node_type} --num-cache-clusters 2 --automatic-failover-enabled --multi-az-enabled --cache-subnet-group-name {lab.elasticache.subnet_group} ...",
+    requires=("elasticache",),
+    aws_actions=("elasticache:DescribeReplicationGroups",),
+)
+def elasticache_replication_group_available(elasticache_lookups: Lookups, target: Target) -> Passed:
+    spec = elasticache_lookups.spec
+    name = spec.replication_group
+    group = elasticache_lookups.replication_group()
+    if group is None:
+        close = ev.near_matches(name, elasticache_lookups.replication_group_ids())
+        found = f"; found {', '.join(close)} there instead" if close else ""
+        fail(
+            f"ElastiCache replication group {name} was not found in {target.region}{found}; expected it to exist.",
+            call="elasticache.describe_replication_groups",
+            observed=close or "ReplicationGroupNotFoundFault",
+            expected=name,
+            hint=ev.create_replication_group_cli(elasticache_lookups.lab),
+        )
+    status = ev.group_status(group)
+    engine = group.get("Engine")
+    if engine is not None and engine not in spec.engines:
+        fail(
+            f"ElastiCache replication group {name} runs {engine}; the lab expects {' or '.join(spec.engines)}.",
+            call="elasticache.describe_replication_groups",
+            observed=engine,
+            expected=spec.engines,
+            hint=f"aws elasticache delete-replication-group --replication-group-id {name} && "
+            + ev.create_replication_group_cli(elasticache_lookups.lab),
+        )
+    if status in ev.PENDING_STATUSES:
+        pending(
+            f"ElastiCache replication group {name} is {status}; expected available.",
+            call="elasticache.describe_replication_groups",
+            observed=status,
+            expected="available",
+        )
+    if status != "available":
+        fail(
+            f"ElastiCache replication group {name} is {status}; expected available.",
+            call="elasticache.describe_replication_groups",
+            observed=status,
+            expected="available",
+            hint=f"aws elasticache describe-events --source-type replication-group --source-identifier {name} "
+            "(then recreate it: " + ev.create_replication_group_cli(elasticache_lookups.lab) + ")",
+        )
+    runs = f" ({engine})" if engine else ""
+    return passed(
+        f"ElastiCache replication group {name}{runs} exists in {target.region} and is available.",
+        call="elasticache.describe_replication_groups",
+        observed=status,
+        expected="available",
+    )

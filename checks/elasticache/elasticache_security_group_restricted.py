@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.elasticache_api import Lookups
+from labgrader.evaluate import elasticache as ev
+from labgrader.targets import Target
+from labgrader.verdict import Passed, fail, passed
+
+
+@check(
+    "elasticache_security_group_restricted",
+    points=3,
+    objective="The replication group uses the lab's security group, which admits the Redis port only from the app's security group (no 0.0.0.0/0 or ::/0).",
+    hint="aws ec2 authorize-security-group-ingress --group-id <id of {lab.elasticache.security_group}> --protocol tcp --port {lab.elasticache.port} --source-group <id of {lab.elasticache.app_security_group}>",
+    requires=("elasticache", "ec2"),
+    aws_actions=(
+        "ec2:DescribeSecurityGroups",
+        "elasticache:DescribeReplicationGroups",
+        "elasticache:DescribeCacheClusters",
+        "elasticache:DescribeCacheSubnetGroups",
+    ),
+)
+def elasticache_security_group_restricted(elasticache_lookups: Lookups, target: Target) -> Passed:
+    spec = elasticache_lookups.spec
+    call = "ec2.describe_security_groups"
+    group = elasticache_lookups.lab_security_group(spec.security_group)
+    if group is None:
+        fail(
+            f"Security group {spec.security_group} was not found in {target.region}; expected it to guard the Redis "
+            f"port {spec.port}.",
+            call=call,
+            observed="no security group with that name",
+            expected=spec.security_group,
+            hint=f"aws ec2 create-security-group --group-name {spec.security_group} --description 'Redis from the app' "
+            f"--vpc-id <the lab VPC> && {ev.authorize_from_app_cli(spec)}",
+        )
+    group_id = str(group["GroupId"])
+    app_id = None
+    names = {group_id: spec.security_group}
+    if spec.app_security_group:
+        app = elasticache_lookups.lab_security_group(spec.app_security_group)
+        if app is None:
+            fail(
+                f"Security group {spec.app_security_group} (the app's) was not found in {target.region}; "
+                f"{spec.security_group} must admit port {spec.port} from it.",
+                call=call,
+                observed="no security group with that name",
+                expected=spec.app_security_group,
+                hint=f"aws ec2 create-security-group --group-name {spec.app_security_group} --description 'lab app' "
+                f"--vpc-id {group.get('VpcId', '<the lab VPC>')} && {ev.authorize_from_app_cli(spec)}",
+            )
+        app_id = str(app["GroupId"])
+        names[app_id] = spec.app_security_group
+
+    members = elasticache_lookups.member_clusters()
+    used = ev.security_group_ids_of(members)
+    if members and group_id not in used:
+        others = elasticache_lookups.security_groups_by_id(used)
+        shown = ", ".join(
+            f"{gid} ({others[gid].get('GroupName', '?')})" if gid in others else gid for gid in sorted(used)
+        )
+        fail(
+            f"ElastiCache replication group {spec.replication_group} uses security group(s) {shown or 'none'}, not "
+            f"{spec.security_group} ({group_id}).",
+            call="elasticache.describe_cache_clusters",
+            observed=sorted(used),
+            expected=group_id,
+            hint=f"aws elasticache modify-replication-group --replication-group-id {spec.replication_group} "
+            f"--security-group-ids {group_id} --apply-immediately",
+        )
+
+    exposure = ev.port_exposure(group, spec.port, app_id)
+    expected = f"tcp {spec.port} only from {spec.app_security_group or 'the app security group'}"
+    observed = [rule.describe(names) for rule in [*exposure.allowed, *exposure.offending]]
+    if exposure.offending:
+        worst = exposure.offending[0]
+        what = "open to the whole Internet" if worst.world_open else "open to a source other than the app"
+        more = f" (and {len(exposure.offending) - 1} more rule(s))" if len(exposure.offending) > 1 else ""
+        fail(
+            f"Security group {spec.security_group} ({group_id}) admits port {spec.port} {what}: rule "
+            f"'{worst.describe(names)}'{more}; expected {expected}.",
+            call=call,
+            observed=observed,
+            expected=expected,
+            hint=ev.revoke_cli(group_id, exposure.offending),
+        )
+    if app_id is not None and not exposure.allowed:
+        fail(
+            f"Security group {spec.security_group} ({group_id}) has no rule admitting tcp {spec.port} from "
+            f"{spec.app_security_group} ({app_id}); the app cannot reach Redis.",
+            call=call,
+            observed=observed or "no inbound rule reaching the port",
+            expected=expected,
+            hint=ev.authorize_from_app_cli(spec),
+        )
+    return passed(
+        f"Security group {spec.security_group} ({group_id}) admits port {spec.port} only from "
+        f"{spec.app_security_group or 'no one'}" + (" and the replication group uses it." if members else "."),
+        call=call,
+        observed=observed,
+        expected=expected,
+    )

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.elasticache_api import Lookups
+from labgrader.evaluate import elasticache as ev
+from labgrader.targets import Target
+from labgrader.verdict import Passed, fail, passed
+
+
+@check(
+    "elasticache_subnet_group_multi_az",
+    points=2,
+    objective="The lab's cache subnet group has subnets in enough distinct Availability Zones, and the replication group uses it.",
+    hint="aws elasticache modify-cache-subnet-group --cache-subnet-group-name {lab.elasticache.subnet_group} --subnet-ids <subnet in AZ a> <subnet in AZ b>",
+    requires=("elasticache",),
+    aws_actions=(
+        "elasticache:DescribeCacheSubnetGroups",
+        "elasticache:DescribeReplicationGroups",
+        "elasticache:DescribeCacheClusters",
+    ),
+)
+def elasticache_subnet_group_multi_az(elasticache_lookups: Lookups, target: Target) -> Passed:
+    spec = elasticache_lookups.spec
+    name = spec.subnet_group
+    call = "elasticache.describe_cache_subnet_groups"
+    subnet_group = elasticache_lookups.subnet_group()
+    if subnet_group is None:
+        fail(
+            f"Cache subnet group {name} was not found in {target.region}; expected it with subnets in "
+            f"{spec.min_subnet_azs} Availability Zones.",
+            call=call,
+            observed="CacheSubnetGroupNotFoundFault",
+            expected=name,
+            hint=ev.create_subnet_group_cli(spec),
+        )
+    subnets = ev.subnet_zones(subnet_group)
+    zones = ev.distinct_zones(subnet_group)
+    observed = {subnet: zone or "AZ not reported" for subnet, zone in subnets.items()}
+    layout = ", ".join(f"{subnet} in {zone}" for subnet, zone in observed.items()) or "no subnets"
+    if len(zones) < spec.min_subnet_azs:
+        fail(
+            f"Cache subnet group {name} spans {len(zones)} Availability Zone(s) ({layout}); expected at least "
+            f"{spec.min_subnet_azs}.",
+            call=call,
+            observed=observed,
+            expected=f">= {spec.min_subnet_azs} distinct AZs",
+            hint=f"aws elasticache modify-cache-subnet-group --cache-subnet-group-name {name} --subnet-ids "
+            f"{' '.join(subnets)} <subnet in another AZ>",
+        )
+    used = ev.subnet_groups_of(elasticache_lookups.member_clusters())
+    if used and name not in used:
+        fail(
+            f"ElastiCache replication group {spec.replication_group} runs in subnet group {', '.join(sorted(used))}, "
+            f"not the lab's {name}.",
+            call="elasticache.describe_cache_clusters",
+            observed=sorted(used),
+            expected=name,
+            hint=f"The subnet group is chosen at creation: aws elasticache delete-replication-group "
+            f"--replication-group-id {spec.replication_group} && {ev.create_replication_group_cli(elasticache_lookups.lab)}",
+        )
+    return passed(
+        f"Cache subnet group {name} spans {len(zones)} Availability Zones ({layout}).",
+        call=call,
+        observed=observed,
+        expected=f">= {spec.min_subnet_azs} distinct AZs",
+    )

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+import redis
+
+from labgrader.check import check
+from labgrader.elasticache_api import Lookups
+from labgrader.spec import LabSpec
+from labgrader.targets import Target, redact_url
+from labgrader.verdict import Passed, fail, not_applicable, passed
+
+
+@check(
+    "redis_eviction_policy",
+    points=2,
+    objective="The lab's Redis evicts with the lab's policy when memory is full (CONFIG GET maxmemory-policy self-hosted; the parameter group on AWS, which refuses CONFIG).",
+    hint='redis-cli -u "$REDIS_URL" CONFIG SET maxmemory-policy {lab.redis.eviction_policy} (on AWS: set maxmemory-policy in the replication group\'s parameter group)',
+    requires=("redis",),
+    aws_actions=(
+        "elasticache:DescribeReplicationGroups",
+        "elasticache:DescribeCacheClusters",
+        "elasticache:DescribeCacheParameters",
+    ),
+)
+def redis_eviction_policy(lab: LabSpec, target: Target, request: pytest.FixtureRequest) -> Passed:
+    assert lab.redis is not None
+    wanted = lab.redis.eviction_policy
+    if wanted is None:
+        not_applicable("not part of this lab (the lab spec's [redis] section sets no eviction_policy)")
+    if target.provides("redis-admin"):
+        primary: redis.Redis = request.getfixturevalue("redis_primary")
+        where = redact_url(request.getfixturevalue("redis_url"))
+        policy = primary.config_get("maxmemory-policy").get("maxmemory-policy")
+        if policy != wanted:
+            fail(
+                f"Redis at {where} has maxmemory-policy {policy}; expected {wanted}.",
+                call="CONFIG GET maxmemory-policy",
+                observed=policy,
+                expected=wanted,
+                hint=f'redis-cli -u "$REDIS_URL" CONFIG SET maxmemory-policy {wanted}',
+            )
+        return passed(
+            f"Redis at {where} has maxmemory-policy {policy}.",
+            call="CONFIG GET maxmemory-policy",
+            observed=policy,
+            expected=wanted,
+        )
+    # ElastiCache refuses CONFIG (lab-facts): the policy lives in the parameter group the nodes run with.
+    lookups: Lookups = request.getfixturevalue("elasticache_lookups")
+    name, source = lookups.parameter_group_in_use()
+    if name is None:
+        fail(
+            f"ElastiCache replication group {lookups.spec.replication_group} reports no parameter group, so its "
+            f"eviction policy cannot be {wanted}.",
+            call="elasticache.describe_cache_clusters",
+            observed=None,
+            expected=wanted,
+        )
+    policy = lookups.parameters(name).get("maxmemory-policy")
+    if policy != wanted:
+        fail(
+            f"ElastiCache parameter group {name} (used by {source}) has maxmemory-policy {policy}; expected {wanted}.",
+            call="elasticache.describe_cache_parameters",
+            observed=policy,
+            expected=wanted,
+            hint=(
+                f"Default groups cannot be modified: create one (aws elasticache create-cache-parameter-group ...), "
+                f"set maxmemory-policy={wanted} and attach it with modify-replication-group"
+                if name.startswith("default.")
+                else f"aws elasticache modify-cache-parameter-group --cache-parameter-group-name {name} "
+                f"--parameter-name-values ParameterName=maxmemory-policy,ParameterValue={wanted}"
+            ),
+        )
+    return passed(
+        f"ElastiCache parameter group {name} (used by {source}) has maxmemory-policy {policy} (CONFIG is refused "
+        "there: the policy is judged from the API).",
+        call="elasticache.describe_cache_parameters",
+        observed=policy,
+        expected=wanted,
+    )

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis
+
+from labgrader.check import check
+from labgrader.elasticache_api import Lookups
+from labgrader.evaluate import elasticache as ec
+from labgrader.evaluate import redis as ev
+from labgrader.spec import LabSpec
+from labgrader.targets import Target, redact_url
+from labgrader.verdict import Passed, fail, not_applicable, passed
+
+BGSAVE_TIMEOUT_S = 10.0
+DEFAULT_SAVE = "3600 1 300 100 60 10000"
+
+
+@check(
+    "redis_persistence_configured",
+    points=2,
+    objective="The lab's Redis persists its data: RDB save rules set and a BGSAVE that completes (self-hosted), or snapshots kept by ElastiCache (AWS, which refuses CONFIG and BGSAVE).",
+    hint=f'redis-cli -u "$REDIS_URL" CONFIG SET save "{DEFAULT_SAVE}" (on AWS: aws elasticache modify-replication-group --replication-group-id {{lab.elasticache.replication_group}} --snapshot-retention-limit 1 --apply-immediately)',
+    requires=("redis",),
+    aws_actions=("elasticache:DescribeReplicationGroups", "elasticache:DescribeSnapshots"),
+)
+def redis_persistence_configured(lab: LabSpec, target: Target, request: pytest.FixtureRequest) -> Passed:
+    assert lab.redis is not None
+    if lab.redis.persistence is None:
+        not_applicable("not part of this lab (the lab spec's [redis] section sets no persistence)")
+    if target.provides("redis-admin"):
+        primary: redis.Redis = request.getfixturevalue("redis_primary")
+        return self_hosted(primary, request.getfixturevalue("redis_url"), lab.redis.persistence)
+    # ElastiCache refuses CONFIG/BGSAVE (lab-facts): never send them; the API says whether snapshots are kept.
+    return from_elasticache_api(request.getfixturevalue("elasticache_lookups"), target)
+
+
+def self_hosted(r: redis.Redis, url: str, wanted: str) -> Passed:
+    where = redact_url(url)
+    rules = ev.save_rules(r.config_get("save"))
+    aof = r.config_get("appendonly").get("appendonly") == "yes"
+    configured = {"rdb": bool(rules), "aof": aof, "any": bool(rules) or aof}[wanted]
+    observed = {"save": ev.describe_save_rules(rules), "appendonly": "yes" if aof else "no"}
+    if not configured:
+        expected = {"rdb": "RDB save rules", "aof": "appendonly yes", "any": "RDB save rules or appendonly yes"}[wanted]
+        fix = f'CONFIG SET save "{DEFAULT_SAVE}"' if wanted != "aof" else "CONFIG SET appendonly yes"
+        fail(
+            f"Redis at {where} does not persist its data (save rules: {observed['save']}, appendonly "
+            f"{observed['appendonly']}); expected {expected}.",
+            call="CONFIG GET save; CONFIG GET appendonly",
+            observed=observed,
+            expected=expected,
+            hint=f'redis-cli -u "$REDIS_URL" {fix}',
+        )
+    if wanted == "aof":
+        return passed(
+            f"Redis at {where} appends every write to its AOF (appendonly yes).",
+            call="CONFIG GET appendonly",
+            observed=observed,
+            expected="appendonly yes",
+        )
+    # A snapshot really gets written: BGSAVE, then the save counter (or LASTSAVE) advances with status ok.
+    before = r.info("persistence")
+    saves_before = before.get("rdb_saves")
+    last_before = r.lastsave()
+    started = time.monotonic()
+    try:
+        r.bgsave()
+    except redis.ResponseError as exc:
+        if "in progress" not in str(exc):
+            raise
+    while True:
+        now = r.info("persistence")
+        done = not now.get("rdb_bgsave_in_progress") and (
+            (saves_before is not None and int(now.get("rdb_saves", 0)) > int(saves_before))
+            or r.lastsave() > last_before
+        )
+        if done or time.monotonic() - started > BGSAVE_TIMEOUT_S:
+            break
+        time.sleep(0.01)
+    status = now.get("rdb_last_bgsave_status")
+    took_ms = (time.monotonic() - started) * 1000
+    if not done or status != "ok":
+        fail(
+            f"Redis at {where} has save rules but BGSAVE did not complete (rdb_last_bgsave_status:{status} after "
+            f"{took_ms:.0f} ms); expected a snapshot written.",
+            call="BGSAVE; INFO persistence",
+            observed={"rdb_last_bgsave_status": status, "rdb_bgsave_in_progress": now.get("rdb_bgsave_in_progress")},
+            expected="rdb_last_bgsave_status:ok",
+            hint='redis-cli -u "$REDIS_URL" CONFIG GET dir (the folder must be writable), then BGSAVE again',
+        )
+    return passed(
+        f"Redis at {where} persists with RDB ({observed['save']}) and a BGSAVE completed in {took_ms:.0f} ms.",
+        call="CONFIG GET save; BGSAVE; INFO persistence",
+        observed=observed,
+        expected="RDB save rules and a completed BGSAVE",
+    )
+
+
+def from_elasticache_api(lookups: Lookups, target: Target) -> Passed:
+    spec = lookups.spec
+    name = spec.replication_group
+    group = lookups.replication_group()
+    if group is None:
+        fail(
+            f"ElastiCache replication group {name} was not found in {target.region}, so nothing persists the lab's "
+            "Redis data (ElastiCache refuses CONFIG and BGSAVE: persistence is its snapshots).",
+            call="elasticache.describe_replication_groups",
+            observed="ReplicationGroupNotFoundFault",
+            expected=name,
+            hint=ec.create_replication_group_cli(lookups.lab),
+        )
+    days = ec.retention_days(group)
+    if days >= 1:
+        return passed(
+            f"ElastiCache keeps automatic snapshots of {name} for {days} day(s) (CONFIG and BGSAVE are refused "
+            "there: persistence is judged from the API).",
+            call="elasticache.describe_replication_groups",
+            observed=f"SnapshotRetentionLimit {days}",
+            expected="SnapshotRetentionLimit >= 1 or a manual snapshot available",
+        )
+    snapshot = lookups.manual_snapshot()
+    found = (
+        f"snapshot {snapshot.get('SnapshotName')} {snapshot.get('SnapshotStatus')}"
+        if snapshot
+        else "no manual snapshot"
+    )
+    expected = "SnapshotRetentionLimit >= 1 or a manual snapshot available"
+    if snapshot is None or snapshot.get("SnapshotStatus") != "available":
+        fail(
+            f"ElastiCache keeps no snapshots of {name} (SnapshotRetentionLimit {days}, {found}); expected automatic "
+            "snapshots or an available manual one (CONFIG and BGSAVE are refused on ElastiCache).",
+            call="elasticache.describe_replication_groups; elasticache.describe_snapshots",
+            observed=f"SnapshotRetentionLimit {days}, {found}",
+            expected=expected,
+            hint=ec.modify_replication_group_cli(spec, "--snapshot-retention-limit 1"),
+        )
+    return passed(
+        f"ElastiCache holds the manual snapshot {snapshot.get('SnapshotName')} of {name} (available).",
+        call="elasticache.describe_snapshots",
+        observed=f"SnapshotRetentionLimit {days}, {found}",
+        expected=expected,
+    )

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import redis
+
+from labgrader import redis_conn
+from labgrader.check import check
+from labgrader.evaluate import redis as ev
+from labgrader.spec import LabSpec
+from labgrader.targets import Target, redact_url
+from labgrader.verdict import Passed, fail, not_applicable, passed
+
+
+@check(
+    "redis_replication_healthy",
+    points=2,
+    objective="The lab's Redis primary reports role:master with at least the lab's number of replicas connected and online.",
+    hint="aws elasticache increase-replica-count --replication-group-id {lab.elasticache.replication_group} --new-replica-count {lab.redis.min_replicas} --apply-immediately (on the sandbox: labgrader sandbox down && labgrader sandbox up --detach)",
+    requires=("redis",),
+    aws_actions=("elasticache:DescribeReplicationGroups",),
+)
+def redis_replication_healthy(redis_primary: redis.Redis, redis_url: str, lab: LabSpec, target: Target) -> Passed:
+    assert lab.redis is not None
+    if not target.provides("sentinel") and not target.provides("elasticache"):
+        not_applicable(
+            f"not possible on the {target.name} target: it runs a single Redis without replicas "
+            "(replication is graded on the sandbox or AWS)"
+        )
+    wanted = lab.redis.min_replicas
+    info = redis_primary.info("replication")
+    links = ev.replica_links(info)
+    observed = {
+        "role": info.get("role"),
+        "connected_slaves": info.get("connected_slaves"),
+        "replicas": ev.describe_links(links),
+    }
+    expected = f"role:master, >= {wanted} replica(s) online"
+    where = redact_url(redis_url)
+    problems = ev.replication_problems(info, wanted)
+    if problems:
+        fail(
+            f"Redis at {where}: {'; '.join(problems)}.",
+            call="INFO replication",
+            observed=observed,
+            expected=expected,
+        )
+    if target.sentinel is not None:
+        # On the sandbox the replicas are reachable: ask each one whether its link to the primary is up.
+        for link in links:
+            replica = redis_conn.connect(f"redis://{link.ip}:{link.port}/0", timeout=2.0)
+            try:
+                status = replica.info("replication").get("master_link_status")
+            finally:
+                replica.close()
+            if status != "up":
+                fail(
+                    f"Redis replica {link.address} of {where} reports master_link_status:{status}; expected up.",
+                    call="INFO replication (replica)",
+                    observed=f"master_link_status:{status}",
+                    expected="master_link_status:up",
+                    hint=f"redis-cli -h {link.ip} -p {link.port} INFO replication (then: labgrader sandbox down && "
+                    "labgrader sandbox up --detach)",
+                )
+    return passed(
+        f"Redis at {where} is the primary (role:master) with {len(links)} replica(s): {ev.describe_links(links)}.",
+        call="INFO replication",
+        observed=observed,
+        expected=expected,
+    )

@@ -1,0 +1,71 @@
+"""What the Redis checks share: reaching the primary (with the right advice when it cannot be reached), scratch keys
+that are always removed, and the verdict for an endpoint that refuses writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn, TypeVar
+
+import redis
+
+from labgrader.targets import Target, redact_url
+from labgrader.verdict import could_not_look, fail
+
+T = TypeVar("T")
+
+
+def unreachable(url: str, target: Target, exc: BaseException) -> NoReturn:
+    """`error` (never `fail`): the grader could not look. On AWS the usual cause is running outside the VPC."""
+    detail = str(exc).strip().rstrip(".") or type(exc).__name__
+    could_not_look(
+        f"The grader could not reach Redis at {redact_url(url)} ({detail}); {target.unreachable_advice('redis')}",
+        call="PING",
+    )
+
+
+def reach(client: redis.Redis, url: str, target: Target) -> redis.Redis:
+    try:
+        client.ping()
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        unreachable(url, target, exc)
+    return client
+
+
+def read_only(url: str, exc: redis.ReadOnlyError) -> NoReturn:
+    fail(
+        f"Redis at {redact_url(url)} refused a write (READONLY: {str(exc).rstrip('.')}): it is a read-only "
+        "replica, expected the lab's primary.",
+        call="SET",
+        observed="READONLY",
+        expected="the primary accepts writes",
+        hint="Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint), e.g. --redis-url redis://<primary>:6379",
+    )
+
+
+@contextmanager
+def writable(url: str) -> Iterator[None]:
+    """Turn a READONLY answer inside the block into the student's `fail` with the fix."""
+    try:
+        yield
+    except redis.ReadOnlyError as exc:
+        read_only(url, exc)
+
+
+class ScratchKeys:
+    """Scratch keys a check writes: registered before use, all deleted at teardown (never FLUSH)."""
+
+    def __init__(self, client: redis.Redis, make: Callable[[str], str]) -> None:
+        self.client = client
+        self.make = make
+        self.keys: list[str] = []
+
+    def __call__(self, purpose: str) -> str:
+        key = self.make(purpose)
+        self.keys.append(key)
+        return key
+
+    def remove(self) -> None:
+        if self.keys:
+            self.client.delete(*self.keys)
+            self.keys.clear()

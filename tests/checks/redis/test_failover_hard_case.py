@@ -1,0 +1,139 @@
+"""The hard cases of failover, on a sandbox of their own (they kill its processes): the primary SIGKILLed with
+acknowledged writes in flight, a grading run finding the sandbox left mid-failover, and a dead replica."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from labgrader import failover, runner
+from labgrader.failover import Node
+from labgrader.results import CheckResult
+from labgrader.sandbox import manager
+from labgrader.sandbox_state import SandboxState
+from labgrader.spec import LabSpec
+from labgrader.targets import SentinelInfo, open_target
+
+pytestmark = pytest.mark.sandbox
+CHECK = "redis_failover_recovers"
+PREFIX = "__labgrader__:hard-case:"
+
+
+@pytest.fixture(scope="module")
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, SandboxState]]:
+    home = tmp_path_factory.mktemp("failover-home")
+    state = manager.up(home)
+    yield home, state
+    manager.down(home)
+
+
+def sentinel_of(state: SandboxState) -> failover.Sentinel:
+    return failover.Sentinel(SentinelInfo("127.0.0.1", state.sentinel_port, state.master_name))
+
+
+def grade_failover(spec: LabSpec, home: Path, out: Path) -> CheckResult:
+    with open_target("local", spec, sandbox_home=home) as target:
+        return runner.grade(spec, target, out_dir=out, only=frozenset({CHECK})).get(CHECK)
+
+
+def test_sigkill_of_the_primary_loses_no_acknowledged_write(own_sandbox):
+    _home, state = own_sandbox
+    sentinel = sentinel_of(state)
+    original = Node("127.0.0.1", state.processes["primary"].port)
+    client = failover.connect(original)
+    acknowledged = {}
+    for i in range(200):
+        key = f"{PREFIX}{i}"
+        client.set(key, str(i))
+        if client.wait(1, 1000) >= 1:  # acknowledged: the replica has it
+            acknowledged[key] = str(i)
+    client.bgsave()  # leave an RDB behind: the restarted node must not come back from it
+    time.sleep(0.2)
+    client.close()
+    assert len(acknowledged) == 200
+
+    killed_at = time.monotonic()
+    os.kill(state.processes["primary"].pid, signal.SIGKILL)
+    # A client's view: on errors, ask sentinel for the primary again, until a write succeeds.
+    new_primary = None
+    while time.monotonic() - killed_at < 15:
+        try:
+            candidate = sentinel.primary()
+            if not candidate.same_as(original):
+                writer = failover.connect(candidate, timeout=0.5)
+                try:
+                    if writer.set(f"{PREFIX}after", "1"):
+                        new_primary = candidate
+                        break
+                finally:
+                    writer.close()
+        except (redis.RedisError, failover.FailoverError):
+            pass
+        time.sleep(0.02)
+    writes_back_after = time.monotonic() - killed_at
+    assert new_primary is not None, "sentinel never promoted the replica"
+    assert 2.0 < writes_back_after < 10.0  # down-after 2000 ms: lab-facts measured ≈ 3.2 s
+
+    survivor = failover.connect(new_primary)
+    try:
+        assert {k: survivor.get(k) for k in acknowledged} == acknowledged
+    finally:
+        survivor.close()
+
+    workdir = Path(state.data_dir) / "primary"
+    assert (workdir / "dump.rdb").exists()
+    record = failover.restart_empty_replica(state, "primary", new_primary)
+    assert record.pid != 0
+    assert list(workdir.glob("dump.rdb.stale-*")), "the stale RDB was not moved aside"
+    restarted = failover.connect(original)
+    try:
+        assert restarted.info("replication")["role"] == "slave"
+        assert {k: restarted.get(k) for k in acknowledged} == acknowledged
+    finally:
+        restarted.close()
+
+    # Fail back: the sandbox's REDIS_URL is the primary again, with every acknowledged write.
+    failover.restore(sentinel, original)
+    back = failover.connect(original)
+    try:
+        assert back.info("replication")["role"] == "master"
+        assert {k: back.get(k) for k in acknowledged} == acknowledged
+        back.delete(*acknowledged, f"{PREFIX}after")
+    finally:
+        back.close()
+        sentinel.close()
+    print(f"SIGKILL → writes accepted on the new primary after {writes_back_after:.2f} s")
+
+
+def test_the_check_heals_a_sandbox_left_mid_failover(own_sandbox, week8, tmp_path):
+    home, state = own_sandbox
+    sentinel = sentinel_of(state)
+    try:
+        old, new, _seconds = sentinel.failover()  # an earlier run interrupted right after its failover
+        assert old.port == state.processes["primary"].port
+    finally:
+        sentinel.close()
+    result = grade_failover(week8, home, tmp_path)
+    assert result.status == "pass", result.message
+    assert result.evidence["healed_before"] == [f"failed back to 127.0.0.1:{old.port}"]
+    assert new.port == state.processes["replica"].port
+
+
+def test_fails_when_the_replica_is_dead_and_recovers_once_restarted(own_sandbox, week8, tmp_path):
+    home, state = own_sandbox
+    with open_target("local", week8, sandbox_home=home) as target:  # resolved while the sandbox is whole
+        os.kill(state.processes["replica"].pid, signal.SIGKILL)
+        time.sleep(0.1)
+        result = runner.grade(week8, target, out_dir=tmp_path / "dead", only=frozenset({CHECK})).get(CHECK)
+    assert result.status == "fail"
+    assert f"replica 127.0.0.1:{state.processes['replica'].port} does not answer" in result.message
+
+    failover.restart_empty_replica(state, "replica", Node("127.0.0.1", state.processes["primary"].port))
+    again = grade_failover(week8, home, tmp_path / "restarted")
+    assert again.status == "pass", again.message

@@ -1,0 +1,132 @@
+"""One mutation at a time, every ElastiCache and Redis check graded together: results.json lists every catalog ID
+once, exactly the mutated objective fails and every other one keeps its reference status. (The failover check is
+left out of these runs: none of the mutations touches the sandbox's topology, and it is graded on the reference,
+the hard cases and the 20-round benchmark.)"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from labgrader import catalog, runner
+from labgrader.spec import LabSpec, RedisKeySpec
+from labgrader.targets import Target
+from tests.checks.elasticache.conftest import OPEN_6379
+from tests.conftest import replace_section
+
+pytestmark = pytest.mark.sandbox
+GRADED = frozenset(
+    e.id for e in catalog.CATALOG if e.section in ("elasticache", "redis") and e.id != "redis_failover_recovers"
+)
+REFERENCE = dict.fromkeys(GRADED, "pass") | {"elasticache_parameter_group_eviction_policy": "skip"}
+
+
+def statuses(spec: LabSpec, target: Target, out: Path) -> dict[str, str]:
+    runner.grade(spec, target, out_dir=out, only=GRADED)
+    document = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    ids = [check["id"] for check in document["checks"]]
+    assert sorted(ids) == sorted(catalog.ids_for_phase("grade")), "every catalog ID exactly once"
+    return {check["id"]: check["status"] for check in document["checks"] if check["id"] in GRADED}
+
+
+def expect(failing: set[str]) -> dict[str, str]:
+    return REFERENCE | dict.fromkeys(failing, "fail")
+
+
+def test_the_reference_solution(solved, local_target, tmp_path):
+    assert statuses(solved, local_target, tmp_path) == REFERENCE
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            (
+                {},
+                {"AutomaticFailoverEnabled": False, "MultiAZEnabled": False},
+                {"elasticache_automatic_failover_enabled", "elasticache_multi_az_enabled"},
+            ),
+            id="failover-off",
+        ),
+        pytest.param(({"multi_az": False}, {}, {"elasticache_multi_az_enabled"}), id="multi-az-off-failover-on"),
+        pytest.param(
+            (
+                {"nodes": 1, "failover": False, "multi_az": False},
+                {},
+                {
+                    "elasticache_replicas_present",
+                    "elasticache_automatic_failover_enabled",
+                    "elasticache_multi_az_enabled",
+                },
+            ),
+            id="no-replica",
+        ),
+        pytest.param(
+            ({"zones": ("us-east-1a", "us-east-1a")}, {}, {"elasticache_subnet_group_multi_az"}),
+            id="one-az-subnet-group",
+        ),
+        pytest.param(({"extra_rules": (OPEN_6379,)}, {}, {"elasticache_security_group_restricted"}), id="open-6379"),
+        pytest.param(({"retention": 0}, {}, {"elasticache_snapshot_present"}), id="no-snapshot"),
+        pytest.param(
+            (
+                {"create_group": False},
+                {},
+                {
+                    "elasticache_replication_group_available",
+                    "elasticache_replicas_present",
+                    "elasticache_automatic_failover_enabled",
+                    "elasticache_multi_az_enabled",
+                    "elasticache_cluster_mode_matches",
+                    "elasticache_snapshot_present",
+                    "elasticache_encryption_enabled",
+                },
+            ),
+            id="replication-group-missing",
+        ),
+    ],
+)
+def test_elasticache_mutations(lab_setup, clients, local_target, tmp_path, case):
+    changes, modify, failing = case
+    built = lab_setup(**changes)
+    if modify:
+        clients.client("elasticache").modify_replication_group(
+            ReplicationGroupId=built.spec.elasticache.replication_group, ApplyImmediately=True, **modify
+        )
+    assert statuses(built.spec, local_target, tmp_path) == expect(failing)
+
+
+@pytest.fixture
+def own_keys(solved, sandbox_primary):
+    suffix = uuid.uuid4().hex[:6]
+    hello, session = f"lab:hello:{suffix}", f"lab:session:{suffix}"
+    keys = [RedisKeySpec(name=hello, value="world"), RedisKeySpec(name=session, ttl=True, max_ttl=3600)]
+    spec = replace_section(solved, "redis", keys=keys)
+    sandbox_primary.set(hello, "world")
+    sandbox_primary.set(session, "{}", ex=1800)
+    yield spec, hello, session
+    sandbox_primary.delete(hello, session)
+
+
+def test_wrong_hello(own_keys, sandbox_primary, local_target, tmp_path):
+    spec, hello, _session = own_keys
+    sandbox_primary.set(hello, "word")
+    assert statuses(spec, local_target, tmp_path) == expect({"redis_exercise_state"})
+
+
+def test_session_without_ttl(own_keys, sandbox_primary, local_target, tmp_path):
+    spec, _hello, session = own_keys
+    sandbox_primary.persist(session)
+    assert statuses(spec, local_target, tmp_path) == expect({"redis_exercise_state"})
+
+
+def test_eviction_policy_left_at_the_default(solved, changed_setting, local_target, tmp_path):
+    changed_setting("maxmemory-policy", "noeviction")
+    assert statuses(solved, local_target, tmp_path) == expect({"redis_eviction_policy"})
+
+
+def test_persistence_turned_off(solved, changed_setting, local_target, tmp_path):
+    changed_setting("save", "")
+    assert statuses(solved, local_target, tmp_path) == expect({"redis_persistence_configured"})
