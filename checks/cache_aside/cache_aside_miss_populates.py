@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from labgrader.cacheaside.harness import CacheAsideHarness
+from labgrader.cacheaside.instrument import KEY_READS
+from labgrader.cacheaside.protocol import call, inspect
+from labgrader.cacheaside.values import item_difference
+from labgrader.check import check
+from labgrader.verdict import Passed, fail, passed
+
+EXPECTED = "it to read the item from DynamoDB once and cache it"
+
+
+@check(
+    "cache_aside_miss_populates",
+    points=3,
+    objective="On a cache miss, get_product reads the item from DynamoDB once (by key) and writes it to Redis under the lab's cache key.",
+    hint="In get_product, on a miss: item = table.get_item(Key={{'category': category, 'sku': sku}}).get('Item'), then r.set(f'{lab.cache_aside.key_template}', payload, ex=300) before returning it",
+    requires=("dynamodb", "redis"),
+    needs_sections=("dynamodb", "redis"),
+    writes=True,
+    aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+)
+def cache_aside_miss_populates(cache_aside: CacheAsideHarness) -> Passed:
+    name = cache_aside.module().name
+    category, sku, item = cache_aside.put_scratch_item("MISS")
+    key = cache_aside.forget(category, sku)
+    outcome = cache_aside.run([call("get_product", category, sku), inspect(key)])
+    first, state = cache_aside.completed(outcome, EXPECTED)
+    where = f"Cache-aside module {name}: {first.label} on a cold cache"
+    difference = item_difference(first.value, item)
+    if difference is not None:
+        fail(
+            f"{where} {difference}; expected the item DynamoDB holds (as boto3's resource layer returns it).",
+            call=first.label,
+            observed=repr(first.value)[:300],
+            expected=repr(item)[:300],
+        )
+    reads = list(first.reads)
+    if len(reads) != 1 or reads[0] not in KEY_READS:
+        seen = ", ".join(reads) or "no reads"
+        fail(
+            f"{where} made {len(reads)} DynamoDB read(s) ({seen}); expected exactly one GetItem (or Query) by key.",
+            call=first.label,
+            observed=reads,
+            expected=["GetItem"],
+            hint="Read the one item by its key: table.get_item(Key={{'category': category, 'sku': sku}}) (never a Scan, never twice)",
+        )
+    assert state.key is not None
+    if not state.key.exists:
+        fail(
+            f"{where} returned the item but wrote nothing to Redis key {key}; expected the item cached under that key.",
+            call=f"{first.label}; EXISTS {key}",
+            observed="no key",
+            expected=key,
+        )
+    return passed(
+        f"{where} read DynamoDB once ({reads[0]}) and cached the item under Redis key {key}.",
+        call=f"{first.label}; TYPE/PTTL {key}",
+        observed={"reads": reads, "key": key, "type": state.key.type},
+        expected={"reads": ["GetItem"], "key": key},
+    )

@@ -1,0 +1,333 @@
+"""What the cache-aside and latency checks share: the student's module, its environment, scratch items written by
+the grader, the cache keys they map to, and scenarios run through the fork-server.
+
+Scratch data only: items live under the run's reserved partition value (`Scratch.partition_value`), carry the
+dataset's attribute shapes (so the lab's indexes accept them) and a TTL a day out, and are deleted when the check
+ends, with the Redis keys the scenarios touched. The student's dataset items are never read or written.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, Step, StepResult
+from labgrader.cacheaside.runner import ScenarioRunner
+from labgrader.dataset import to_attribute_value, to_python
+from labgrader.scratch import Scratch
+from labgrader.spec import CacheAsideSpec, DynamoDBSpec, LabSpec
+from labgrader.targets import Target
+from labgrader.verdict import could_not_look, fail, not_applicable
+
+# Numbers a scratch item carries: a price that floats cannot hold exactly, a fractional rating, an integer stock.
+NUMBER_VALUES = (Decimal("24.99"), Decimal("4.5"), Decimal("7"), Decimal("12.25"), Decimal("3"))
+DEFAULT_ATTRIBUTES = {"name": "S", "price": "N"}
+SCRATCH_ITEM_LIFETIME_S = 86_400
+NO_MODULE = (
+    "No cache-aside module to grade: the lab's deliverable is a Python module with get_product and "
+    "update_product, given with --solution (or solution in the lab spec's [cache_aside] section)."
+)
+NO_MODULE_HINT = (
+    "labgrader grade --solution path/to/cache_aside.py  (the module defining get_product and update_product)"
+)
+
+_RUNNER_KEY = pytest.StashKey[ScenarioRunner]()
+
+
+# The checks that run the student's module in scenarios.
+SCENARIO_CHECKS = frozenset(
+    {
+        "cache_aside_miss_populates",
+        "cache_aside_hit_skips_db",
+        "cache_aside_ttl_set",
+        "cache_aside_write_invalidates",
+        "cache_aside_missing_item",
+        "cache_aside_redis_down_fallback",
+        "cache_aside_value_fidelity",
+        "latency_cache_hit_faster_than_miss",
+    }
+)
+
+
+def prestart_runner(config: pytest.Config) -> None:
+    """Spawn the scenario server while the checks are still being collected, when a scenario check may run with a
+    module: its imports (≈ 0.3 s) then overlap with collection instead of delaying the first scenario."""
+    from labgrader.grading import SESSION_KEY  # noqa: PLC0415 - grading imports the plugin machinery
+
+    grading = config.stash.get(SESSION_KEY, None)
+    if grading is None or grading.phase != "grade" or grading.spec.cache_aside is None:
+        return
+    if (grading.solution or grading.spec.cache_aside.solution) is None:
+        return
+    if grading.only is None or grading.only & SCENARIO_CHECKS:
+        shared_runner(config).prestart()
+
+
+def shared_runner(config: pytest.Config) -> ScenarioRunner:
+    """One scenario server per grading run, whichever section's check asks first; stopped with the run."""
+    runner = config.stash.get(_RUNNER_KEY, None)
+    if runner is None:
+        runner = ScenarioRunner()
+        config.stash[_RUNNER_KEY] = runner
+        config.add_cleanup(runner.close)
+    return runner
+
+
+def closed_redis_url() -> str:
+    """A Redis URL on a loopback port nothing listens on (bound and released at once): connections are refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def module_environment(target: Target, table: str, redis_url: str, base: Mapping[str, str]) -> dict[str, str]:
+    """The standard environment a student's module gets (SPEC §1): the grader's, with AWS and Redis pointed at the
+    lab. Endpoint overrides of the grader's shell are dropped; the sandbox's endpoint and static keys are set."""
+    dropped = ("REDIS_URL", "LAB_TABLE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+    env = {k: v for k, v in base.items() if not k.startswith("AWS_ENDPOINT_URL") and k not in dropped}
+    env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = target.region
+    endpoint = target.endpoint_for("dynamodb")
+    if endpoint:
+        env["AWS_ENDPOINT_URL"] = endpoint
+    if target.static_credentials:
+        env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = target.static_credentials
+        env.pop("AWS_SESSION_TOKEN", None)
+    elif target.profile:
+        env["AWS_PROFILE"] = target.profile
+    elif "AWS_PROFILE" in base:
+        env["AWS_PROFILE"] = base["AWS_PROFILE"]
+    env["REDIS_URL"] = redis_url
+    env["LAB_TABLE"] = table
+    return env
+
+
+def scratch_attribute_types(spec: DynamoDBSpec) -> dict[str, str]:
+    """Attribute name → type for a scratch item: the dataset's attributes and every index key, minus the table key."""
+    types: dict[str, str] = dict(
+        spec.dataset.attributes if spec.dataset and spec.dataset.attributes else DEFAULT_ATTRIBUTES
+    )
+    for _label, attr in spec.key_attributes():
+        types[attr.name] = attr.type
+    for name in spec.key_names:
+        types.pop(name, None)
+    return types
+
+
+def scratch_values(spec: DynamoDBSpec, now: float | None = None) -> dict[str, Any]:
+    """The non-key attributes of a scratch item (Python form, numbers as Decimal)."""
+    item: dict[str, Any] = {}
+    numbers = iter(NUMBER_VALUES)
+    types = scratch_attribute_types(spec)
+    if "price" in types and types["price"] == "N":
+        item["price"] = next(numbers)
+    for name, kind in types.items():
+        if name in item:
+            continue
+        if kind == "S":
+            item[name] = f"labgrader scratch {name}"
+        elif kind == "N":
+            item[name] = next(numbers, Decimal("1"))
+        else:
+            item[name] = b"labgrader"
+    if spec.ttl:
+        item[spec.ttl.attribute] = Decimal(int(now if now is not None else time.time()) + SCRATCH_ITEM_LIFETIME_S)
+    return item
+
+
+@dataclass
+class CacheAsideHarness:
+    lab: LabSpec
+    target: Target
+    solution: Path | None
+    runner: ScenarioRunner
+    dynamodb: Any
+    redis: redis.Redis
+    redis_url: str
+    scratch: Scratch
+    base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    _items: list[dict[str, Any]] = field(default_factory=list)
+    _keys: set[str] = field(default_factory=set)
+    _timeout_s: float = 0.0
+
+    # --- the lab ----------------------------------------------------------------------------------------------
+
+    @property
+    def table_spec(self) -> DynamoDBSpec:
+        assert self.lab.dynamodb is not None  # the spec requires [dynamodb] with [cache_aside] / [latency]
+        return self.lab.dynamodb
+
+    @property
+    def spec(self) -> CacheAsideSpec:
+        return self.lab.cache_aside or CacheAsideSpec()
+
+    @property
+    def table(self) -> str:
+        return self.table_spec.table
+
+    def module(self) -> Path:
+        """The student's module, or the check's `fail` (the deliverable is missing)."""
+        if self.solution is None:
+            fail(NO_MODULE, call="--solution", observed=None, expected="path/to/module.py", hint=NO_MODULE_HINT)
+        if not self.solution.is_file():
+            what = "is not a file" if self.solution.exists() else "does not exist"
+            fail(
+                f"The cache-aside module {self.solution} {what}; expected a Python file (module.py).",
+                call="--solution",
+                observed=str(self.solution),
+                expected="an existing .py file",
+                hint=NO_MODULE_HINT,
+            )
+        return self.solution
+
+    def key_for(self, category: str, sku: str) -> str:
+        spec = self.table_spec
+        names = {"category": category, "sku": sku, spec.key_names[0]: category}
+        if len(spec.key_names) > 1:
+            names[spec.key_names[1]] = sku
+        return self.spec.key_template.format(**names)
+
+    def _key_attributes(self, category: str, sku: str) -> dict[str, Any]:
+        spec = self.table_spec
+        if spec.sort_key is None:
+            not_applicable("the cache-aside contract needs a table with a partition key and a sort key")
+        if spec.partition_key.type != "S" or spec.sort_key.type != "S":
+            not_applicable("the grader's scratch items need string partition and sort keys")
+        return {spec.partition_key.name: category, spec.sort_key.name: sku}
+
+    def scratch_key(self, purpose: str) -> tuple[str, str]:
+        """(category, sku) of this check's scratch item (no item is written)."""
+        return self.scratch.partition_value("cache-aside"), f"CA-{purpose}"
+
+    # --- scratch data -----------------------------------------------------------------------------------------
+
+    def put_scratch_item(self, purpose: str) -> tuple[str, str, dict[str, Any]]:
+        """Write a scratch item with the dataset's attribute shapes; (category, sku, item as boto3's resource
+        layer returns it). Deleted when the check ends."""
+        category, sku = self.scratch_key(purpose)
+        item = {**self._key_attributes(category, sku), **scratch_values(self.table_spec)}
+        self.dynamodb.put_item(TableName=self.table, Item={k: to_attribute_value(v) for k, v in item.items()})
+        self._items.append(self._key_attributes(category, sku))
+        return category, sku, item
+
+    def read_item(self, category: str, sku: str) -> dict[str, Any] | None:
+        """The item as DynamoDB holds it now (consistent read by the grader)."""
+        key = {k: to_attribute_value(v) for k, v in self._key_attributes(category, sku).items()}
+        found = self.dynamodb.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+        return to_python(found) if found else None
+
+    def forget(self, category: str, sku: str) -> str:
+        """Delete the item's cache key (a clean cache state for the scenario); the key is removed again at the end."""
+        key = self.key_for(category, sku)
+        self.redis.delete(key)
+        self._keys.add(key)
+        return key
+
+    def put_scratch_value(self, purpose: str, value: str, ttl_s: int = 600) -> str:
+        """SET a scratch Redis key (the run's reserved prefix, a TTL as a safety net); removed when the check ends."""
+        key = self.scratch.redis_key(purpose)
+        self.redis.set(key, value, ex=ttl_s)
+        self._keys.add(key)
+        return key
+
+    def cleanup(self) -> None:
+        problems: list[str] = []
+        for key in self._items:
+            try:
+                self.dynamodb.delete_item(TableName=self.table, Key={k: to_attribute_value(v) for k, v in key.items()})
+            except Exception as exc:  # noqa: BLE001 - report every leftover, then fail the teardown once
+                problems.append(f"scratch item {key}: {exc}")
+        if self._keys:
+            try:
+                self.redis.delete(*sorted(self._keys))
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"Redis keys {sorted(self._keys)}: {exc}")
+        self._items.clear()
+        self._keys.clear()
+        if problems:
+            raise RuntimeError("; ".join(problems))
+
+    # --- scenarios --------------------------------------------------------------------------------------------
+
+    def environment(self, redis_url: str | None = None) -> dict[str, str]:
+        return module_environment(self.target, self.table, redis_url or self.redis_url, self.base_env)
+
+    def run(
+        self, steps: list[Step], *, module_redis_url: str | None = None, timeout_s: float | None = None
+    ) -> ScenarioOutcome:
+        request = ScenarioRequest(
+            module=str(self.module()),
+            env=self.environment(module_redis_url),
+            steps=steps,
+            timeout_s=timeout_s or self.spec.scenario_timeout_s,
+            grader_redis_url=self.redis_url,
+        )
+        self._timeout_s = request.timeout_s
+        return self.runner.run(request)
+
+    def completed(self, outcome: ScenarioOutcome, expected: str) -> list[StepResult]:  # noqa: RET503 - fail() raises
+        """The scenario's steps when it ran to the end; else the check's `fail` (or `error` for the grader's own
+        problem) naming the step and the exception's last line. `expected` completes the sentence."""
+        name = outcome.module
+        extra = {"output": outcome.output_tail[-500:]} if outcome.output_tail.strip() else None
+        if outcome.status == "ok":
+            return list(outcome.steps)
+        if outcome.status == "grader_error":
+            could_not_look(f"The grader could not finish the cache-aside scenario: {outcome.error}.")
+        if outcome.status == "import_error":
+            fail(
+                f"Cache-aside module {name}: importing it raised {outcome.error}; expected it to import with only "
+                "the lab's environment (AWS_REGION, AWS_ENDPOINT_URL on the sandbox, REDIS_URL, LAB_TABLE).",
+                call=f"import {name}",
+                observed=outcome.error,
+                expected="a clean import",
+                extra=extra,
+                hint=f"python -c 'import {Path(name).stem}' in the module's folder, with the lab's environment set",
+            )
+        if outcome.status == "missing_function":
+            fail(
+                f"Cache-aside module {name} has no function {outcome.error}; expected get_product(category, sku) "
+                "and update_product(category, sku, changes).",
+                call=f"import {name}",
+                observed=f"missing {outcome.error}",
+                expected="get_product, update_product",
+                extra=extra,
+            )
+        step = outcome.last_step or "the scenario"
+        if outcome.status == "timeout":
+            timeout = f"{self._timeout_s:g} s"
+            fail(
+                f"Cache-aside module {name}: {step} did not return within {timeout}; expected {expected}.",
+                call=step,
+                observed=f"no answer within {timeout}",
+                expected=expected,
+                extra=extra,
+                hint="Give every Redis and DynamoDB client a timeout (socket_connect_timeout / socket_timeout, "
+                "botocore Config(connect_timeout=..., read_timeout=...)) and never wait without a bound.",
+            )
+        if outcome.status == "crashed":
+            fail(
+                f"Cache-aside module {name}: {step} ended the Python process ({outcome.error}); expected {expected}.",
+                call=step,
+                observed=outcome.error,
+                expected=expected,
+                extra=extra,
+            )
+        failed = outcome.steps[-1] if outcome.steps else None
+        label = failed.label if failed else step
+        fail(
+            f"Cache-aside module {name}: {label} raised {outcome.error}; expected {expected}.",
+            call=label,
+            observed=outcome.error,
+            expected=expected,
+            extra=extra,
+        )
