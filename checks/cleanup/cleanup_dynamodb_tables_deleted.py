@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.cleanup import judge
+from labgrader.cleanup.model import Inventory
+from labgrader.verdict import Passed
+
+
+@check(
+    "cleanup_dynamodb_tables_deleted",
+    points=2,
+    objective="No DynamoDB table of the lab (named in the spec or tagged with the lab tag) and none of its on-demand backups is left.",
+    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    requires=("dynamodb",),
+    aws_actions=(
+        "dynamodb:ListTables",
+        "dynamodb:DescribeTable",
+        "tag:GetResources",
+        "dynamodb:DescribeContinuousBackups",
+        "dynamodb:ListBackups",
+    ),
+)
+def cleanup_dynamodb_tables_deleted(cleanup_inventory: Inventory) -> Passed:
+    return judge.kind_check(cleanup_inventory, "cleanup_dynamodb_tables_deleted")

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.cleanup import judge
+from labgrader.cleanup.model import Inventory
+from labgrader.verdict import Passed
+
+
+@check(
+    "cleanup_elasticache_deleted",
+    points=2,
+    objective="No ElastiCache replication group or stand-alone cache cluster of the lab is left (they bill per node-hour).",
+    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    requires=("elasticache",),
+    aws_actions=(
+        "elasticache:DescribeReplicationGroups",
+        "elasticache:DescribeCacheClusters",
+        "tag:GetResources",
+    ),
+)
+def cleanup_elasticache_deleted(cleanup_inventory: Inventory) -> Passed:
+    return judge.kind_check(cleanup_inventory, "cleanup_elasticache_deleted")

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.cleanup import judge
+from labgrader.cleanup.model import Inventory
+from labgrader.verdict import Passed
+
+
+@check(
+    "cleanup_elasticache_groups_deleted",
+    points=2,
+    objective="No cache subnet group or cache parameter group of the lab is left (default groups are ignored).",
+    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    requires=("elasticache",),
+    aws_actions=(
+        "elasticache:DescribeCacheSubnetGroups",
+        "elasticache:DescribeCacheParameterGroups",
+        "tag:GetResources",
+    ),
+)
+def cleanup_elasticache_groups_deleted(cleanup_inventory: Inventory) -> Passed:
+    return judge.kind_check(cleanup_inventory, "cleanup_elasticache_groups_deleted")

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.cleanup import judge
+from labgrader.cleanup.model import Inventory
+from labgrader.verdict import Passed
+
+
+@check(
+    "cleanup_elasticache_snapshots_deleted",
+    points=2,
+    objective="No manual ElastiCache snapshot of the lab is left (they outlive the cluster and bill for storage).",
+    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    requires=("elasticache",),
+    aws_actions=("elasticache:DescribeSnapshots", "tag:GetResources"),
+)
+def cleanup_elasticache_snapshots_deleted(cleanup_inventory: Inventory) -> Passed:
+    return judge.kind_check(cleanup_inventory, "cleanup_elasticache_snapshots_deleted")

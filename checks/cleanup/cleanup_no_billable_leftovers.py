@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.cleanup import judge
+from labgrader.cleanup.model import Inventory
+from labgrader.verdict import Passed
+
+
+@check(
+    "cleanup_no_billable_leftovers",
+    points=2,
+    objective="Nothing of the lab still costs money (estimated per hour and per month from the shipped price table).",
+    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    requires=("dynamodb", "elasticache", "ec2"),
+    aws_actions=(
+        "dynamodb:ListTables",
+        "dynamodb:DescribeTable",
+        "tag:GetResources",
+        "dynamodb:DescribeContinuousBackups",
+        "dynamodb:ListBackups",
+        "elasticache:DescribeReplicationGroups",
+        "elasticache:DescribeCacheClusters",
+        "elasticache:DescribeSnapshots",
+        "elasticache:DescribeCacheSubnetGroups",
+        "elasticache:DescribeCacheParameterGroups",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeVpcs",
+    ),
+)
+def cleanup_no_billable_leftovers(cleanup_inventory: Inventory) -> Passed:
+    return judge.billable_check(cleanup_inventory)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from labgrader.check import check
+from labgrader.cleanup import judge
+from labgrader.cleanup.model import Inventory
+from labgrader.verdict import Passed
+
+
+@check(
+    "cleanup_security_groups_deleted",
+    points=2,
+    objective="No security group of the lab is left (the Redis and app groups, in the lab's VPC, or tagged with the lab tag).",
+    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    requires=("ec2",),
+    aws_actions=("ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"),
+)
+def cleanup_security_groups_deleted(cleanup_inventory: Inventory) -> Passed:
+    return judge.kind_check(cleanup_inventory, "cleanup_security_groups_deleted")

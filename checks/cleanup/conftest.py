@@ -1,0 +1,29 @@
+"""Fixtures of the cleanup checks: ONE inventory per run (every check judges the same look at the account)."""
+
+from __future__ import annotations
+
+import pytest
+
+from labgrader.cleanup import handoff, take_inventory
+from labgrader.cleanup.model import Inventory
+from labgrader.errors import describe_could_not_look
+from labgrader.grading import SESSION_KEY
+from labgrader.spec import LabSpec
+from labgrader.targets import Target
+from labgrader.verdict import could_not_look
+
+
+@pytest.fixture(scope="session")
+def cleanup_inventory(request: pytest.FixtureRequest, lab: LabSpec, target: Target) -> Inventory:
+    """The lab's leftovers: the one `labgrader cleanup` took (all its regions), else a scan of the target's region."""
+    given = handoff.provided(lab, target)
+    if isinstance(given, BaseException):
+        # The scan itself failed (e.g. DescribeRegions): every cleanup check reports `error`.
+        could_not_look(f"Taking the cleanup inventory: {describe_could_not_look(given)}")
+    inventory = given if given is not None else take_inventory(lab, target)
+    record = getattr(request.config.stash.get(SESSION_KEY, None), "record_aws_call", None)
+    if callable(record):
+        for action, count in sorted(inventory.calls.items()):
+            for _ in range(count):
+                record(action)
+    return inventory
