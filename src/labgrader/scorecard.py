@@ -1,27 +1,51 @@
-"""The terminal scorecard: per section, each check's status and points; for each miss, its message and the fix."""
+"""The terminal scorecard: per section, each check's status and points; for each miss, its message and the fix.
+
+Two renderings of the same content: `render_rich` (colours, one table per section) on an interactive terminal, and
+the plain `render` (one line per check, unchanged since the first version) for CI logs and pipes. `show` picks.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
 from labgrader.catalog import SECTION_TITLES
-from labgrader.results import CheckResult, RunResult
+from labgrader.results import EXIT_FAIL, EXIT_OK, CheckResult, RunResult
 
 Write = Callable[[str], None]
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP", "pending": "PENDING"}
+STYLES = {"pass": "bold green", "fail": "bold red", "error": "bold yellow", "skip": "dim", "pending": "bold blue"}
+MISSES = ("fail", "error", "pending")
+
+
+def _points(result: CheckResult) -> str:
+    return f"{result.points:g}/{result.max_points:g}" if result.max_points else "-"
 
 
 def progress_line(result: CheckResult) -> str:
-    points = f"{result.points:g}/{result.max_points:g}" if result.max_points else "-"
-    return f"  {LABELS[result.status]:<8}{points:>7}  {result.id}"
+    return f"  {LABELS[result.status]:<8}{_points(result):>7}  {result.id}"
 
 
-def render(run: RunResult, write: Write, *, results_path: str | None = None) -> None:
+def _sections(run: RunResult) -> dict[str, list[CheckResult]]:
     sections: dict[str, list[CheckResult]] = {}
     for result in run.checks:
         sections.setdefault(result.section, []).append(result)
-    for section, results in sections.items():
+    return sections
+
+
+def _summary(run: RunResult) -> str:
+    counts = run.counts()
+    return ", ".join(f"{counts[s]} {s}" for s in LABELS if counts.get(s))
+
+
+def render(run: RunResult, write: Write, *, results_path: str | None = None) -> None:
+    """The plain scorecard (no colour, no box drawing): what CI logs and pipes get."""
+    for section, results in _sections(run).items():
         graded = [r for r in results if r.status != "skip"]
         earned = sum(r.points for r in results)
         possible = sum(r.max_points for r in results)
@@ -33,14 +57,85 @@ def render(run: RunResult, write: Write, *, results_path: str | None = None) -> 
             continue
         for result in results:
             write(progress_line(result))
-            if result.status in ("fail", "error", "pending"):
+            if result.status in MISSES:
                 write(f"            {result.message}")
                 if result.hint:
                     write(f"            fix: {result.hint}")
             elif result.status == "skip":
                 write(f"            {result.message}")
-    counts = run.counts()
-    summary = ", ".join(f"{counts[s]} {s}" for s in LABELS if counts.get(s))
-    write(f"\nScore {run.score:g}/{run.max_score:g} ({summary}) in {run.duration_s:.1f} s")
+    write(f"\nScore {run.score:g}/{run.max_score:g} ({_summary(run)}) in {run.duration_s:.1f} s")
     if results_path:
         write(f"results: {results_path}")
+
+
+def rich_progress_line(result: CheckResult) -> Text:
+    return Text.assemble(
+        "  ",
+        (f"{LABELS[result.status]:<8}", STYLES[result.status]),
+        (f"{_points(result):>7}", "cyan"),
+        f"  {result.id}",
+    )
+
+
+def _check_cell(result: CheckResult) -> Text:
+    text = Text(result.id, style="bold" if result.status in MISSES else "")
+    if result.status in MISSES or result.status == "skip":
+        if result.message:
+            text.append(f"\n{result.message}", style="default" if result.status in MISSES else "dim")
+        if result.status in MISSES and result.hint:
+            text.append("\nfix: ", style="bold cyan")
+            text.append(result.hint, style="cyan")
+    return text
+
+
+def section_table(title: str, results: list[CheckResult]) -> Table | Text:
+    earned = sum(r.points for r in results)
+    possible = sum(r.max_points for r in results)
+    if all(r.status == "skip" for r in results):
+        reasons = {r.message for r in results}
+        reason = reasons.pop() if len(reasons) == 1 else "not graded on this run"
+        return Text.assemble((f"{title}  ", "bold"), (f"- {reason}", "dim"))
+    table = Table(
+        title=Text.assemble((title, "bold"), f"  {earned:g}/{possible:g}"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        expand=True,
+        pad_edge=False,
+        show_header=False,
+    )
+    table.add_column("Status", no_wrap=True, width=8)
+    table.add_column("Points", justify="right", no_wrap=True, width=7)
+    table.add_column("Check", ratio=1, overflow="fold")
+    for result in results:
+        table.add_row(Text(LABELS[result.status], style=STYLES[result.status]), _points(result), _check_cell(result))
+    return table
+
+
+def render_rich(run: RunResult, console: Console, *, results_path: str | None = None) -> None:
+    parts: list[Table | Text] = [
+        section_table(SECTION_TITLES.get(section, section), results) for section, results in _sections(run).items()
+    ]
+    percent = 100 * run.score / run.max_score if run.max_score else 0.0
+    style = {EXIT_OK: "bold green", EXIT_FAIL: "bold red"}.get(run.exit_code, "bold yellow")
+    total = Text.assemble(
+        ("Score ", "bold"),
+        (f"{run.score:g}/{run.max_score:g}", style),
+        f" ({percent:.0f} %)  {_summary(run)}  in {run.duration_s:.1f} s",
+    )
+    console.print()
+    console.print(Group(*parts))
+    console.print(total)
+    if results_path:
+        console.print(Text(f"results: {results_path}", style="dim"))
+
+
+def show(
+    run: RunResult, *, console: Console | None = None, write: Write | None = None, results_path: str | None = None
+) -> None:
+    """The rich scorecard on an interactive terminal, the plain one elsewhere (CI logs, pipes, TERM=dumb)."""
+    console = console or Console()
+    if console.is_terminal and not console.is_dumb_terminal:
+        render_rich(run, console, results_path=results_path)
+    else:
+        render(run, write or (lambda line: print(line, flush=True)), results_path=results_path)

@@ -1,0 +1,42 @@
+"""`labgrader report RESULTS_JSON [--out DIR] [--format LIST]`: regenerate the reports of a saved results.json.
+
+Exit 0 once the reports are written (the lab's verdict is the exit code of `grade`), 2 for an unreadable file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from labgrader import reports, scorecard
+from labgrader.commands.common import add_report_options, complain, say
+from labgrader.reports.model import MalformedResultsError, run_from_dict
+from labgrader.results import EXIT_OK, EXIT_USAGE, RESULTS_FILE
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser("report", help="regenerate the reports (html, gradescope, ...) of a results.json")
+    parser.add_argument("results", type=Path, metavar="RESULTS", help="a results.json, or the folder holding one")
+    parser.add_argument("--out", type=Path, help="report folder (default: the folder of RESULTS)")
+    add_report_options(parser)
+
+
+def run(args: argparse.Namespace, extra: list[str]) -> int:
+    source: Path = args.results / RESULTS_FILE if args.results.is_dir() else args.results
+    try:
+        run_result = run_from_dict(json.loads(source.read_text(encoding="utf-8")))
+    except OSError as exc:
+        complain(f"{source}: cannot read it ({exc.strerror or exc}).")
+        return EXIT_USAGE
+    except (json.JSONDecodeError, MalformedResultsError) as exc:
+        complain(f"{source}: not a labgrader results.json ({exc}).")
+        return EXIT_USAGE
+    out: Path = args.out or source.parent
+    formats = reports.default_formats() if args.format is None else args.format
+    written = reports.write_reports(run_result, out, formats, picture_dir=source.parent)
+    scorecard.show(run_result, write=say, results_path=str(written["json"]))
+    others = [f"{name} {path}" for name, path in written.items() if name != "json"]
+    if others:
+        say("reports: " + ", ".join(others))
+    return EXIT_OK

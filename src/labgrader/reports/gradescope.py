@@ -1,0 +1,101 @@
+"""Gradescope autograder output: `results/results.json` under the report folder.
+
+On Gradescope run `labgrader grade ... --format gradescope --out /autograder`: the file lands where the harness reads
+it (`/autograder/results/results.json`). Per check: `name`, `number` ("section.position", stable across labs),
+`score`, `max_score`, `status` (passed/failed), `output` (the message and, for a miss, the fix: never the raw
+evidence), `tags`, `visibility` (from the lab spec's `[checks.<id>] visibility`, so hidden and after-the-due-date
+checks work). Skipped checks (not part of this lab, or impossible on this target) carry no points and are listed
+in the top-level `output` instead of as tests. stdout stays hidden from students: the terminal scorecard shows
+every check, hidden ones included.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from labgrader.catalog import SECTION_TITLES
+from labgrader.reports.model import misses, sections, student_text, summary_counts, title
+from labgrader.results import RunResult
+
+RESULTS_PATH = Path("results") / "results.json"
+TOP_LEVEL_KEYS = frozenset({"score", "execution_time", "output", "visibility", "stdout_visibility", "tests"})
+TEST_KEYS = frozenset({"name", "number", "score", "max_score", "status", "output", "tags", "visibility"})
+
+
+def build(run: RunResult) -> dict[str, Any]:
+    tests: list[dict[str, Any]] = []
+    not_graded: list[str] = []
+    order = list(SECTION_TITLES)
+    for section in sections(run):
+        section_number = order.index(section.key) + 1 if section.key in order else len(order) + 1
+        for position, check in enumerate(section.checks, start=1):
+            if check.status == "skip":
+                not_graded.append(f"- {check.id}: {check.message}")
+                continue
+            tags = [section.key, check.status]
+            if not check.required:
+                tags.append("advisory")
+            tests.append(
+                {
+                    "name": f"{check.id}: {title(check)}" if title(check) != check.id else check.id,
+                    "number": f"{section_number}.{position}",
+                    "score": check.points,
+                    "max_score": check.max_points,
+                    "status": "passed" if check.status == "pass" else "failed",
+                    "output": student_text(check),
+                    "tags": tags,
+                    "visibility": check.visibility,
+                }
+            )
+    version = f" {run.labgrader_version}" if run.labgrader_version else ""
+    lines = [
+        f"labgrader{version}: lab {run.lab} on {run.target}: {run.score:g}/{run.max_score:g} ({summary_counts(run)})."
+    ]
+    to_fix = [c for c in misses(run) if c.visibility == "visible"]
+    if to_fix:
+        lines.append(f"To fix first: {', '.join(c.id for c in to_fix[:5])}.")
+    if any(c.status == "error" for c in run.checks):
+        lines.append("ERROR means the grader could not look (unreachable endpoint, missing permission): no verdict.")
+    if not_graded:
+        lines.extend(["", "Not graded on this run:", *not_graded])
+    return {
+        "score": run.score,
+        "execution_time": math.ceil(run.duration_s),
+        "output": "\n".join(lines),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def crashed(message: str, execution_time: float) -> dict[str, Any]:
+    """What Gradescope shows when grading could not finish: score 0 and why, so nobody reads it as a grade."""
+    return {
+        "score": 0.0,
+        "execution_time": math.ceil(max(execution_time, 0.0)),
+        "output": (
+            f"Grading did not finish, so this score is not a grade: {message}\n"
+            "Nothing was judged about your lab. Tell your instructor (this message is also in the autograder log)."
+        ),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [],
+    }
+
+
+def write(run: RunResult, out_dir: Path) -> Path:
+    return _dump(build(run), out_dir)
+
+
+def write_crashed(out_dir: Path, message: str, execution_time: float) -> Path:
+    return _dump(crashed(message, execution_time), out_dir)
+
+
+def _dump(document: dict[str, Any], out_dir: Path) -> Path:
+    path = out_dir / RESULTS_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path

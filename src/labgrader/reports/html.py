@@ -1,0 +1,271 @@
+"""`report.html`: one self-contained page (inline CSS, pictures as data URIs, no script, no network) for a student
+or an instructor: the score, what to fix with the exact fix, every check by section with its evidence, and the
+latency pictures the latency checks leave in the report folder. Mobile-first layout: readable on a phone.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from labgrader.reports.model import (
+    LABELS,
+    Section,
+    misses,
+    points_text,
+    sections,
+    split_hint,
+    summary_counts,
+    title,
+)
+from labgrader.results import CheckResult, RunResult
+
+FILE_NAME = "report.html"
+# Written by the latency checks into the report folder; shown in this order, then any other latency-*.svg/png.
+LATENCY_PICTURES = {
+    "latency-redis-vs-dynamodb.svg": "Redis GET vs DynamoDB GetItem latency",
+    "latency-hit-vs-miss.svg": "Cache hit vs cache miss latency",
+}
+_MIME = {".svg": "image/svg+xml", ".png": "image/png"}
+
+CSS = """
+:root{--bg:#f6f7f9;--card:#fff;--text:#1d2430;--muted:#5b6573;--line:#dde1e7;--code:#f0f2f5;
+--pass:#1a7f37;--fail:#cf222e;--error:#b35900;--skip:#6e7781;--pending:#0969da}
+@media (prefers-color-scheme:dark){:root{--bg:#0f1216;--card:#181c22;--text:#e6e9ee;--muted:#9aa4b2;
+--line:#2d333b;--code:#22272e;--pass:#3fb950;--fail:#f85149;--error:#d29922;--skip:#8b949e;--pending:#58a6ff}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,
+"Noto Sans",sans-serif;overflow-wrap:anywhere}
+.wrap{max-width:960px;margin:0 auto;padding:12px}
+header.top{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px;margin-bottom:12px}
+h1{font-size:1.25rem;margin:0 0 4px}
+h2{font-size:1.1rem;margin:0;display:flex;justify-content:space-between;gap:8px;align-items:baseline}
+.meta{color:var(--muted);font-size:.875rem;margin:0}
+.score{font-size:2.25rem;font-weight:700;margin:8px 0 4px;line-height:1.1}
+.score .of{font-size:1.25rem;color:var(--muted);font-weight:600}
+.meter{height:10px;background:var(--line);border-radius:5px;overflow:hidden}
+.meter span{display:block;height:100%;background:var(--pass)}
+.counts{list-style:none;padding:0;margin:10px 0 0;display:flex;flex-wrap:wrap;gap:6px}
+.counts li,.badge{border-radius:999px;padding:1px 10px;font-size:.8rem;font-weight:700;color:#fff;white-space:nowrap}
+.pass{--c:var(--pass)}.fail{--c:var(--fail)}.error{--c:var(--error)}.skip{--c:var(--skip)}.pending{--c:var(--pending)}
+.counts li,.badge{background:var(--c)}
+section.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:14px 16px;
+margin-bottom:12px}
+section.card>p.note{color:var(--muted);margin:6px 0 0}
+ol.checks{list-style:none;margin:10px 0 0;padding:0}
+ol.checks>li{border-top:1px solid var(--line);padding:10px 0;border-left:4px solid var(--c);padding-left:10px}
+.row{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px}
+.row .cid{font-weight:600;flex:1 1 auto;min-width:0}
+.pts{font-variant-numeric:tabular-nums;color:var(--muted);white-space:nowrap;margin-left:auto}
+.tag{font-size:.75rem;color:var(--muted);border:1px solid var(--line);border-radius:6px;padding:0 6px}
+p.objective{margin:4px 0 0;color:var(--muted);font-size:.9rem}
+p.msg{margin:4px 0 0}
+.fix{margin:8px 0 0}
+.fix p{margin:0 0 2px}
+.fix b{display:block;font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--c)}
+code,pre{font:.85rem/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+pre{background:var(--code);border-radius:8px;padding:8px 10px;margin:2px 0 0;white-space:pre-wrap;
+overflow-wrap:anywhere}
+details.evidence{margin-top:6px}
+details.evidence summary{cursor:pointer;color:var(--muted);font-size:.875rem}
+dl{display:grid;grid-template-columns:minmax(5rem,max-content) 1fr;gap:4px 10px;margin:6px 0 0}
+dt{color:var(--muted);font-size:.85rem}dd{margin:0;min-width:0}
+figure{margin:10px 0 0}figure img{display:block;max-width:100%;height:auto;background:#fff;border-radius:8px}
+figcaption{color:var(--muted);font-size:.875rem}
+.sbar{height:6px;background:var(--line);border-radius:3px;overflow:hidden;margin-top:6px}
+.sbar span{display:block;height:100%;background:var(--pass)}
+a{color:var(--pending)}
+footer{color:var(--muted);font-size:.8rem;padding:4px 2px 24px}
+@media (min-width:720px){.wrap{padding:24px}.score{font-size:3rem}}
+"""
+
+
+def _text(value: Any) -> str:
+    return escape(str(value), quote=True)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        return f"<pre>{_text(value)}</pre>" if "\n" in value or len(value) > 60 else f"<code>{_text(value)}</code>"
+    return f"<pre>{_text(json.dumps(value, indent=2, default=str, sort_keys=True))}</pre>"
+
+
+def _evidence(check: CheckResult) -> str:
+    if not check.evidence:
+        return ""
+    ordered: list[str] = [k for k in ("call", "observed", "expected") if k in check.evidence]
+    ordered += sorted(k for k in check.evidence if k not in ordered)
+    rows = "".join(f"<dt>{_text(k)}</dt><dd>{_value(check.evidence[k])}</dd>" for k in ordered)
+    return f'<details class="evidence"><summary>Evidence</summary><dl>{rows}</dl></details>'
+
+
+def _tags(check: CheckResult) -> str:
+    tags = []
+    if not check.required:
+        tags.append("advisory")
+    if check.visibility != "visible":
+        tags.append(f"{check.visibility.replace('_', ' ')} on Gradescope")
+    return "".join(f'<span class="tag">{_text(t)}</span>' for t in tags)
+
+
+def _row(check: CheckResult) -> str:
+    return (
+        f'<div class="row"><span class="badge {check.status}">{LABELS[check.status]}</span>'
+        f'<code class="cid">{_text(check.id)}</code>{_tags(check)}'
+        f'<span class="pts">{_text(points_text(check))}</span></div>'
+    )
+
+
+def _fix_item(check: CheckResult) -> str:
+    hint = ""
+    if check.hint:
+        prose, command = split_hint(check.hint)
+        shown = f"<p>{_text(prose)}</p>" if prose else ""
+        shown += f"<pre><code>{_text(command)}</code></pre>" if command else ""
+        hint = f'<div class="fix"><b>Fix</b>{shown}</div>'
+
+    lead = "The grader could not look: " if check.status == "error" else ""
+    return (
+        f'<li class="{check.status}">{_row(check)}'
+        f'<p class="msg">{_text(lead + (check.message or title(check)))}</p>{hint}'
+        f'<p class="objective"><a href="#c-{_text(check.id)}">details and evidence</a></p></li>'
+    )
+
+
+def _check_item(check: CheckResult) -> str:
+    objective = f'<p class="objective">{_text(check.objective)}</p>' if title(check) != check.id else ""
+    message = f'<p class="msg">{_text(check.message)}</p>' if check.message else ""
+    fix = (
+        '<p class="objective"><a href="#to-fix">the fix is under "What to fix"</a></p>'
+        if check.status in ("fail", "error", "pending") and check.hint
+        else ""
+    )
+    body = f"{_row(check)}{objective}{message}{fix}{_evidence(check)}"
+    return f'<li class="{check.status}" id="c-{_text(check.id)}">{body}</li>'
+
+
+def _percent(score: float, max_score: float) -> float:
+    return round(100 * score / max_score, 1) if max_score else 0.0
+
+
+def _section(section: Section) -> str:
+    head = f"<h2><span>{_text(section.title)}</span>"
+    if not section.graded:
+        return (
+            f'<section class="card" id="s-{_text(section.key)}">{head}<span class="pts">-</span></h2>'
+            f'<p class="note">{_text(section.skip_reason)}</p></section>'
+        )
+    width = _percent(section.score, section.max_score)
+    items = "".join(_check_item(c) for c in section.checks)
+    return (
+        f'<section class="card" id="s-{_text(section.key)}">{head}'
+        f'<span class="pts">{section.score:g}/{section.max_score:g}</span></h2>'
+        f'<div class="sbar"><span style="width:{width}%"></span></div><ol class="checks">{items}</ol></section>'
+    )
+
+
+def pictures(folder: Path) -> list[tuple[str, str]]:
+    """(caption, data URI) of the latency pictures found in `folder`."""
+    found: list[tuple[str, str]] = []
+    names = list(LATENCY_PICTURES)
+    if folder.is_dir():
+        names += sorted(
+            p.name for p in folder.glob("latency-*") if p.suffix in _MIME and p.name not in LATENCY_PICTURES
+        )
+    for name in names:
+        path = folder / name
+        if not path.is_file():
+            continue
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        caption = LATENCY_PICTURES.get(name, path.stem.replace("-", " "))
+        found.append((caption, f"data:{_MIME[path.suffix]};base64,{data}"))
+    return found
+
+
+def _when(started_at: str) -> str:
+    try:
+        return datetime.fromisoformat(started_at).strftime("%Y-%m-%d %H:%M %Z").strip()
+    except ValueError:
+        return started_at
+
+
+def render(run: RunResult, picture_dir: Path | None = None) -> str:
+    percent = _percent(run.score, run.max_score)
+    counts = run.counts()
+    chips = "".join(f'<li class="{s}">{counts[s]} {s}</li>' for s in LABELS if counts.get(s))
+    meta = " · ".join(
+        _text(part)
+        for part in (
+            f"target {run.target}",
+            run.region or "",
+            _when(run.started_at),
+            f"{run.duration_s:.1f} s",
+            f"labgrader {run.labgrader_version}" if run.labgrader_version else "",
+            f"student {run.extra['student_id']}" if run.extra.get("student_id") else "",
+        )
+        if part
+    )
+    to_fix = misses(run)
+    if to_fix:
+        fix_body = f'<ol class="checks">{"".join(_fix_item(c) for c in to_fix)}</ol>'
+        if any(c.status == "error" for c in to_fix):
+            fix_body += (
+                '<p class="note">ERROR means the grader could not look (endpoint unreachable, missing permission):'
+                " there is no verdict on those objectives yet.</p>"
+            )
+    else:
+        fix_body = '<p class="note">Nothing: every graded check passes.</p>'
+    figures = pictures(picture_dir) if picture_dir is not None else []
+    latency = ""
+    if figures:
+        latency = (
+            '<section class="card" id="latency-pictures"><h2><span>Latency pictures</span></h2>'
+            + "".join(
+                f'<figure><img src="{uri}" alt="{_text(caption)}"><figcaption>{_text(caption)}</figcaption></figure>'
+                for caption, uri in figures
+            )
+            + "</section>"
+        )
+    body = "".join(_section(s) for s in sections(run))
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>{_text(run.lab)}: {run.score:g}/{run.max_score:g} · labgrader</title>
+<style>{CSS}</style>
+</head>
+<body>
+<div class="wrap">
+<header class="top">
+<h1>Lab {_text(run.lab)}</h1>
+<p class="meta">{meta}</p>
+<p class="score" id="score">{run.score:g} <span class="of">/ {run.max_score:g} points · {percent:g} %</span></p>
+<div class="meter" role="img" aria-label="{percent:g} percent"><span style="width:{percent}%"></span></div>
+<ul class="counts" aria-label="{_text(summary_counts(run))}">{chips}</ul>
+</header>
+<main>
+<section class="card" id="to-fix"><h2><span>What to fix</span><span class="pts">{len(to_fix)}</span></h2>
+{fix_body}</section>
+{latency}
+{body}
+</main>
+<footer>Generated by labgrader from results.json ({_text(run.phase)} phase). Statuses: PASS met · FAIL the lab is
+wrong · ERROR the grader could not look · PENDING still being created · SKIP not graded here.</footer>
+</div>
+</body>
+</html>
+"""
+
+
+def write(run: RunResult, out_dir: Path, picture_dir: Path | None = None) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / FILE_NAME
+    path.write_text(render(run, picture_dir if picture_dir is not None else out_dir), encoding="utf-8")
+    return path

@@ -1,0 +1,108 @@
+"""Markdown summary (`summary.md`), appended to `$GITHUB_STEP_SUMMARY` when that variable is set.
+
+Student-facing: the score, what to fix (message + exact fix), then every check in a collapsed table. Evidence stays
+out (it is in report.html and results.json); checks whose visibility is not `visible` show a hidden note.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from labgrader.reports.model import (
+    HIDDEN_NOTE,
+    LABELS,
+    misses,
+    points_text,
+    sections,
+    split_hint,
+    summary_counts,
+    title,
+)
+from labgrader.results import CheckResult, RunResult
+
+FILE_NAME = "summary.md"
+ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skip": "⏭️", "pending": "⏳"}
+
+
+def inline(text: str) -> str:
+    """Grader text (it quotes the student's data) as plain text: no HTML, no line breaks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", " ").replace("\n", " ")
+
+
+def cell(text: str) -> str:
+    """Text safe inside a table cell: no pipes breaking columns."""
+    return inline(text).replace("|", "\\|")
+
+
+def code(text: str) -> str:
+    """An inline code span that survives backticks inside the text."""
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def bar(score: float, max_score: float, width: int = 20) -> str:
+    filled = round(width * score / max_score) if max_score else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+def _miss(check: CheckResult) -> list[str]:
+    head = f"- {ICONS[check.status]} **{check.id}** ({LABELS[check.status]}, {points_text(check)})"
+    if check.visibility != "visible":
+        return [f"{head}: {HIDDEN_NOTE}"]
+    lines = [f"{head}: {inline(check.message or title(check))}"]
+    if check.hint:
+        prose, command = split_hint(check.hint)
+        lines.append("  - Fix: " + " ".join(part for part in (inline(prose), code(command) if command else "") if part))
+    return lines
+
+
+def render(run: RunResult) -> str:
+    percent = f" ({100 * run.score / run.max_score:.0f} %)" if run.max_score else ""
+    lines = [
+        f"## labgrader: lab {run.lab} on {run.target}: {run.score:g} / {run.max_score:g}{percent}",
+        "",
+        f"`{bar(run.score, run.max_score)}` {summary_counts(run)}",
+        "",
+        "| Section | Score | Checks |",
+        "|---|---:|---|",
+    ]
+    for section in sections(run):
+        if not section.graded:
+            lines.append(f"| {section.title} | - | {cell(section.skip_reason)} |")
+            continue
+        marks = " ".join(ICONS[c.status] for c in section.checks)
+        lines.append(f"| {section.title} | {section.score:g}/{section.max_score:g} | {marks} |")
+    to_fix = misses(run)
+    lines.append("")
+    if to_fix:
+        lines += ["### What to fix", ""]
+        for check in to_fix:
+            lines += _miss(check)
+        if any(c.status == "error" for c in to_fix):
+            lines += ["", "_ERROR: the grader could not look (endpoint unreachable, missing permission); no verdict._"]
+    else:
+        lines.append("Every graded check passes.")
+    lines += ["", "<details><summary>Every check</summary>", "", "| | Check | Points | Result |", "|---|---|---:|---|"]
+    for check in run.checks:
+        text = HIDDEN_NOTE if check.visibility != "visible" else (check.message or title(check))
+        lines.append(f"| {ICONS[check.status]} | {code(check.id)} | {points_text(check)} | {cell(text)} |")
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+def write(run: RunResult, out_dir: Path, environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    text = render(run)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / FILE_NAME
+    path.write_text(text, encoding="utf-8")
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    return path
