@@ -18,7 +18,10 @@ def test_demo_wall_time(benchmark: BenchmarkFixture, tmp_path: Path) -> None:
     def demo() -> int:
         done = subprocess.run(
             [sys.executable, "-m", "labgrader", "demo", "--out", str(tmp_path / "out")],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         return done.returncode
 

@@ -17,12 +17,20 @@ from labgrader import paths
 REPO = paths.project_root()
 
 
-def run_cli(*args: str, home: Path, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, home: Path, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_"))}
     clean.update({"LABGRADER_HOME": str(home), **(env or {})})
-    return subprocess.run([sys.executable, "-m", "labgrader", *args], env=clean, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "labgrader", *args],
+        env=clean,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def one_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -56,22 +64,38 @@ def test_unknown_target_is_a_usage_error(tmp_path: Path) -> None:
 def test_missing_solution_file_is_a_usage_error(tmp_path: Path) -> None:
     done = run_cli("grade", "--solution", str(tmp_path / "nope.py"), home=tmp_path)
     assert done.returncode == 2
-    assert one_line(done) == f"labgrader: --solution {tmp_path / 'nope.py'}: no such file " \
-                             "(give the path to your cache-aside module .py)."
+    assert (
+        one_line(done) == f"labgrader: --solution {tmp_path / 'nope.py'}: no such file "
+        "(give the path to your cache-aside module .py)."
+    )
 
 
 def test_aws_without_any_region_refuses_to_guess(tmp_path: Path) -> None:
     spec = tmp_path / "lab.toml"
     spec.write_text("[lab]\nname = 'noregion'\n", encoding="utf-8")
-    done = run_cli("grade", "--target", "aws", "--lab", str(spec), home=tmp_path,
-                   env={"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    done = run_cli(
+        "grade",
+        "--target",
+        "aws",
+        "--lab",
+        str(spec),
+        home=tmp_path,
+        env={"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")},
+    )
     assert done.returncode == 2
     assert "no AWS region: pass --region R or set AWS_REGION" in one_line(done)
 
 
 def test_unknown_aws_profile_is_one_line(tmp_path: Path) -> None:
-    done = run_cli("grade", "--target", "aws", "--profile", "nobody", home=tmp_path,
-                   env={"AWS_CONFIG_FILE": str(tmp_path / "none")})
+    done = run_cli(
+        "grade",
+        "--target",
+        "aws",
+        "--profile",
+        "nobody",
+        home=tmp_path,
+        env={"AWS_CONFIG_FILE": str(tmp_path / "none")},
+    )
     assert done.returncode == 2
     assert "AWS profile 'nobody' not found" in one_line(done)
 
@@ -103,10 +127,30 @@ def test_the_plugin_grades_through_plain_pytest(sandbox, sandbox_home, solved, t
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_"))}
     env["LABGRADER_HOME"] = str(sandbox_home)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--import-mode=importlib", "-q",
-         "--lab", str(paths.default_lab_spec()), "--lab-target", "local", "--lab-out", str(out),
-         str(paths.checks_dir()), "-k", "table_exists or reachable"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--import-mode=importlib",
+            "-q",
+            "--lab",
+            str(paths.default_lab_spec()),
+            "--lab-target",
+            "local",
+            "--lab-out",
+            str(out),
+            str(paths.checks_dir()),
+            "-k",
+            "table_exists or reachable",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     results = json.loads((out / "results.json").read_text())
     statuses = {c["id"]: c["status"] for c in results["checks"]}
@@ -117,9 +161,23 @@ def test_the_plugin_grades_through_plain_pytest(sandbox, sandbox_home, solved, t
 
 def test_plain_pytest_with_a_bad_target_is_a_usage_error(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", str(paths.default_lab_spec()),
-         "--lab-target", "gcp", str(paths.checks_dir())],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--lab",
+            str(paths.default_lab_spec()),
+            "--lab-target",
+            "gcp",
+            str(paths.checks_dir()),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 4
     assert "--lab-target 'gcp' is unknown: use one of local, aws, containers." in done.stderr

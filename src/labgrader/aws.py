@@ -6,6 +6,7 @@ recording live in one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -18,13 +19,27 @@ from labgrader.targets import Target
 CLIENT_CONFIG = Config(
     connect_timeout=3,
     read_timeout=15,
-    retries={"mode": "adaptive", "max_attempts": 4},
+    retries={"mode": "adaptive", "total_max_attempts": 4},
     user_agent_extra="labgrader",
 )
 
 
+CallRecorder = Callable[[str], None]
+
+
+# Where a service's IAM prefix is not its SigV4 signing name.
+IAM_PREFIX = {"tagging": "tag"}  # the Resource Groups Tagging API signs as `tagging`
+
+
+def iam_action(model: Any) -> str:
+    """The IAM action of a botocore operation model: the signing name is the IAM prefix (DynamoDB Streams signs
+    as `dynamodb`) unless IAM_PREFIX says otherwise; the operation name is the action."""
+    signing = model.service_model.signing_name
+    return f"{IAM_PREFIX.get(signing, signing)}:{model.name}"
+
+
 class AwsClients:
-    def __init__(self, target: Target, config: Config = CLIENT_CONFIG) -> None:
+    def __init__(self, target: Target, config: Config = CLIENT_CONFIG, on_call: CallRecorder | None = None) -> None:
         self.target = target
         self.config = config
         if target.static_credentials:
@@ -33,6 +48,9 @@ class AwsClients:
         else:
             self.session = boto3.Session(profile_name=target.profile, region_name=target.region)
         self._clients: dict[tuple[str, str], Any] = {}
+        if on_call is not None:
+            # Every API call of every client of this session, as the IAM action it needs (the policy test reads it).
+            self.session.events.register("before-call", lambda model, **_: on_call(iam_action(model)))
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A cached client of `service` (in `region`, default the target's)."""

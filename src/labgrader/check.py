@@ -33,7 +33,11 @@ class CheckMeta:
     aws_actions: tuple[str, ...] = ()
 
     def render_hint(self, context: dict[str, Any], override: str | None = None) -> str:
-        template = override if override is not None else self.hint
+        """The hint shown for a miss: `override` (a finished command from `fail(hint=...)`) as it is, else the
+        declared template filled with the lab's names."""
+        if override is not None:
+            return override
+        template = self.hint
         try:
             return template.format(**context)
         except (AttributeError, KeyError, IndexError, ValueError):

@@ -12,14 +12,22 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from labgrader import __version__, runner
-from labgrader.commands import common, demo, grade, sandbox, solve
+from labgrader.commands import cleanup, common, demo, grade, gradebook, report, sandbox, solve
 from labgrader.results import EXIT_COULD_NOT_LOOK, EXIT_USAGE
 from labgrader.sandbox.manager import SandboxError
 from labgrader.spec import SpecError
 from labgrader.targets import TargetError
 
 # In the order `labgrader --help` lists them.
-COMMANDS = {"demo": demo, "sandbox": sandbox, "solve": solve, "grade": grade}
+COMMANDS = {
+    "demo": demo,
+    "sandbox": sandbox,
+    "solve": solve,
+    "grade": grade,
+    "report": report,
+    "gradebook": gradebook,
+    "cleanup": cleanup,
+}
 
 
 class _Parser(argparse.ArgumentParser):

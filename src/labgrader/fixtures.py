@@ -59,8 +59,8 @@ def solution_path(request: pytest.FixtureRequest) -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def aws(target: Target) -> AwsClients:
-    return AwsClients(target)
+def aws(request: pytest.FixtureRequest, target: Target) -> AwsClients:
+    return AwsClients(target, on_call=_grading(request).record_aws_call)
 
 
 def _client(aws: AwsClients, target: Target, service: str) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,9 +46,12 @@ class GradingSession:
     checks_root: Path | None = None
     # Grade only these IDs (the rest report `skip`, "not selected"); None grades the whole phase.
     only: frozenset[str] | None = None
+    # Opt-in to checks that disturb the lab on AWS (TestFailover): `labgrader grade --disruptive`.
+    disruptive: bool = False
     scratch: Scratch = field(default_factory=Scratch)
     results: dict[str, CheckResult] = field(default_factory=dict)
     run: RunResult | None = None
+    aws_calls: Counter[str] = field(default_factory=Counter)
     _deselected: set[str] = field(default_factory=set)
     _collected: dict[str, CheckMeta] = field(default_factory=dict)
     _started: float = field(default_factory=time.monotonic)
@@ -59,6 +63,7 @@ class GradingSession:
         from labgrader import fixtures  # noqa: PLC0415 - fixtures exist only in a grading run
 
         config.stash[SESSION_KEY] = self
+        self.disruptive = self.disruptive or bool(config.getoption("lab_disruptive", False))
         self._forget_imported_checks()
         if not config.pluginmanager.is_registered(fixtures):
             config.pluginmanager.register(fixtures, "labgrader-fixtures")
@@ -114,6 +119,9 @@ class GradingSession:
             (kept if self.only is None or meta.id in self.only else unselected).append(item)
         if unselected:
             config.hook.pytest_deselected(items=unselected)
+        # Catalog order: the scorecard reads section by section, whatever the folder layout.
+        order = {check_id: index for index, check_id in enumerate(catalog.BY_ID)}
+        kept.sort(key=lambda item: order[_meta(item).id])
         items[:] = kept
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
@@ -216,6 +224,9 @@ class GradingSession:
             objective=meta.objective,
             visibility=(override.visibility if override and override.visibility else "visible"),
         )
+
+    def record_aws_call(self, action: str) -> None:
+        self.aws_calls[action] += 1
 
     def hint_context(self) -> dict[str, Any]:
         return {"lab": self.spec, "region": self.target.region, "target": self.target.name}

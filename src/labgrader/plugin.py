@@ -29,6 +29,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-solution", metavar="PATH", default=None, help="the student's cache-aside module")
     group.addoption("--lab-out", metavar="DIR", default="reports/latest", help="where results.json goes")
     group.addoption("--lab-phase", metavar="PHASE", default="grade", help="grade | cleanup")
+    group.addoption(
+        "--lab-disruptive",
+        action="store_true",
+        default=False,
+        help="also run checks that disturb the lab on AWS (redis_failover_recovers calls TestFailover)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

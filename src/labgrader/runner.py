@@ -11,6 +11,7 @@ from labgrader import paths
 from labgrader.catalog import Phase
 from labgrader.grading import GradingSession, ResultCallback
 from labgrader.results import RunResult
+from labgrader.secrets import Redactor
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 
@@ -47,6 +48,7 @@ def grade(
     on_result: ResultCallback | None = None,
     only: frozenset[str] | None = None,
     checks_dir: Path | None = None,
+    plugins: Sequence[object] = (),
 ) -> RunResult:
     """Grade `spec` on `target`; `checks_dir` replaces checks/ (the engine's own tests use a crafted folder)."""
     checks_dir = checks_dir or paths.checks_dir()
@@ -60,11 +62,12 @@ def grade(
         checks_root=checks_dir,
         only=only,
     )
-    code = pytest.main(pytest_args(extra_args, checks_dir), plugins=[session])
+    code = pytest.main(pytest_args(extra_args, checks_dir), plugins=[session, *plugins])
     if code == pytest.ExitCode.USAGE_ERROR:
         raise GradingUsageError("pytest refused the grading run's arguments")
     if session.run is None:
         # pytest stopped before sessionfinish (internal error): still leave a complete results.json behind.
         session.run = session.build_run(interrupted=True)
         session.run.write(out_dir)
+    Redactor.from_environment(target.redis_url).scrub_tree(out_dir)
     return session.run

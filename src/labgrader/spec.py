@@ -7,6 +7,7 @@ An invalid spec raises `SpecError`, whose one-line text names the file, the fiel
 from __future__ import annotations
 
 import difflib
+import string
 import tomllib
 import types
 import typing
@@ -54,7 +55,9 @@ class SpecError(Exception):
         self.field = field
         self.message = message
         where = f"{field}: " if field else ""
-        super().__init__(f"invalid lab spec {source}: {where}{message}")
+        text = f"invalid lab spec {source}: {where}{message}"
+        # One line, whatever the input held (a key or a file name may contain a line break).
+        super().__init__(text.replace("\r", "\\r").replace("\n", "\\n"))
 
 
 class _Model(BaseModel):
@@ -249,6 +252,8 @@ class CacheAsideSpec(_Model):
 
 class LatencySpec(_Model):
     min_ratio: float = Field(default=3.0, ge=1.0)
+    # latency_cache_hit_faster_than_miss: median(miss) / median(hit) at least this (a clear margin, not noise).
+    min_hit_ratio: float = Field(default=2.0, ge=1.0)
     rounds: int = Field(default=200, ge=5, le=100_000)
 
 
@@ -296,6 +301,18 @@ class LabSpec(_Model):
                 missing = [n for n in needs if getattr(self, n) is None]
                 if missing:
                     raise ValueError(f"section [{section}] needs section [{missing[0]}] too")
+        if self.cache_aside is not None and self.dynamodb is not None:
+            fields = {
+                name
+                for _text, name, _spec, _conv in string.Formatter().parse(self.cache_aside.key_template)
+                if name is not None
+            }
+            unknown = sorted(fields - set(self.dynamodb.key_names))
+            if unknown:
+                raise ValueError(
+                    f"cache_aside.key_template uses {{{unknown[0]}}}; it may use only the table's key attributes "
+                    f"{sorted(self.dynamodb.key_names)}"
+                )
         return self
 
     def has_section(self, section: str) -> bool:
@@ -355,7 +372,12 @@ def _first_error(exc: ValidationError, source: str) -> SpecError:
 def _format_loc(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not str(part).replace("_", "a").replace("-", "a").isalnum():
+            text += f"[{str(part)!r}]"
+        else:
+            text += f".{part}" if text else str(part)
     return text
 
 

@@ -31,7 +31,11 @@ def _env(home: Path) -> dict[str, str]:
 def _labgrader(home: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "labgrader", *args],
-        env=_env(home), capture_output=True, text=True, timeout=timeout, check=False,
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -57,13 +61,16 @@ def test_detached_sandbox_works_with_the_aws_cli_and_redis_cli(tmp_path: Path) -
         exports = _labgrader(tmp_path, "sandbox", "env")
         assert exports.returncode == 0, exports.stderr
         assert "export AWS_ENDPOINT_URL=http://127.0.0.1:" in exports.stdout
-        script = f'eval "$({sys.executable} -m labgrader sandbox env)"; ' \
-                 f'{AWS_CLI} dynamodb list-tables --output json; ' \
-                 'redis-cli -u "$REDIS_URL" ping'
+        script = (
+            f'eval "$({sys.executable} -m labgrader sandbox env)"; '
+            f"{AWS_CLI} dynamodb list-tables --output json; "
+            'redis-cli -u "$REDIS_URL" ping'
+        )
         if shutil.which("redis-cli") is None:
             pytest.skip("redis-cli is not installed on this machine")
-        student = subprocess.run(["bash", "-c", script], env=_env(tmp_path), capture_output=True, text=True,
-                                 timeout=60, check=False)
+        student = subprocess.run(
+            ["bash", "-c", script], env=_env(tmp_path), capture_output=True, text=True, timeout=60, check=False
+        )
         assert student.returncode == 0, student.stderr
         assert json.loads(student.stdout.split("\nPONG")[0]) == {"TableNames": []}
         assert student.stdout.strip().endswith("PONG")
@@ -86,7 +93,10 @@ def test_detached_sandbox_works_with_the_aws_cli_and_redis_cli(tmp_path: Path) -
 def _start_foreground(home: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "labgrader", "sandbox", "up"],
-        env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

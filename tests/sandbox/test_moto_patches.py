@@ -13,8 +13,12 @@ def test_num_cache_clusters_builds_one_primary_and_one_replica(clients) -> None:
     elasticache = clients.client("elasticache")
     name = unique("rg")
     elasticache.create_replication_group(
-        ReplicationGroupId=name, ReplicationGroupDescription="d", Engine="redis",
-        CacheNodeType="cache.t4g.micro", NumCacheClusters=2, AutomaticFailoverEnabled=True,
+        ReplicationGroupId=name,
+        ReplicationGroupDescription="d",
+        Engine="redis",
+        CacheNodeType="cache.t4g.micro",
+        NumCacheClusters=2,
+        AutomaticFailoverEnabled=True,
     )
     group = elasticache.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
     assert group["MemberClusters"] == [f"{name}-001", f"{name}-002"]
@@ -26,8 +30,11 @@ def test_replicas_per_node_group_still_wins_when_given(clients) -> None:  # type
     elasticache = clients.client("elasticache")
     name = unique("rg")
     elasticache.create_replication_group(
-        ReplicationGroupId=name, ReplicationGroupDescription="d", Engine="redis",
-        CacheNodeType="cache.t4g.micro", ReplicasPerNodeGroup=2,
+        ReplicationGroupId=name,
+        ReplicationGroupDescription="d",
+        Engine="redis",
+        CacheNodeType="cache.t4g.micro",
+        ReplicasPerNodeGroup=2,
     )
     group = elasticache.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
     assert len(group["MemberClusters"]) == 3
@@ -42,9 +49,7 @@ def test_subnet_group_names_each_subnets_availability_zone(clients) -> None:  # 
     ]
     name = unique("subnets")
     elasticache = clients.client("elasticache")
-    elasticache.create_cache_subnet_group(
-        CacheSubnetGroupName=name, CacheSubnetGroupDescription="d", SubnetIds=subnets
-    )
+    elasticache.create_cache_subnet_group(CacheSubnetGroupName=name, CacheSubnetGroupDescription="d", SubnetIds=subnets)
     group = elasticache.describe_cache_subnet_groups(CacheSubnetGroupName=name)["CacheSubnetGroups"][0]
     zones = {s["SubnetIdentifier"]: s["SubnetAvailabilityZone"]["Name"] for s in group["Subnets"]}
     assert zones == dict(zip(subnets, ["us-east-1a", "us-east-1c"], strict=True))

@@ -32,8 +32,11 @@ def unpatched_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_upstream_moto_builds_num_cache_clusters_members() -> None:
     elasticache = boto3.client("elasticache", region_name="us-east-1")
     elasticache.create_replication_group(
-        ReplicationGroupId="rg", ReplicationGroupDescription="d", Engine="redis",
-        CacheNodeType="cache.t4g.micro", NumCacheClusters=2,
+        ReplicationGroupId="rg",
+        ReplicationGroupDescription="d",
+        Engine="redis",
+        CacheNodeType="cache.t4g.micro",
+        NumCacheClusters=2,
     )
     group = elasticache.describe_replication_groups(ReplicationGroupId="rg")["ReplicationGroups"][0]
     assert len(group["MemberClusters"]) == 2

@@ -3,6 +3,8 @@ the real integration test runs only where a Docker engine answers."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 from labgrader import containers
@@ -12,8 +14,8 @@ from labgrader.targets import TargetError
 class FakeContainer:
     """Records what labgrader asks of a container; hands out fixed host ports."""
 
-    started: list[FakeContainer] = []
-    fail_image: str | None = None
+    started: ClassVar[list[FakeContainer]] = []
+    fail_image: ClassVar[str | None] = None
 
     def __init__(self, image: str) -> None:
         self.image = image

@@ -19,10 +19,15 @@ HEADER = "from labgrader.check import check\nfrom labgrader.verdict import fail,
 
 
 def _check(check_id: str, body: str, *, points: float = 3, extra: str = "", args: str = "lab") -> str:
-    return HEADER + textwrap.dedent(f"""
+    return (
+        HEADER
+        + textwrap.dedent(f"""
         @check({check_id!r}, points={points}, objective="An objective.", hint="do {{lab.lab.name}} {{region}}"{extra})
         def {check_id}({args}):
-        """) + textwrap.indent(textwrap.dedent(body).strip(), "    ") + "\n"
+        """)
+        + textwrap.indent(textwrap.dedent(body).strip(), "    ")
+        + "\n"
+    )
 
 
 def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -36,25 +41,38 @@ def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def _grade(tmp_path: Path, files: dict[str, str], spec=None, **kwargs):  # type: ignore[no-untyped-def]
     return runner.grade(
-        spec or load_spec(paths.default_lab_spec()), TARGET, out_dir=tmp_path / "out",
-        checks_dir=_folder(tmp_path, files), **kwargs,
+        spec or load_spec(paths.default_lab_spec()),
+        TARGET,
+        out_dir=tmp_path / "out",
+        checks_dir=_folder(tmp_path, files),
+        **kwargs,
     )
 
 
 def test_results_json_has_every_catalog_id_once_with_scores_and_statuses(tmp_path: Path) -> None:
-    run = _grade(tmp_path, {
-        "dynamodb_table_exists": _check("dynamodb_table_exists", "return passed('DynamoDB table T exists.')"),
-        "dynamodb_ttl_enabled": _check("dynamodb_ttl_enabled", "fail('TTL is off.', observed='DISABLED')", points=4),
-        "dynamodb_gsi_configured": _check("dynamodb_gsi_configured", "pending('GSI is CREATING.')"),
-        "dynamodb_pitr_enabled": _check("dynamodb_pitr_enabled", "fail('PITR off.')", points=0),
-        "redis_reachable": _check("redis_reachable", "raise RuntimeError('boom')", points=2),
-    })
+    run = _grade(
+        tmp_path,
+        {
+            "dynamodb_table_exists": _check("dynamodb_table_exists", "return passed('DynamoDB table T exists.')"),
+            "dynamodb_ttl_enabled": _check(
+                "dynamodb_ttl_enabled", "fail('TTL is off.', observed='DISABLED')", points=4
+            ),
+            "dynamodb_gsi_configured": _check("dynamodb_gsi_configured", "pending('GSI is CREATING.')"),
+            "dynamodb_pitr_enabled": _check("dynamodb_pitr_enabled", "fail('PITR off.')", points=0),
+            "redis_reachable": _check("redis_reachable", "raise RuntimeError('boom')", points=2),
+        },
+    )
     data = json.loads((tmp_path / "out" / "results.json").read_text())
     ids = [c["id"] for c in data["checks"]]
     assert ids == catalog.ids_for_phase("grade")
     by_id = {c["id"]: c for c in data["checks"]}
     assert by_id["dynamodb_table_exists"] | {"duration_s": 0} == by_id["dynamodb_table_exists"] | {
-        "status": "pass", "points": 3.0, "max_points": 3.0, "required": True, "hint": "", "duration_s": 0,
+        "status": "pass",
+        "points": 3.0,
+        "max_points": 3.0,
+        "required": True,
+        "hint": "",
+        "duration_s": 0,
         "message": "DynamoDB table T exists.",
     }
     ttl = by_id["dynamodb_ttl_enabled"]
@@ -108,27 +126,44 @@ def test_missing_capability_skips_with_the_targets_reason(tmp_path: Path) -> Non
 
     target = dataclasses.replace(TARGET, unavailable={"sentinel": "no sentinel in this place"})
     run = runner.grade(
-        load_spec(paths.default_lab_spec()), target, out_dir=tmp_path / "out",
-        checks_dir=_folder(tmp_path, {"redis_failover_recovers": _check(
-            "redis_failover_recovers", "return passed('ok')", extra=", requires=('sentinel',)")}),
+        load_spec(paths.default_lab_spec()),
+        target,
+        out_dir=tmp_path / "out",
+        checks_dir=_folder(
+            tmp_path,
+            {
+                "redis_failover_recovers": _check(
+                    "redis_failover_recovers", "return passed('ok')", extra=", requires=('sentinel',)"
+                )
+            },
+        ),
     )
     assert run.get("redis_failover_recovers").message == "not possible on the local target: no sentinel in this place"
 
 
 def test_spec_overrides_points_required_and_visibility(tmp_path: Path) -> None:
-    text = paths.default_lab_spec().read_text().replace(
-        'path = "../data/batch"', f'path = "{paths.fixtures_dir() / "data" / "batch"}"'
+    text = (
+        paths.default_lab_spec()
+        .read_text()
+        .replace('path = "../data/batch"', f'path = "{paths.fixtures_dir() / "data" / "batch"}"')
     )
     import tomllib
 
     data = tomllib.loads(text)
-    data["checks"] = {"dynamodb_table_exists": {"points": 10, "visibility": "hidden"},
-                      "dynamodb_ttl_enabled": {"required": False}}
+    data["checks"] = {
+        "dynamodb_table_exists": {"points": 10, "visibility": "hidden"},
+        "dynamodb_ttl_enabled": {"required": False},
+    }
     spec = parse_spec(data)
-    run = _grade(tmp_path, {
-        "dynamodb_table_exists": _check("dynamodb_table_exists", "return passed('ok')"),
-        "dynamodb_ttl_enabled": _check("dynamodb_ttl_enabled", "fail('off')"),
-    }, spec=spec, only=frozenset({"dynamodb_table_exists", "dynamodb_ttl_enabled"}))
+    run = _grade(
+        tmp_path,
+        {
+            "dynamodb_table_exists": _check("dynamodb_table_exists", "return passed('ok')"),
+            "dynamodb_ttl_enabled": _check("dynamodb_ttl_enabled", "fail('off')"),
+        },
+        spec=spec,
+        only=frozenset({"dynamodb_table_exists", "dynamodb_ttl_enabled"}),
+    )
     assert (run.get("dynamodb_table_exists").max_points, run.get("dynamodb_table_exists").visibility) == (10, "hidden")
     assert run.get("dynamodb_ttl_enabled").required is False
     assert run.exit_code == 0
@@ -154,8 +189,14 @@ def test_a_failing_cleanup_turns_a_pass_into_an_error(tmp_path: Path) -> None:
             yield "item"
             raise ConnectionError("could not delete the scratch item")
         """)
-    checks = _folder(tmp_path, {"dynamodb_crud_roundtrip": _check(
-        "dynamodb_crud_roundtrip", "return passed('round trip ok')", args="scratch_item")})
+    checks = _folder(
+        tmp_path,
+        {
+            "dynamodb_crud_roundtrip": _check(
+                "dynamodb_crud_roundtrip", "return passed('round trip ok')", args="scratch_item"
+            )
+        },
+    )
     (checks / "dynamodb" / "conftest.py").write_text(conftest)
     run = runner.grade(load_spec(paths.default_lab_spec()), TARGET, out_dir=tmp_path / "out", checks_dir=checks)
     result = run.get("dynamodb_crud_roundtrip")
@@ -164,10 +205,13 @@ def test_a_failing_cleanup_turns_a_pass_into_an_error(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_run_still_writes_every_id(tmp_path: Path) -> None:
-    run = _grade(tmp_path, {
-        "dynamodb_table_exists": _check("dynamodb_table_exists", "raise KeyboardInterrupt"),
-        "dynamodb_ttl_enabled": _check("dynamodb_ttl_enabled", "return passed('ok')"),
-    })
+    run = _grade(
+        tmp_path,
+        {
+            "dynamodb_table_exists": _check("dynamodb_table_exists", "raise KeyboardInterrupt"),
+            "dynamodb_ttl_enabled": _check("dynamodb_ttl_enabled", "return passed('ok')"),
+        },
+    )
     data = json.loads((tmp_path / "out" / "results.json").read_text())
     assert data["interrupted"] is True
     assert len(data["checks"]) == len(catalog.ids_for_phase("grade"))

@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from labgrader.commands.common import DEFAULT_OUT, add_target_options, complain, grade_and_report, load_lab
+from labgrader.commands.common import (
+    DEFAULT_OUT,
+    ReportGuard,
+    add_report_options,
+    add_target_options,
+    complain,
+    grade_and_report,
+    load_lab,
+    reporting_crashes,
+)
 from labgrader.results import EXIT_USAGE
 from labgrader.targets import open_target
 
@@ -15,15 +24,31 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_target_options(parser)
     parser.add_argument("--solution", type=Path, help="the student's cache-aside module (path/to/module.py)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--disruptive",
+        action="store_true",
+        help="on aws, really fail the Redis primary over with TestFailover (takes minutes; 15 per 24 h)",
+    )
+    add_report_options(parser, student_id=True)
 
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
+    with reporting_crashes(args.out, args.format) as guard:
+        return _run(args, extra, guard)
+
+
+def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
     spec = load_lab(args.lab)
     solution = None
     if args.solution is not None:
         if not args.solution.is_file():
-            complain(f"--solution {args.solution}: no such file (give the path to your cache-aside module .py).")
+            guard.reason = f"--solution {args.solution}: no such file (give the path to your cache-aside module .py)."
+            complain(guard.reason)
             return EXIT_USAGE
         solution = args.solution.resolve()
+    if args.disruptive:
+        extra = [*extra, "--lab-disruptive"]
     with open_target(args.target, spec, region=args.region, profile=args.profile, redis_url=args.redis_url) as target:
-        return grade_and_report(spec, target, args.out, solution, extra)
+        return grade_and_report(
+            spec, target, args.out, solution, extra, formats=args.format, student_id=args.student_id, guard=guard
+        )

@@ -130,18 +130,7 @@ class _Starter:
                 config.write_text(self._sentinel_config(port), encoding="utf-8")
                 argv = [self.redis_server, str(config), "--sentinel"]
             else:
-                argv = [
-                    self.redis_server,
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--dir",
-                    str(workdir),
-                    "--daemonize",
-                    "no",
-                    *extra,
-                ]
+                argv = self.node_argv(role, port, extra)
             proc = self.spawn(role, argv, port, f"127.0.0.1:{port}")
             client = redis.Redis(port=port, socket_timeout=0.5, socket_connect_timeout=0.5)
             try:
@@ -154,6 +143,15 @@ class _Starter:
                 client.close()
             return port
         raise SandboxError(f"redis {role} did not start after 3 attempts (see {self.data / 'logs'}).")
+
+    def node_argv(self, role: str, port: int, extra: list[str]) -> list[str]:
+        """A data node (primary or replica): Redis's own defaults but for where it listens and keeps its RDB.
+
+        Redis waits 5 s by default before a diskless full sync, in case more replicas come: ours is the only one,
+        and after a failover the new primary must resync the old one at once.
+        """
+        return [self.redis_server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(self.data / role),
+                "--daemonize", "no", "--repl-diskless-sync-delay", "0", *extra]  # fmt: skip
 
     def _sentinel_config(self, port: int) -> str:
         primary = self.state.processes["primary"].port
@@ -204,8 +202,7 @@ def up(
     deadline = time.monotonic() + timeout
     try:
         moto = starter.moto()  # the slowest to start: it warms up while Redis starts
-        # Redis waits 5 s by default before a diskless full sync, in case more replicas come: ours is the only one.
-        primary = starter.redis("primary", ["--repl-diskless-sync-delay", "0"], deadline)
+        primary = starter.redis("primary", [], deadline)
         starter.redis("replica", ["--replicaof", "127.0.0.1", str(primary)], deadline)
         replica_client = redis.Redis(port=state.processes["replica"].port, socket_timeout=0.5)
         _wait(
@@ -236,6 +233,14 @@ def up(
     return state
 
 
+def restart_node(state: SandboxState, role: str, extra: list[str]) -> subprocess.Popen[bytes]:
+    """Start the sandbox's data node `role` again on its recorded port (after it died), recorded in the state file
+    like the others so `sandbox down` stops it. Its data folder is kept: move a stale RDB aside first if needed."""
+    record = state.processes[role]
+    starter = _Starter(state, find_redis_server())
+    return starter.spawn(role, starter.node_argv(role, record.port, extra), record.port, record.marker)
+
+
 def _answers_ping(client: redis.Redis) -> bool:
     return bool(client.ping())
 
@@ -264,8 +269,14 @@ def down(home: Path | None = None, *, grace: float = 3.0) -> list[str]:
         if record.running():
             _terminate(record, grace)
             stopped.append(f"{role} (pid {record.pid})")
+        else:
+            _reap(record.pid, grace)
         if record.port:
             _wait_port_closed(record.port, grace)
+    # Children that died earlier (a node killed and replaced during a failover) are reaped here too.
+    for pid, child in list(_CHILDREN.items()):
+        if child.poll() is not None:
+            del _CHILDREN[pid]
     data_dir = Path(state.data_dir)
     if data_dir.name.startswith(DATA_DIR_PREFIX):
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -280,22 +291,20 @@ def _terminate(record: ProcessRecord, grace: float) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(record.pid, sig)
         end = time.monotonic() + grace
-        while time.monotonic() < end:
-            _reap(record.pid)
-            if not record.running():
-                return
+        while time.monotonic() < end and record.running():
             time.sleep(0.02)
+        if not record.running():
+            break
+    _reap(record.pid, grace)
 
 
-def _reap(pid: int) -> None:
-    """Collect the exit status when the process is our own child (a foreground `up`), so it is not a zombie."""
-    child = _CHILDREN.get(pid)
+def _reap(pid: int, grace: float) -> None:
+    """Collect the exit status of a process this process started (so it is no zombie, and its Popen object does
+    not warn "still running" when collected); a process started by another `labgrader` is reaped by init."""
+    child = _CHILDREN.pop(pid, None)
     if child is not None:
-        if child.poll() is not None:
-            del _CHILDREN[pid]
-        return
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(pid, os.WNOHANG)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=grace)
 
 
 def _wait_port_closed(port: int, grace: float) -> None:
