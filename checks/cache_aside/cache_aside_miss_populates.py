@@ -43,7 +43,7 @@ def cache_aside_miss_populates(cache_aside: CacheAsideHarness) -> Passed:
             call=first.label,
             observed=reads,
             expected=["GetItem"],
-            hint="Read the one item by its key: table.get_item(Key={{'category': category, 'sku': sku}}) (never a Scan, never twice)",
+            hint="Read the one item by its key: table.get_item(Key={'category': category, 'sku': sku}) (never a Scan, never twice)",
         )
     assert state.key is not None
     if not state.key.exists:

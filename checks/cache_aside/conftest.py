@@ -3,44 +3,12 @@ scenarios through one fork-server per run, and removes its scratch data when eac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
-import redis
 
-from labgrader.cacheaside.harness import CacheAsideHarness, prestart_runner, shared_runner
-from labgrader.scratch import Scratch
-from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.cacheaside.fixtures import cache_aside, prestart
+
+__all__ = ["cache_aside"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    prestart_runner(config)  # called when this conftest is loaded, early in collection
-
-
-@pytest.fixture
-def cache_aside(
-    request: pytest.FixtureRequest,
-    *,
-    lab: LabSpec,
-    target: Target,
-    solution_path: Path | None,
-    dynamodb: Any,
-    redis_client: redis.Redis,
-    redis_url: str,
-    scratch: Scratch,
-) -> Iterator[CacheAsideHarness]:
-    harness = CacheAsideHarness(
-        lab=lab,
-        target=target,
-        solution=solution_path,
-        runner=shared_runner(request.config),
-        dynamodb=dynamodb,
-        redis=redis_client,
-        redis_url=redis_url,
-        scratch=scratch,
-    )
-    yield harness
-    harness.cleanup()
+    prestart(config)  # called when this conftest is loaded, early in collection: the fork-server warms up meanwhile

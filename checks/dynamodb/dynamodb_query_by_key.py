@@ -4,19 +4,10 @@ from typing import Any
 
 from labgrader.check import check
 from labgrader.dataset import Key, exercise_keys, to_attribute_value
+from labgrader.dynamodb_reads import query_all
 from labgrader.evaluate.dynamodb import between_query, key_set_difference, returned_keys, sample, sort_token
 from labgrader.spec import DatasetSpec, DynamoDBSpec
 from labgrader.verdict import Passed, fail, passed
-
-
-def query_all(dynamodb: Any, **arguments: Any) -> tuple[list[dict[str, Any]], int]:
-    """Every page of a Query: (items, Count summed over pages)."""
-    items: list[dict[str, Any]] = []
-    count = 0
-    for page in dynamodb.get_paginator("query").paginate(**arguments):
-        items.extend(page.get("Items", []))
-        count += page["Count"]
-    return items, count
 
 
 @check(

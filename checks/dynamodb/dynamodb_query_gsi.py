@@ -4,6 +4,7 @@ from typing import Any
 
 from labgrader.check import check
 from labgrader.dataset import Key, exercise_keys, to_attribute_value, to_python
+from labgrader.dynamodb_reads import query_all
 from labgrader.evaluate.dynamodb import (
     index_finding,
     is_ascending,
@@ -18,15 +19,6 @@ from labgrader.hints import gsi_create_cli, gsi_replace_cli
 from labgrader.scratch import SCRATCH_PREFIX
 from labgrader.spec import DatasetSpec, DynamoDBSpec, SecondaryIndex
 from labgrader.verdict import Passed, fail, not_applicable, passed, pending
-
-
-def query_index(dynamodb: Any, **arguments: Any) -> tuple[list[dict[str, Any]], int]:
-    items: list[dict[str, Any]] = []
-    count = 0
-    for page in dynamodb.get_paginator("query").paginate(**arguments):
-        items.extend(page.get("Items", []))
-        count += page["Count"]
-    return items, count
 
 
 @check(
@@ -90,7 +82,7 @@ def dynamodb_query_gsi(
             values[":low"] = to_attribute_value(threshold)
             label += f" AND {sk} >= {threshold}"
         # Grader scratch items (of any run) may carry dataset-like index keys: the filter leaves them out.
-        items, count = query_index(
+        items, count = query_all(
             dynamodb,
             TableName=ddb.table,
             IndexName=index.name,

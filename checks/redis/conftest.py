@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from labgrader import elasticache_api, failover, redis_support
+from labgrader import elasticache_api, redis_support
 from labgrader.aws import AwsClients
 from labgrader.elasticache_api import Lookups
 from labgrader.grading import SESSION_KEY
@@ -27,19 +27,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return marker is not None and marker.kwargs.get("id") in DISRUPTIVE_LAST
 
     items.sort(key=disruptive)  # stable: every other check keeps its place
-
-
-@pytest.fixture(scope="session", autouse=True)
-def sandbox_share(target: Target) -> Iterator[failover.SandboxShare | None]:
-    """On the sandbox, this run's share of its Redis while the Redis checks run: another run's failover waits for
-    them (and they for it) instead of making them meet a read-only replica half-way."""
-    if target.sentinel is None or not target.provides("sentinel"):
-        yield None
-        return
-    share = failover.SandboxShare(target.sentinel)
-    share.acquire()
-    yield share
-    share.close()
 
 
 @pytest.fixture(scope="session")

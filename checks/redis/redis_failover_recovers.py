@@ -68,6 +68,8 @@ def on_sandbox(target: Target, redis_url: str, scratch_keys: ScratchKeys) -> Pas
         outcome = failover.sandbox_failover(target.sentinel, redis_url, keys, token)
     except failover.NotMonitoredError as exc:
         not_applicable(f"not possible here: {exc} (grade the sandbox's own REDIS_URL to test its failover)")
+    except failover.PrimaryDownError as exc:
+        unreachable(redis_url, target, exc)  # it died after the run's first PING: `error`, as for every Redis check
     except failover.FailoverError as exc:
         fail(
             f"The sandbox's Redis did not fail over and back through sentinel: {exc}.",

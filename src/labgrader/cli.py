@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from labgrader import __version__, runner
-from labgrader.commands import cleanup, common, demo, grade, gradebook, report, sandbox, solve
+from labgrader.commands import cleanup, common, demo, grade, gradebook, policy, report, sandbox, solve
 from labgrader.results import EXIT_COULD_NOT_LOOK, EXIT_USAGE
 from labgrader.sandbox.manager import SandboxError
 from labgrader.spec import SpecError
@@ -27,6 +27,7 @@ COMMANDS = {
     "report": report,
     "gradebook": gradebook,
     "cleanup": cleanup,
+    "policy": policy,
 }
 
 

@@ -7,6 +7,7 @@ on the grader's side.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import botocore.exceptions
@@ -68,40 +69,72 @@ class Classified:
     hint: str | None = None
 
 
+GRADER_BUG_HINT = "Report it to the labgrader maintainers; the other checks are unaffected."
+CREDENTIALS_HINT = "Fix the Redis password in --redis-url or set REDIS_PASSWORD (and REDIS_USERNAME for an RBAC user)."
+
+
 def classify(exc: BaseException) -> Classified:
-    """The status and one-sentence message for an exception raised while a check ran."""
+    """The status, one-sentence message and fix for an exception raised while a check ran.
+
+    A `None` hint means "the grader could not reach an endpoint": the target then says where to look."""
     if isinstance(exc, Verdict):
         return Classified(exc.status, exc.message, exc.evidence, exc.hint)
     if isinstance(exc, AssertionError):
         first_line = (str(exc).strip().splitlines() or ["the check's assertion did not hold"])[0]
         return Classified("fail", first_line, Evidence())
-    return Classified("error", describe_could_not_look(exc), Evidence(extra={"exception": type(exc).__name__}))
+    message, hint = explain_could_not_look(exc)
+    return Classified("error", message, Evidence(extra={"exception": type(exc).__name__}), hint)
+
+
+def access_denied_action(exc: botocore.exceptions.ClientError) -> str:
+    """The IAM action AWS names in an AccessDenied message, else service:Operation from the request."""
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    named = re.search(r"perform: ([a-z0-9-]+:[A-Za-z0-9]+)", message)
+    if named:
+        return named.group(1)
+    service = exc.response.get("ResponseMetadata", {}).get("ServiceName") or ""
+    return f"{service}:{exc.operation_name}" if service else exc.operation_name
 
 
 def describe_could_not_look(exc: BaseException) -> str:
+    """One line: what kept the grader from looking, and the fix when there is a specific one."""
+    message, hint = explain_could_not_look(exc)
+    return f"{message} {hint}" if hint and hint != GRADER_BUG_HINT else message
+
+
+def explain_could_not_look(exc: BaseException) -> tuple[str, str | None]:
+    """(message, hint) for an exception that means the grader could not look."""
     if isinstance(exc, _UNREACHABLE):
-        return f"The grader could not reach the AWS endpoint: {exc}."
+        return f"The grader could not reach the AWS endpoint: {exc}.", None
     if isinstance(exc, _NO_CREDENTIALS):
-        return f"The grader has no usable AWS credentials ({exc}); configure them (aws configure / AWS_PROFILE)."
+        return (
+            f"The grader has no usable AWS credentials ({exc}).",
+            "Configure them: aws configure, AWS_PROFILE or --profile.",
+        )
     if isinstance(exc, botocore.exceptions.NoRegionError):
-        return "The grader has no AWS region: pass --region or set AWS_REGION."
+        return "The grader has no AWS region.", "Pass --region or set AWS_REGION."
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "?"))
         operation = exc.operation_name
         if code in ACCESS_DENIED:
-            return f"AWS denied the grader {operation} ({code}): grant the grader's credentials this action."
+            action = access_denied_action(exc)
+            return (
+                f"AWS denied the grader {operation} ({code}), so it could not look.",
+                f"Grant the grader's credentials {action} (see `labgrader policy`).",
+            )
         if code in THROTTLED:
-            return f"AWS throttled {operation} beyond the retry budget ({code}): grade again in a minute."
+            return (f"AWS throttled {operation} beyond the retry budget ({code}).", "Grade again in a minute.")
         if code in UNAVAILABLE:
-            return f"AWS answered {operation} with {code}: a service-side problem, grade again later."
-        return f"AWS answered {operation} with {code}: {error.get('Message', '')}".rstrip(": ") + "."
+            return (f"AWS answered {operation} with {code}, a service-side problem.", "Grade again later.")
+        detail = str(error.get("Message", "")).strip()
+        return f"AWS answered {operation} with {code}" + (f": {detail}" if detail else "") + ".", GRADER_BUG_HINT
     if isinstance(exc, redis.exceptions.AuthenticationError):
-        return "Redis refused the grader's credentials: set REDIS_PASSWORD (AUTH token) and REDIS_USERNAME if used."
+        return "Redis refused the grader's credentials.", CREDENTIALS_HINT
     if isinstance(exc, redis.exceptions.TimeoutError):
-        return f"Redis did not answer in time: {exc}."
+        return f"Redis did not answer in time: {exc}.", None
     if isinstance(exc, redis.exceptions.ConnectionError):
-        return f"The grader could not reach Redis: {exc}"
+        return f"The grader could not reach Redis: {exc}", None
     if isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith(("NOAUTH", "WRONGPASS", "NOPERM")):
-        return f"Redis refused the grader ({str(exc).split(' ', 1)[0]}): set REDIS_PASSWORD / REDIS_USERNAME."
-    return f"labgrader hit an unexpected {type(exc).__name__} while grading: {exc}"
+        return f"Redis refused the grader ({str(exc).split(' ', 1)[0]}).", CREDENTIALS_HINT
+    return f"labgrader hit an unexpected {type(exc).__name__} while grading: {exc}", GRADER_BUG_HINT

@@ -21,8 +21,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import re
+import signal
 import socket
-import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from labgrader.targets import SentinelInfo
 PROMOTION_TIMEOUT_S = 20.0
 LINK_TIMEOUT_S = 20.0
 LOCK_TIMEOUT_S = 120.0
+SWEEP_WAIT_S = 10.0
 POLL_S = 0.02
 # Sentinel answers these while it cannot start a failover yet (one still running; the replica not yet seen
 # healthy, e.g. right after a previous failover reset its view): retry until the deadline.
@@ -52,6 +54,10 @@ class FailoverError(Exception):
 
 class NotMonitoredError(FailoverError):
     """The Redis being graded is not the primary the sandbox's sentinel monitors (e.g. --redis-url elsewhere)."""
+
+
+class PrimaryDownError(FailoverError):
+    """The Redis being graded does not answer (its process died): the grader cannot look, the student is not wrong."""
 
 
 @dataclass(frozen=True, order=True)
@@ -95,7 +101,7 @@ def _deadline_loop(timeout: float, what: str) -> Iterator[float]:
 
 
 def _lock_file(sentinel: SentinelInfo) -> Path:
-    return Path(tempfile.gettempdir()) / f"labgrader-sandbox-{sentinel.port}.lock"
+    return sandbox_state.lock_path(sentinel.port)
 
 
 def _flock(handle: Any, mode: int, timeout: float, what: str) -> None:
@@ -136,6 +142,39 @@ class SandboxShare:
     def close(self) -> None:
         self.release()
         self._handle.close()
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) inside the block takes effect when the block ends: a failover, once started, is put back
+    (≈ 2 s) before the run stops, instead of leaving the sandbox's REDIS_URL on a read-only replica. A second
+    Ctrl-C stops at once (the next grading run heals the sandbox then: `heal`). Only in the main thread, where
+    Python delivers signals; elsewhere the block runs unprotected."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # a handler installed outside Python: leave it alone
+        yield
+        return
+    received: list[int] = []
+
+    def defer(signum: int, _frame: object) -> None:
+        if received:
+            raise KeyboardInterrupt
+        received.append(signum)
+
+    signal.signal(signal.SIGINT, defer)
+    try:
+        yield
+    except BaseException as exc:
+        if received and not isinstance(exc, KeyboardInterrupt):
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -282,10 +321,10 @@ def restore(sentinel: Sentinel, wanted: Node, timeout: float = PROMOTION_TIMEOUT
     nodes = sentinel.nodes()
     if not any(n.same_as(wanted) for n in nodes):
         raise NotMonitoredError(f"sentinel does not know {wanted}: REDIS_URL is not the sandbox's monitored primary")
+    if role(wanted) is None:  # checked first: replicas would otherwise wait LINK_TIMEOUT_S for a link to it
+        raise PrimaryDownError(f"{wanted} does not answer; restart the sandbox (labgrader sandbox down / up)")
     current = sentinel.wait_settled(timeout)
     if not current.same_as(wanted):
-        if role(wanted) is None:
-            raise FailoverError(f"{wanted} does not answer; restart the sandbox (labgrader sandbox down / up)")
         attach(wanted, current, timeout)
         sentinel.promote(wanted, timeout)
         done.append(f"failed back to {wanted}")
@@ -296,6 +335,76 @@ def restore(sentinel: Sentinel, wanted: Node, timeout: float = PROMOTION_TIMEOUT
             raise FailoverError(f"replica {node} does not answer; restart the sandbox (labgrader sandbox down / up)")
         attach(node, wanted, timeout)
     return done
+
+
+def monitored(info: SentinelInfo, url: str, timeout: float = PROMOTION_TIMEOUT_S) -> bool:
+    """Whether the Redis at `url` is one of the nodes the sandbox's sentinel watches (asked once any failover under
+    way has ended: half-way, sentinel lists the old primary nowhere for a moment)."""
+    sentinel = Sentinel(info)
+    try:
+        sentinel.wait_settled(timeout)
+        wanted = Node.from_url(url)
+        return any(n.same_as(wanted) for n in sentinel.nodes())
+    finally:
+        sentinel.close()
+
+
+def heal(info: SentinelInfo, primary_url: str, timeout: float = PROMOTION_TIMEOUT_S) -> list[str]:
+    """Before a run uses the sandbox's Redis: when an earlier run was stopped half-way through its failover (a
+    second Ctrl-C, SIGKILL), put the topology back, so that no check meets a read-only replica at REDIS_URL and
+    blames the student. Three queries when nothing is wrong; returns what it had to do. `primary_url` not being
+    the monitored primary (--redis-url elsewhere) is not the sandbox's business: nothing is done."""
+    wanted = Node.from_url(primary_url)
+    sentinel = Sentinel(info)
+    try:
+        if not any(n.same_as(wanted) for n in sentinel.nodes()):
+            return []
+        state: Any = sentinel.client.sentinel_master(info.master_name)
+        settled = "failover_in_progress" not in str(state.get("flags", ""))
+        current = role(wanted)
+        if current is None:
+            return []  # dead: nothing to put back (every check reports it unreachable)
+        if settled and Node(str(state["ip"]), int(state["port"])).same_as(wanted) and current == "master":
+            return []
+        with topology_lock(info), interrupts_deferred():
+            return restore(sentinel, wanted, timeout)
+    finally:
+        sentinel.close()
+
+
+def delete_matching(node: Node, patterns: tuple[str, ...]) -> list[str]:
+    """Delete every key of `node` matching one of the SCAN patterns; the keys deleted."""
+    client = connect(node)
+    try:
+        found = sorted({str(key) for pattern in patterns for key in client.scan_iter(match=pattern, count=1000)})
+        if found:
+            client.delete(*found)
+        return found
+    finally:
+        client.close()
+
+
+def sweep(info: SentinelInfo, primary_url: str, patterns: tuple[str, ...], wait_s: float = SWEEP_WAIT_S) -> list[str]:
+    """At the end of a run on the sandbox: delete the run's scratch keys that a check's teardown could not (the
+    primary died meanwhile: they live on in the replica). When the primary does not answer, the keys are deleted
+    on the primary sentinel names, waiting up to `wait_s` for it to promote the replica (≈ 3 s with down-after
+    2000 ms). The patterns name this run's keys only, so deleting them wherever they are is safe. The keys
+    deleted."""
+    wanted = Node.from_url(primary_url)
+    with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError):
+        return delete_matching(wanted, patterns)
+    sentinel = Sentinel(info)
+    try:
+        for _ in _deadline_loop(wait_s, f"a primary answering instead of {wanted}"):
+            try:
+                current = sentinel.primary()  # the dead node until sentinel has promoted the replica
+            except (redis.ConnectionError, redis.TimeoutError):
+                return []  # sentinel is gone too: nobody to ask
+            with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError):
+                return delete_matching(current, patterns)
+    finally:
+        sentinel.close()
+    raise AssertionError("unreachable")  # pragma: no cover - _deadline_loop raises
 
 
 @dataclass(frozen=True)
@@ -323,13 +432,13 @@ def sandbox_failover(
 
     Writes `token` to keys[0] on the primary (acknowledged by a replica: WAIT 1), fails over, reads it on the new
     primary that sentinel names and writes keys[1] there; then promotes the original primary again and waits until
-    every node follows it. Both keys are deleted before returning, whatever happened."""
+    every node follows it. Both keys are deleted before returning, whatever happened (a Ctrl-C waits for that)."""
     wanted = Node.from_url(primary_url)
     sentinel = Sentinel(info)
     timings = Timings()
     started = time.monotonic()
     try:
-        with topology_lock(info):
+        with topology_lock(info), interrupts_deferred():
             healed = restore(sentinel, wanted, timeout)  # a previous run interrupted mid-failover
             before = connect(wanted)
             try:
@@ -372,11 +481,25 @@ def sandbox_failover(
 # --- a node that died: restart it empty, as a replica -----------------------------------------------------------
 
 
+# What a student sets with CONFIG SET in the lab (ElastiCache: the parameter group, which every node shares).
+NODE_SETTINGS = ("maxmemory-policy", "maxmemory", "save", "appendonly")
+
+
+def node_settings(node: Node) -> dict[str, str]:
+    client = connect(node)
+    try:
+        return {name: str(client.config_get(name).get(name, "")) for name in NODE_SETTINGS}
+    finally:
+        client.close()
+
+
 def restart_empty_replica(
     state: SandboxState, process_role: str, primary: Node, timeout: float = LINK_TIMEOUT_S
 ) -> ProcessRecord:
     """Restart the sandbox's redis node `process_role` ("primary" or "replica") after it died, on the same port,
-    empty and following `primary`; recorded in the sandbox state so `sandbox down` stops it.
+    empty and following `primary`, with the settings `primary` has (the student's CONFIG SET of eviction and
+    persistence would otherwise be lost with the process, as a parameter group is not); recorded in the sandbox
+    state so `sandbox down` stops it.
 
     Its dump.rdb is moved aside first: a node restarted from a stale RDB and then made a replica is harmless, but
     one that comes back as a primary serves (and, once followed, spreads) old data."""
@@ -390,6 +513,7 @@ def restart_empty_replica(
         path = workdir / stale
         if path.exists():
             path.rename(workdir / f"{stale}.stale-{int(time.time())}")
+    settings = node_settings(primary)
     proc = manager.restart_node(state, process_role, ["--replicaof", primary.host, str(primary.port)])
     node = Node("127.0.0.1", record.port)
     for _ in _deadline_loop(timeout, f"the restarted {process_role} answering on port {record.port}"):
@@ -397,6 +521,12 @@ def restart_empty_replica(
             raise FailoverError(f"the restarted {process_role} exited with code {proc.returncode}")
         if role(node) == "slave":
             break
+    client = connect(node)
+    try:
+        for name, value in settings.items():
+            client.config_set(name, value)
+    finally:
+        client.close()
     attach(node, primary, timeout)
     sandbox_state.write(state)
     return state.processes[process_role]

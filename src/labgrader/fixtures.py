@@ -4,6 +4,7 @@ unchanged on AWS, the sandbox or containers. Registered only during a grading ru
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 import redis
 
-from labgrader import redis_conn
+from labgrader import failover, redis_conn
 from labgrader.aws import AwsClients
 from labgrader.grading import SESSION_KEY, GradingSession
 from labgrader.scratch import Scratch
@@ -125,10 +126,37 @@ def redis_url(target: Target, lab: LabSpec, aws: AwsClients) -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_client(redis_url: str, target: Target) -> Iterator[redis.Redis]:
-    """A client of the lab's Redis primary (3 s connect timeout); created lazily, connects on first command."""
+def sandbox_share(target: Target, redis_url: str, scratch: Scratch) -> Iterator[failover.SandboxShare | None]:
+    """On the sandbox, this run's share of its Redis, from the first check using Redis (any section: the client
+    below takes it) to the end of the run: another run's failover waits for it, and it for that failover, instead
+    of a check meeting a read-only replica half-way. A topology that an earlier, killed run left failed over is
+    put back first (failover.heal); at the end, scratch keys a check could not delete (the primary died) are
+    deleted wherever sentinel says the data lives now (failover.sweep). Both only when the Redis graded is the
+    sandbox's own (not with --redis-url elsewhere)."""
+    if target.sentinel is None or not target.provides("sentinel"):
+        yield None
+        return
+    ours = False
+    with contextlib.suppress(failover.FailoverError, redis.RedisError, OSError):
+        ours = failover.monitored(target.sentinel, redis_url)
+        if ours:
+            failover.heal(target.sentinel, redis_url)  # what cannot be healed, the checks report
+    share = failover.SandboxShare(target.sentinel)
+    share.acquire()
+    yield share
+    try:
+        if ours:
+            with contextlib.suppress(failover.FailoverError, redis.RedisError):
+                failover.sweep(target.sentinel, redis_url, scratch.redis_patterns())
+    finally:
+        share.close()
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url: str, target: Target, sandbox_share: failover.SandboxShare | None) -> Iterator[redis.Redis]:
+    """A client of the lab's Redis primary (3 s connect timeout), pinged once (see redis_conn.connect_checked)."""
     if not target.provides("redis"):
         not_applicable(f"not possible on the {target.name} target: {target.unavailable['redis']}")
-    client = redis_conn.connect(redis_url)
+    client = redis_conn.connect_checked(redis_url)
     yield client
     client.close()

@@ -48,6 +48,8 @@ class GradingSession:
     only: frozenset[str] | None = None
     # Opt-in to checks that disturb the lab on AWS (TestFailover): `labgrader grade --disruptive`.
     disruptive: bool = False
+    # `--read-only`: checks that write scratch data `skip`, for credentials that may only read.
+    read_only: bool = False
     scratch: Scratch = field(default_factory=Scratch)
     results: dict[str, CheckResult] = field(default_factory=dict)
     run: RunResult | None = None
@@ -64,6 +66,10 @@ class GradingSession:
 
         config.stash[SESSION_KEY] = self
         self.disruptive = self.disruptive or bool(config.getoption("lab_disruptive", False))
+        self.read_only = self.read_only or bool(config.getoption("lab_read_only", False))
+        if getattr(config.option, "tbstyle", "auto") == "auto":  # absent: the terminal plugin is off
+            # Our verdict is the message; a long traceback per `error` check costs ~0.5 s to render and says less.
+            config.option.tbstyle = "line"
         self._forget_imported_checks()
         if not config.pluginmanager.is_registered(fixtures):
             config.pluginmanager.register(fixtures, "labgrader-fixtures")
@@ -142,6 +148,8 @@ class GradingSession:
         for capability in meta.requires:
             if not self.target.provides(capability):
                 pytest.skip(f"not possible on the {self.target.name} target: {self.target.unavailable[capability]}")
+        if self.read_only and meta.writes:
+            pytest.skip("read-only mode (--read-only): this check writes scratch data, so it is not graded")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
@@ -207,6 +215,7 @@ class GradingSession:
         if outcome.status == "fail":
             hint = meta.render_hint(self.hint_context(), outcome.hint)
         elif outcome.status == "error":
+            # No specific fix means an endpoint could not be reached: the target says where to look.
             hint = outcome.hint or self.target.unreachable_advice(entry.section)
         elif outcome.status == "pending":
             hint = "Grade again in a few minutes, once AWS has finished."
@@ -258,9 +267,12 @@ class GradingSession:
             phase=self.phase,
             region=self.target.region,
             labgrader_version=__version__,
-            extra={"run_id": self.scratch.run_id, "interrupted": interrupted}
-            if interrupted
-            else {"run_id": self.scratch.run_id},
+            extra={
+                "run_id": self.scratch.run_id,
+                **({"interrupted": True} if interrupted else {}),
+                # The IAM action of every AWS call the grader made (tests/trust/test_policy.py reads it).
+                "aws_calls": dict(sorted(self.aws_calls.items())),
+            },
         )
 
     def _not_run(self, check_id: str, interrupted: bool) -> CheckResult:
@@ -268,7 +280,7 @@ class GradingSession:
         meta = self._collected.get(check_id)
         if check_id in self._deselected or (self.only is not None and check_id not in self.only):
             outcome = Classified("skip", "not selected by the pytest arguments of this run", Evidence())
-        elif meta is not None:
+        elif meta is not None or interrupted:  # Ctrl-C during collection: not collected, yet no grader bug
             reason = "the run was interrupted before it" if interrupted else "it did not run"
             outcome = Classified("error", f"Not graded: {reason}.", Evidence(), "Grade again without interrupting.")
         else:

@@ -35,6 +35,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="also run checks that disturb the lab on AWS (redis_failover_recovers calls TestFailover)",
     )
+    group.addoption(
+        "--lab-read-only",
+        action="store_true",
+        default=False,
+        help="skip the checks that write scratch items/keys (for credentials that may only read)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,15 +11,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.exceptions
+import redis
 from botocore.config import Config
 
+from labgrader import redis_conn
 from labgrader.aws import AwsClients
 from labgrader.errors import ACCESS_DENIED
 from labgrader.results import EXIT_COULD_NOT_LOOK
-from labgrader.targets import Target, TargetError
+from labgrader.targets import Target, TargetError, redact_url
+
+PROBE_TIMEOUT_S = 3.0
 
 # One attempt, short timeouts: a probe must answer fast or not at all.
-PROBE_CONFIG = Config(connect_timeout=3, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 1})
+PROBE_CONFIG = Config(
+    connect_timeout=PROBE_TIMEOUT_S, read_timeout=PROBE_TIMEOUT_S, retries={"mode": "standard", "total_max_attempts": 1}
+)
 
 # One cheap read per service the lab uses, to learn early which ones the credentials cannot see.
 READ_PROBES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -119,3 +125,28 @@ def _call(target: Target, clients: AwsClients, service: str, operation: str, par
             action = client.meta.method_to_api_mapping[operation]
             raise _Denied(f"{client.meta.service_model.signing_name}:{action}") from None
         raise
+
+
+def redis_problem(target: Target) -> str | None:
+    """One line on why the grader cannot use the lab's Redis (down, silent, refused credentials), or None.
+
+    Not fatal: DynamoDB and the control plane are still graded; the Redis checks will report `error`."""
+    url = target.redis_url
+    if not url or not target.provides("redis"):
+        return None
+    client = redis_conn.connect(url, timeout=PROBE_TIMEOUT_S, connect_timeout=PROBE_TIMEOUT_S)
+    where = f"Redis at {redact_url(url)}"
+    try:
+        client.ping()
+    except redis.AuthenticationError:
+        return f"{where} refused the grader's credentials: fix the password in --redis-url or REDIS_PASSWORD."
+    except redis.ResponseError as exc:
+        if str(exc).startswith(("NOAUTH", "WRONGPASS", "NOPERM")):
+            return f"{where} refused the grader ({str(exc).split(' ', 1)[0]}): set REDIS_PASSWORD / REDIS_USERNAME."
+        return None
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        detail = str(exc).strip().rstrip(".") or type(exc).__name__
+        return f"{where} did not answer ({detail}): {target.unreachable_advice('redis')}"
+    finally:
+        client.close()
+    return None

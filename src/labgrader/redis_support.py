@@ -9,6 +9,7 @@ from typing import NoReturn, TypeVar
 
 import redis
 
+from labgrader.errors import CREDENTIALS_HINT
 from labgrader.targets import Target, redact_url
 from labgrader.verdict import could_not_look, fail
 
@@ -27,6 +28,10 @@ def unreachable(url: str, target: Target, exc: BaseException) -> NoReturn:
 def reach(client: redis.Redis, url: str, target: Target) -> redis.Redis:
     try:
         client.ping()
+    except redis.AuthenticationError:
+        could_not_look(
+            f"Redis at {redact_url(url)} refused the grader's credentials.", call="PING", hint=CREDENTIALS_HINT
+        )
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         unreachable(url, target, exc)
     return client

@@ -62,7 +62,16 @@ def grade(
         checks_root=checks_dir,
         only=only,
     )
-    code = pytest.main(pytest_args(extra_args, checks_dir), plugins=[session, *plugins])
+    try:
+        code = pytest.main(pytest_args(extra_args, checks_dir), plugins=[session, *plugins])
+    except BaseException:
+        if session.run is None:
+            # A fixture's teardown raised inside pytest's sessionfinish (after a Ctrl-C, the interrupted check's
+            # teardown runs there): the results the run has are still written, then the error goes on.
+            session.run = session.build_run(interrupted=True)
+            session.run.write(out_dir)
+            Redactor.from_environment(target.redis_url).scrub_tree(out_dir)
+        raise
     if code == pytest.ExitCode.USAGE_ERROR:
         raise GradingUsageError("pytest refused the grading run's arguments")
     if session.run is None:

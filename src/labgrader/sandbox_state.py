@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,11 @@ class SandboxState:
         data: dict[str, Any] = json.loads(text)
         processes = {role: ProcessRecord(**record) for role, record in data.pop("processes", {}).items()}
         return cls(processes=processes, **data)
+
+
+def lock_path(sentinel_port: int) -> Path:
+    """The lock file grading runs share to take turns on the sandbox's Redis (see failover.SandboxShare)."""
+    return Path(tempfile.gettempdir()) / f"labgrader-sandbox-{sentinel_port}.lock"
 
 
 def state_path(home: Path | None = None) -> Path:

@@ -30,6 +30,11 @@ class Scratch:
     def redis_key(self, purpose: str) -> str:
         return f"{SCRATCH_PREFIX}:{self.run_id}:{purpose}"
 
+    def redis_patterns(self) -> tuple[str, ...]:
+        """SCAN patterns of every Redis key this run may leave: its own keys, and the cache keys the student's
+        module writes for its scratch items (`product:__labgrader__<run>#cache-aside:CA-MISS`); no other run's."""
+        return (f"{SCRATCH_PREFIX}:{self.run_id}:*", f"*{self.prefix}#*")
+
 
 def is_scratch_value(value: object) -> bool:
     return isinstance(value, str) and value.startswith(SCRATCH_PREFIX)

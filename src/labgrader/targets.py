@@ -8,6 +8,7 @@ report `skip` with the reason given here.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from labgrader.spec import LabSpec
 
 TargetName = Literal["local", "aws", "containers"]
+AWS_REGION_NAME = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}")
 TARGET_NAMES: tuple[TargetName, ...] = ("local", "aws", "containers")
 
 
@@ -99,6 +101,8 @@ def _aws_target(spec: LabSpec, region: str | None, profile: str | None, redis_ur
         session = boto3.Session(profile_name=profile) if profile else boto3.Session()
     except botocore.exceptions.ProfileNotFound:
         raise TargetError(f"AWS profile {profile!r} not found: check `aws configure list-profiles`.") from None
+    if region and not AWS_REGION_NAME.fullmatch(region):
+        raise TargetError(f"--region {region!r} is not an AWS region name (like us-east-1 or ap-southeast-1).")
     if region:
         source = "--region"
     elif session.region_name:

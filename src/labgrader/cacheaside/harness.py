@@ -215,8 +215,8 @@ class CacheAsideHarness:
         layer returns it). Deleted when the check ends."""
         category, sku = self.scratch_key(purpose)
         item = {**self._key_attributes(category, sku), **scratch_values(self.table_spec)}
+        self._items.append(self._key_attributes(category, sku))  # recorded before the write: a Ctrl-C in between
         self.dynamodb.put_item(TableName=self.table, Item={k: to_attribute_value(v) for k, v in item.items()})
-        self._items.append(self._key_attributes(category, sku))
         return category, sku, item
 
     def read_item(self, category: str, sku: str) -> dict[str, Any] | None:
@@ -228,33 +228,35 @@ class CacheAsideHarness:
     def forget(self, category: str, sku: str) -> str:
         """Delete the item's cache key (a clean cache state for the scenario); the key is removed again at the end."""
         key = self.key_for(category, sku)
-        self.redis.delete(key)
         self._keys.add(key)
+        self.redis.delete(key)
         return key
 
     def put_scratch_value(self, purpose: str, value: str, ttl_s: int = 600) -> str:
         """SET a scratch Redis key (the run's reserved prefix, a TTL as a safety net); removed when the check ends."""
         key = self.scratch.redis_key(purpose)
+        self._keys.add(key)  # recorded before the write, as every scratch key
         self.redis.set(key, value, ex=ttl_s)
-        self._keys.add(key)
         return key
 
     def cleanup(self) -> None:
-        problems: list[str] = []
+        """Delete the check's scratch items and keys; try them all, then raise the first error (classified like any
+        other: Redis gone → the grader could not reach it)."""
+        problems: list[Exception] = []
         for key in self._items:
             try:
                 self.dynamodb.delete_item(TableName=self.table, Key={k: to_attribute_value(v) for k, v in key.items()})
             except Exception as exc:  # noqa: BLE001 - report every leftover, then fail the teardown once
-                problems.append(f"scratch item {key}: {exc}")
+                problems.append(exc)
         if self._keys:
             try:
                 self.redis.delete(*sorted(self._keys))
             except Exception as exc:  # noqa: BLE001
-                problems.append(f"Redis keys {sorted(self._keys)}: {exc}")
+                problems.append(exc)
         self._items.clear()
         self._keys.clear()
         if problems:
-            raise RuntimeError("; ".join(problems))
+            raise problems[0]
 
     # --- scenarios --------------------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ class ScenarioRunner:
         self._buffer = b""
         self._spawned_at = 0.0
         self._ready = False
+        self._busy = False  # a scenario was sent and its answer not read yet
         self.started_in_s: float | None = None
 
     def prestart(self) -> None:
@@ -113,18 +114,28 @@ class ScenarioRunner:
         proc = self._server()
         assert proc.stdin is not None
         try:
-            proc.stdin.write(json.dumps(request.to_json()).encode() + b"\n")
-            proc.stdin.flush()
-        except OSError as exc:
+            self._busy = True
+            try:
+                proc.stdin.write(json.dumps(request.to_json()).encode() + b"\n")
+                proc.stdin.flush()
+            except OSError as exc:
+                raise ScenarioServerError(f"the scenario server went away: {exc}") from exc
+            answer = self._read_line(time.monotonic() + request.timeout_s + ANSWER_MARGIN_S)
+        except BaseException:
+            # Ctrl-C, or no answer: the scenario may still be running. Stop it before the check's teardown deletes
+            # the scratch data, or the student's module could write it again afterwards.
             self.close()
-            raise ScenarioServerError(f"the scenario server went away: {exc}") from exc
-        answer = self._read_line(time.monotonic() + request.timeout_s + ANSWER_MARGIN_S)
+            raise
+        self._busy = False
         return ScenarioOutcome.from_json(answer)
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
         self._ready = False
+        busy, self._busy = self._busy, False
         if proc is not None:
+            if busy and proc.poll() is None:
+                proc.terminate()  # the server kills the running scenario's process group, then exits
             if proc.stdin is not None:
                 with contextlib.suppress(OSError):
                     proc.stdin.close()

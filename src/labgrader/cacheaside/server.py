@@ -28,6 +28,10 @@ from typing import Any, BinaryIO
 
 OUTPUT_TAIL = 2000
 GRACE_S = 1.0
+# The scenario process being run ("pid") and its output file ("output"): a SIGTERM to the server (the grader
+# stopping mid-scenario: Ctrl-C, its answer timeout) ends them too, so nothing of the student's module runs on
+# after the grader has cleaned up its scratch data.
+_running: dict[str, Any] = {}
 
 
 def prewarm() -> None:
@@ -106,9 +110,24 @@ def _reap(pid: int, grace: float) -> int | None:
     return os.waitstatus_to_exitcode(status)
 
 
+def _stop(signum: int, _frame: object) -> None:
+    """SIGTERM: kill the running scenario's process group, then exit."""
+    pid = _running.get("pid")
+    if pid is not None:
+        _kill_group(pid)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    if _running.get("output"):
+        with contextlib.suppress(OSError):
+            Path(_running["output"]).unlink()
+    os._exit(128 + signum)
+
+
 def _child(request: dict[str, Any], write_fd: int, output_fd: int, protocol_fds: tuple[int, ...]) -> None:
     """In the forked child: never returns."""
     try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         os.setpgid(0, 0)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -147,10 +166,14 @@ def run_scenario(request: dict[str, Any], protocol_fds: tuple[int, ...] = ()) ->
     read_fd, write_fd = os.pipe()
     output_fd, output_path = tempfile.mkstemp(prefix="labgrader-scenario-", suffix=".log")
     started = time.monotonic()
+    # SIGTERM waits until the child is recorded (and the child restores its default disposition first).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
         _child(request, write_fd, output_fd, protocol_fds)
+    _running.update(pid=pid, output=output_path)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     os.close(write_fd)
     os.close(output_fd)
     with contextlib.suppress(OSError):
@@ -160,6 +183,7 @@ def run_scenario(request: dict[str, Any], protocol_fds: tuple[int, ...] = ()) ->
     finally:
         os.close(read_fd)
     code = _reap(pid, 0.0 if timed_out else GRACE_S)
+    _running.pop("pid", None)
     seconds = time.monotonic() - started
     output = Path(output_path)
     try:
@@ -168,6 +192,7 @@ def run_scenario(request: dict[str, Any], protocol_fds: tuple[int, ...] = ()) ->
             tail = printed.read().decode("utf-8", "replace")
     finally:
         output.unlink()
+        _running.pop("output", None)
     if result is None:
         if timed_out:
             outcome: dict[str, Any] = {"status": "timeout", "error": f"no answer within {timeout:g} s"}
@@ -203,6 +228,7 @@ def main() -> None:
     # The protocol owns the original stdout; anything else printed here goes to stderr.
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
+    signal.signal(signal.SIGTERM, _stop)
     prewarm()
     serve(sys.stdin.buffer, answers)
 

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from labgrader import __version__, paths, reports, runner, scorecard
+from labgrader import __version__, paths, preflight, reports, runner, scorecard
 from labgrader.reports import junit
 from labgrader.reports.model import run_from_dict
 from labgrader.reports.progress import PlainProgress, open_progress
@@ -111,26 +109,12 @@ def reporting_crashes(out: Path, formats: Sequence[str] | None) -> Iterator[Repo
     report_crash(guard.reason)
 
 
-def aws_account_id(target: Target) -> str | None:
-    """The AWS account graded (STS GetCallerIdentity), for the gradebook; None when STS does not answer."""
-    from labgrader.aws import AwsClients  # noqa: PLC0415 - boto3 sessions only for the aws target
-
-    try:
-        account = AwsClients(target).client("sts").get_caller_identity().get("Account")
-    except (BotoCoreError, ClientError):
-        return None
-    return str(account) if account else None
-
-
-def identity_fields(target: Target, student_id: str | None) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if student_id:
-        fields["student_id"] = student_id
-    if target.name == "aws":
-        account = aws_account_id(target)
-        if account:
-            fields["aws_account_id"] = account
-    return fields
+def identity_fields(student_id: str | None, checked: preflight.Preflight) -> dict[str, Any]:
+    """Who is graded: `--student-id`, and on AWS the account and caller from the preflight's STS call."""
+    fields: dict[str, Any] = {"student_id": student_id} if student_id else {}
+    if checked.account:
+        fields["aws_account_id"] = checked.account
+    return fields | {k: v for k, v in checked.report_fields().items() if k != "account"}
 
 
 def grade_and_report(
@@ -153,6 +137,12 @@ def grade_and_report(
         if junit_path is None:
             junit_path = out / junit.FILE_NAME
             pytest_extra += junit.pytest_options(junit_path, spec.lab.name)
+    checked = preflight.run(target)  # can the grader look at all? one line and exit 3 if not
+    for service, action in checked.denied.items():
+        complain(f"AWS denies the grader {action}: the {service} checks will report `error` until it is granted.")
+    redis_problem = preflight.redis_problem(target)
+    if redis_problem:
+        complain(f"{redis_problem} The Redis checks will report `error`.")
     display = display or open_progress(write=say)
     try:
         display.phase(f"labgrader {__version__}: grading lab {spec.lab.name} on {target.describe()}")
@@ -169,7 +159,7 @@ def grade_and_report(
         display.close()
     # Every report is derived from results.json as written (and scrubbed of secrets) by the run.
     data = load(out / RESULTS_FILE)
-    data.update(identity_fields(target, student_id))
+    data.update(identity_fields(student_id, checked))
     run = run_from_dict(data)
     written = reports.write_reports(run, out, formats, junit_path=junit_path)
     if guard is not None:

@@ -29,6 +29,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="on aws, really fail the Redis primary over with TestFailover (takes minutes; 15 per 24 h)",
     )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="skip the checks that write scratch items/keys (for credentials that may only read)",
+    )
     add_report_options(parser, student_id=True)
 
 
@@ -48,6 +53,8 @@ def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
         solution = args.solution.resolve()
     if args.disruptive:
         extra = [*extra, "--lab-disruptive"]
+    if args.read_only:
+        extra = [*extra, "--lab-read-only"]
     with open_target(args.target, spec, region=args.region, profile=args.profile, redis_url=args.redis_url) as target:
         return grade_and_report(
             spec, target, args.out, solution, extra, formats=args.format, student_id=args.student_id, guard=guard

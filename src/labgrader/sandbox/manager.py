@@ -277,6 +277,8 @@ def down(home: Path | None = None, *, grace: float = 3.0) -> list[str]:
     for pid, child in list(_CHILDREN.items()):
         if child.poll() is not None:
             del _CHILDREN[pid]
+    if "sentinel" in state.processes:
+        sandbox_state.lock_path(state.sentinel_port).unlink(missing_ok=True)
     data_dir = Path(state.data_dir)
     if data_dir.name.startswith(DATA_DIR_PREFIX):
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -101,4 +101,4 @@ def test_the_create_hint_carries_throughput_on_a_provisioned_table(solved):
     check = load_check(CHECK)
     with pytest.raises(CheckFailed) as failed:
         check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, table=table)
-    assert '"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}' in str(failed.value.hint).format()
+    assert '"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}' in str(failed.value.hint)

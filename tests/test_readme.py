@@ -1,0 +1,37 @@
+"""The README's promises that code can keep honest: the quick start matches CI, and the example cache-aside
+module really passes every cache-aside check."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from labgrader import catalog, paths
+
+README = (paths.project_root() / "README.md").read_text(encoding="utf-8")
+CI = (paths.project_root() / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_the_quick_start_is_install_plus_demo_then_the_test_command() -> None:
+    install_and_demo, tests = _blocks("bash")[0].strip().splitlines()
+    assert install_and_demo == "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/labgrader demo"
+    assert tests == ".venv/bin/python -m pytest"
+    assert "python3 -m venv .venv" in CI
+    assert ".venv/bin/pip install --quiet -e '.[dev]'" in CI
+    assert CI.rstrip().endswith(tests)
+
+
+@pytest.mark.sandbox
+def test_the_example_module_passes_every_cache_aside_check(solved, local_target, grade, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    example = next(block for block in _blocks("python") if "def get_product" in block)
+    module = tmp_path / "cache_aside.py"
+    module.write_text(example, encoding="utf-8")
+    ids = {entry.id for entry in catalog.CATALOG if entry.section == "cache_aside"}
+    run = grade(solved, local_target, only=ids, solution=module)
+    assert {i: run.get(i).status for i in ids} == dict.fromkeys(ids, "pass")
