@@ -181,3 +181,21 @@ def test_plain_pytest_with_a_bad_target_is_a_usage_error(tmp_path: Path) -> None
     )
     assert done.returncode == 4
     assert "--lab-target 'gcp' is unknown: use one of local, aws, containers." in done.stderr
+
+
+def test_an_unexpected_error_is_one_line_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from labgrader import cli
+
+    def explode(_args: object, _extra: object) -> int:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cli.COMMANDS["policy"], "run", explode)
+    monkeypatch.delenv("LABGRADER_DEBUG", raising=False)
+    assert cli.main(["policy"]) == 3
+    err = capsys.readouterr().err
+    assert err == "labgrader: internal error: RuntimeError: disk on fire (LABGRADER_DEBUG=1 shows the traceback).\n"
+    monkeypatch.setenv("LABGRADER_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        cli.main(["policy"])

@@ -43,6 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist decides to distribute (see below)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -54,6 +55,10 @@ def pytest_configure(config: pytest.Config) -> None:
     spec_option = config.getoption("lab", None)
     if spec_option is None:
         return
+    if getattr(config.option, "dist", "no") != "no":
+        # One grading run is one session writing one results.json: never split it over pytest-xdist workers
+        # (a project's `-n` in addopts would otherwise do so).
+        config.option.dist, config.option.numprocesses, config.option.tx = "no", None, []
     target_name = config.getoption("lab_target")
     if target_name not in TARGET_NAMES:
         raise pytest.UsageError(f"--lab-target {target_name!r} is unknown: use one of {', '.join(TARGET_NAMES)}.")
