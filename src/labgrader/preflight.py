@@ -79,7 +79,7 @@ class _Denied(Exception):  # noqa: N818 - a probe outcome, not an error of the g
 
 def _call(target: Target, clients: AwsClients, service: str, operation: str, params: dict[str, Any]) -> Any:
     client = clients.client(service)
-    where = target.endpoint_for(service) or f"AWS {service} in {target.region}"
+    where = f"AWS {service} at {client.meta.endpoint_url}"
     try:
         return getattr(client, operation)(**params)
     except (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError):

@@ -22,6 +22,8 @@ Step = dict[str, Any]
 Status = Literal["ok", "import_error", "missing_function", "step_error", "timeout", "crashed", "grader_error"]
 
 CONTRACT_FUNCTIONS = ("get_product", "update_product")
+# The folder (made and removed by the grader's runner) where the server keeps each scenario's captured output.
+OUTPUT_DIR_ENV = "LABGRADER_SCENARIO_OUTPUT_DIR"
 
 
 def call(function: str, *args: Any) -> Step:

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest
+from labgrader.cacheaside.protocol import OUTPUT_DIR_ENV, ScenarioOutcome, ScenarioRequest
 
 START_TIMEOUT_S = 30.0
 ANSWER_MARGIN_S = 5.0
@@ -39,6 +40,7 @@ class ScenarioRunner:
         self._spawned_at = 0.0
         self._ready = False
         self._busy = False  # a scenario was sent and its answer not read yet
+        self._output_dir: str | None = None
         self.started_in_s: float | None = None
 
     def prestart(self) -> None:
@@ -54,6 +56,9 @@ class ScenarioRunner:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH", "")) if p)
         env.pop("PYTHONSTARTUP", None)
         self._log = tempfile.TemporaryFile(prefix="labgrader-scenario-server-")  # noqa: SIM115 - lives with the server
+        # The scenarios' output files live here, removed with the server even if it was killed mid-scenario.
+        self._output_dir = tempfile.mkdtemp(prefix="labgrader-scenarios-")
+        env[OUTPUT_DIR_ENV] = self._output_dir
         proc = subprocess.Popen(
             [sys.executable, "-m", "labgrader.cacheaside.server"],
             stdin=subprocess.PIPE,
@@ -149,3 +154,6 @@ class ScenarioRunner:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self._output_dir is not None:
+            shutil.rmtree(self._output_dir, ignore_errors=True)
+            self._output_dir = None

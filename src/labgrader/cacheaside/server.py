@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from labgrader.cacheaside.protocol import OUTPUT_DIR_ENV
+
 OUTPUT_TAIL = 2000
 GRACE_S = 1.0
 # The scenario process being run ("pid") and its output file ("output"): a SIGTERM to the server (the grader
@@ -164,7 +166,7 @@ def run_scenario(request: dict[str, Any], protocol_fds: tuple[int, ...] = ()) ->
     module = Path(str(request.get("module", ""))).name
     timeout = float(request.get("timeout_s", 10.0))
     read_fd, write_fd = os.pipe()
-    output_fd, output_path = tempfile.mkstemp(prefix="labgrader-scenario-", suffix=".log")
+    output_fd, output_path = tempfile.mkstemp(prefix="scenario-", suffix=".log", dir=os.environ.get(OUTPUT_DIR_ENV))
     started = time.monotonic()
     # SIGTERM waits until the child is recorded (and the child restores its default disposition first).
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})

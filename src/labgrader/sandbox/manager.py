@@ -117,6 +117,7 @@ class _Starter:
     def moto(self) -> subprocess.Popen[bytes]:
         port_file = self.data / "moto.port"
         argv = [sys.executable, "-m", "labgrader.sandbox.moto_server", "--port-file", str(port_file)]
+        argv += ["--region", self.state.region]
         return self.spawn("moto", argv, 0, str(port_file))
 
     def redis(self, role: str, extra: list[str], deadline: float) -> int:
@@ -251,8 +252,9 @@ def _sentinel_sees_replica(sentinel: redis.Redis, master_name: str) -> bool:
 
 
 def _http_ok(url: str) -> bool:
-    with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=1) as response:  # noqa: S310 - loopback URL
-        return bool(response.status == 200)
+    # moto's config answer is small; its data.json dumps every backend (EC2's AMI tables included: many seconds).
+    with urllib.request.urlopen(f"{url}/moto-api/config", timeout=1) as response:  # noqa: S310 - loopback URL
+        return bool(200 <= response.status < 300)
 
 
 def down(home: Path | None = None, *, grace: float = 3.0) -> list[str]:

@@ -39,19 +39,24 @@ def test_members_follow_their_group_being_deleted(clients, lab_setup):
     elasticache.delete_replication_group(ReplicationGroupId=name)
     seen = set()
     deadline = time.monotonic() + 5
+
+    def members() -> list[dict]:
+        clusters = elasticache.describe_cache_clusters()["CacheClusters"]
+        return [c for c in clusters if c.get("ReplicationGroupId") == name]
+
     while time.monotonic() < deadline:
+        # Members are read before the group: the deletion may complete between the two calls, and a group still
+        # `deleting` after its members were read means those members were there to be read.
+        members_before = members()
         try:
             group = elasticache.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
         except elasticache.exceptions.ReplicationGroupNotFoundFault:
             group = None
-        members = [
-            c for c in elasticache.describe_cache_clusters()["CacheClusters"] if c.get("ReplicationGroupId") == name
-        ]
         if group is None:  # the deletion completed: no member outlives its group
-            assert members == []
+            assert members() == []
             seen.add("gone")
             break
-        assert {m["CacheClusterStatus"] for m in members} == {"deleting"}  # members share the group's status
+        assert {m["CacheClusterStatus"] for m in members_before} == {"deleting"}  # members share the group's status
         seen.add("deleting")
         time.sleep(0.2)
     assert "deleting" in seen
