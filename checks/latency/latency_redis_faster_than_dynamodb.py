@@ -10,6 +10,7 @@ from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.check import check
 from labgrader.dataset import to_attribute_value
 from labgrader.latency import Comparison, Distribution, sample_interleaved, write_benchmark_json, write_svg
+from labgrader.redis_conn import timed_get
 from labgrader.spec import LabSpec, LatencySpec
 from labgrader.verdict import Passed, fail, passed
 
@@ -39,12 +40,13 @@ def latency_redis_faster_than_dynamodb(
     item_key = {
         name: to_attribute_value(value) for name, value in item.items() if name in cache_aside.table_spec.key_names
     }
-    gets, get_items = sample_interleaved(
-        lambda: redis_client.get(key),
-        lambda: dynamodb.get_item(TableName=table, Key=item_key),
-        rounds=spec.rounds,
-        budget_s=BUDGET_S,
-    )
+    with timed_get(redis_client, key) as redis_get:
+        gets, get_items = sample_interleaved(
+            redis_get,
+            lambda: dynamodb.get_item(TableName=table, Key=item_key),
+            rounds=spec.rounds,
+            budget_s=BUDGET_S,
+        )
     comparison = Comparison(
         "Redis GET vs DynamoDB GetItem",
         slow=Distribution("DynamoDB GetItem", tuple(get_items)),
