@@ -22,11 +22,6 @@ WARM_MODULES = (
     "moto.elasticache.models",
     "moto.sts.models",
 )
-# EC2's models and its region backend (AMI and zone tables) take as long to load as everything above together, and
-# only the lab's VPC steps need them: they load on a thread after the port is announced, while Redis starts and the
-# DynamoDB part runs. An EC2 request that comes first waits on the import lock and the backend lock, so it is
-# answered as before, only later.
-
 # Why the server loop polls for shutdown this often: werkzeug's default (0.5 s) made every `sandbox down` wait.
 SHUTDOWN_POLL_S = 0.05
 
@@ -72,6 +67,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _warm_ec2(region: str) -> None:
+    """EC2's models and its region backend (AMI and zone tables) take as long to load as WARM_MODULES together, and
+    only the lab's VPC steps need them: they load on a thread after the port is announced, while Redis starts and
+    the DynamoDB part runs. An EC2 request that comes first waits on the import lock and moto's backend lock, so it
+    is answered as before, only later."""
     from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: PLC0415 - loads only in this process
     from moto.ec2.models import ec2_backends  # noqa: PLC0415
 
