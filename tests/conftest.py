@@ -8,17 +8,19 @@ disturb the shared reference setup.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from moto import mock_aws
 
 from labgrader import paths, runner
 from labgrader.aws import AwsClients
 from labgrader.results import RunResult
-from labgrader.sandbox import manager
+from labgrader.sandbox import manager, moto_patches
 from labgrader.sandbox_state import SandboxState
 from labgrader.solve import solve
 from labgrader.spec import LabSpec, load_spec
@@ -158,3 +160,18 @@ def redis_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
     for proc in started:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture
+def unpatched_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Upstream moto in-process (`mock_aws`), with fake credentials only: the strict-xfail tests that tell when
+    upstream fixes what labgrader's sandbox corrects."""
+    # The corrections belong to the sandbox's moto server process; applied here they would hide upstream's state.
+    assert not moto_patches._APPLIED, "moto_patches.apply() ran inside the test process"
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield

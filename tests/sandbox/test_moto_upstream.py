@@ -4,27 +4,8 @@ src/labgrader/sandbox/moto_patches.py and this xfail mark."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import boto3
 import pytest
-from moto import mock_aws
-
-from labgrader.sandbox import moto_patches
-
-
-@pytest.fixture
-def unpatched_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # The corrections belong to the sandbox's moto server process; applied here they would hide upstream's state.
-    assert not moto_patches._APPLIED, "moto_patches.apply() ran inside the test process"
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        yield
 
 
 @pytest.mark.xfail(strict=True, reason="moto issue #8932: NumCacheClusters ignored with cluster mode disabled")

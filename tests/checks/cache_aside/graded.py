@@ -7,6 +7,7 @@ Modules: "reference" (fixtures/solutions/reference_cache_aside.py) or a file of 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ BROKEN = paths.fixtures_dir() / "solutions" / "broken"
 TEST_ROUNDS = 40
 
 _RUNS = pytest.StashKey[dict[tuple[str, str], RunResult]]()
+
+Graded = Callable[..., RunResult]
 
 
 def module_path(name: str) -> Path:
@@ -67,3 +70,14 @@ def grade_nine(
             only=frozenset(NINE),
         )
     return runs[key]
+
+
+@pytest.fixture(scope="session")
+def graded(request: pytest.FixtureRequest, solved: LabSpec, local_target: Target, tmp_path_factory) -> Graded:
+    """graded("no_ttl") / graded(None) / graded("reference", unreachable="redis"): the run of the nine checks."""
+    out_root = tmp_path_factory.mktemp("cache-aside-runs")
+
+    def run(solution: str | None, *, unreachable: str | None = None) -> RunResult:
+        return grade_nine(request.config, solved, local_target, out_root, solution, unreachable=unreachable)
+
+    return run

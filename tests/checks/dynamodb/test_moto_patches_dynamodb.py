@@ -3,14 +3,9 @@ shown still needed upstream (strict xfail: an XPASS means moto fixed it, drop th
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import boto3
 import pytest
-from moto import mock_aws
 
-from labgrader.sandbox import moto_patches
 from labgrader.solve.dynamodb import create_table_request
 
 
@@ -28,18 +23,6 @@ def test_the_sandbox_enables_a_new_stream_after_a_disable(lab_table, ddb_client)
         ddb_client.update_table(
             TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
         )
-
-
-@pytest.fixture
-def unpatched_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    assert not moto_patches._APPLIED, "moto_patches.apply() ran inside the test process"
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        yield
 
 
 @pytest.mark.xfail(strict=True, reason="moto refuses a new stream on a table whose stream was disabled")

@@ -3,14 +3,10 @@ the security group and subnet group checks read; and the upstream gap it closes 
 
 from __future__ import annotations
 
-import os
 import time
 
 import boto3
 import pytest
-from moto import mock_aws
-
-from labgrader.sandbox import moto_patches
 
 
 @pytest.mark.sandbox
@@ -63,21 +59,16 @@ def test_members_follow_their_group_being_deleted(clients, lab_setup):
 
 
 @pytest.mark.xfail(strict=True, reason="moto lists no replication group member in DescribeCacheClusters")
-def test_upstream_moto_lists_replication_group_members(monkeypatch):
-    assert not moto_patches._APPLIED, "moto_patches.apply() ran inside the test process"
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        elasticache = boto3.client("elasticache", region_name="us-east-1")
-        elasticache.create_replication_group(
-            ReplicationGroupId="rg",
-            ReplicationGroupDescription="d",
-            Engine="redis",
-            CacheNodeType="cache.t4g.micro",
-            ReplicasPerNodeGroup=1,
-            SecurityGroupIds=["sg-12345678"],
-        )
-        clusters = elasticache.describe_cache_clusters()["CacheClusters"]
+@pytest.mark.usefixtures("unpatched_aws")
+def test_upstream_moto_lists_replication_group_members():
+    elasticache = boto3.client("elasticache", region_name="us-east-1")
+    elasticache.create_replication_group(
+        ReplicationGroupId="rg",
+        ReplicationGroupDescription="d",
+        Engine="redis",
+        CacheNodeType="cache.t4g.micro",
+        ReplicasPerNodeGroup=1,
+        SecurityGroupIds=["sg-12345678"],
+    )
+    clusters = elasticache.describe_cache_clusters()["CacheClusters"]
     assert [c["CacheClusterId"] for c in clusters] == ["rg-001", "rg-002"]
