@@ -42,10 +42,14 @@ def valid_unicode(text: str) -> str:
     return _SURROGATES.sub("\ufffd", text)
 
 
+def printable(text: str) -> str:
+    """`text` without terminal escape sequences and control characters (line breaks and tabs kept)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", valid_unicode(text)))
+
+
 def terminal(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """One terminal line: escape sequences and control characters removed, line breaks as spaces, bounded."""
-    text = _ESCAPES.sub("", valid_unicode(text))
-    return bounded(_CONTROLS.sub("", _LINE_BREAKS.sub(" ", text)), limit)
+    return bounded(printable(_LINE_BREAKS.sub(" ", text)), limit)
 
 
 def csv_cell(text: str, limit: int = CELL_LIMIT) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from labgrader.bounded import BoundedReadError, read_bytes_bounded
-from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded
+from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded, printable
 from labgrader.reports.model import (
     LABELS,
     Section,
@@ -90,8 +90,9 @@ footer{color:var(--muted);font-size:.8rem;padding:4px 2px 24px}
 
 
 def _text(value: Any, limit: int = MESSAGE_LIMIT) -> str:
-    """Text as HTML, also inside attributes (quotes escaped); bounded, since it can quote what a module printed."""
-    return escape(bounded(str(value), limit), quote=True)
+    """Text as HTML, also inside attributes (quotes escaped), without control characters; bounded, since it can quote
+    what a module printed."""
+    return escape(printable(bounded(str(value), limit)), quote=True)
 
 
 def _value(value: Any) -> str:
