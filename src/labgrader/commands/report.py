@@ -25,6 +25,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     source: Path = args.results / RESULTS_FILE if args.results.is_dir() else args.results
+    if source != args.results and not (source.exists() or source.is_symlink()):
+        complain(f"{args.results}: a folder with no {RESULTS_FILE} in it.")
+        return EXIT_USAGE
     try:
         run_result = load_run(source)
     except MalformedResultsError as exc:

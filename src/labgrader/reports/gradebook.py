@@ -39,10 +39,15 @@ def find_results(argument: Path) -> list[Path]:
 
     Anything that exists and is not a folder is taken as a file (a FIFO or a device is then refused when read)."""
     if not argument.is_dir():
-        return [argument] if argument.exists() or argument.is_symlink() else []
-    if (argument / RESULTS_FILE).exists():
+        return [argument] if _present(argument) else []
+    if _present(argument / RESULTS_FILE):
         return [argument / RESULTS_FILE]
-    return sorted(argument.glob(f"*/{RESULTS_FILE}"))
+    return sorted(run / RESULTS_FILE for run in argument.iterdir() if run.is_dir() and _present(run / RESULTS_FILE))
+
+
+def _present(path: Path) -> bool:
+    """Exists, or is a link to nothing (named in a warning rather than silently left out)."""
+    return path.exists() or path.is_symlink()
 
 
 def collect(arguments: Iterable[Path], warn: Callable[[str], None]) -> list[Entry]:
