@@ -58,7 +58,7 @@ def crashed(message: str) -> dict[str, Any]:
                 "name": "labgrader",
                 "status": "error",
                 "score": 0,
-                "message": f"Grading did not finish, so nothing was judged: {message}",
+                "message": f"Grading did not finish, so nothing was judged: {bounded(message)}",
                 "line_no": 0,
                 "duration": 0,
             }

@@ -78,7 +78,7 @@ def crashed(message: str, execution_time: float) -> dict[str, Any]:
         "score": 0.0,
         "execution_time": math.ceil(max(execution_time, 0.0)),
         "output": (
-            f"Grading did not finish, so this score is not a grade: {message}\n"
+            f"Grading did not finish, so this score is not a grade: {bounded(message)}\n"
             "Nothing was judged about your lab. Tell your instructor (this message is also in the autograder log)."
         ),
         "visibility": "visible",
