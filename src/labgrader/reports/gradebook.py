@@ -42,7 +42,11 @@ def find_results(argument: Path) -> list[Path]:
         return [argument] if _present(argument) else []
     if _present(argument / RESULTS_FILE):
         return [argument / RESULTS_FILE]
-    return sorted(run / RESULTS_FILE for run in argument.iterdir() if run.is_dir() and _present(run / RESULTS_FILE))
+    try:
+        runs = list(argument.iterdir())
+    except OSError:  # an unreadable folder: named in the caller's warning
+        return []
+    return sorted(run / RESULTS_FILE for run in runs if run.is_dir() and _present(run / RESULTS_FILE))
 
 
 def _present(path: Path) -> bool:
