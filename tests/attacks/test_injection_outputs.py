@@ -22,7 +22,7 @@ from rich.console import Console
 
 from labgrader import cli, reports, scorecard
 from labgrader.reports import classroom, gradescope, junit, markdown
-from labgrader.reports.model import run_from_dict
+from labgrader.reports.model import run_from_dict, sections
 from labgrader.reports.progress import PlainProgress
 from labgrader.results import RESULTS_FILE, RunResult
 from tests.reports.conftest import FIXTURE
@@ -41,6 +41,7 @@ FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A9
 XML_ILLEGAL = "\x00\x01\x0b\x0c\x1f\ufffe\uffff\ud800"
 HOSTILE = " ".join((MARKUP, TERMINAL, FAKE_LINE, FORMULAS[0], XML_ILLEGAL))
 MEGABYTE = "x" * 1_000_000
+ATTRIBUTE = 'x" onmouseover="alert(1)" data-x=\'y\' | `z` [l](http://evil.example)'
 
 
 @pytest.fixture
@@ -62,6 +63,10 @@ def hostile_results(results_data: dict[str, Any], student_id: str = HOSTILE) -> 
             check.update(message=f"TTL attribute holds {HOSTILE!s}", hint=f"aws dynamodb ... {HOSTILE}")
         elif check["id"] == "redis_failover_recovers":  # an error
             check.update(message=HOSTILE)
+    # A crafted file's check ID and section land in attributes (HTML id/href, JUnit name) and table cells.
+    data["checks"].append(
+        {"id": ATTRIBUTE, "status": "fail", "points": 0, "max_points": 1, "message": HOSTILE, "section": ATTRIBUTE}
+    )
     return data
 
 
@@ -118,7 +123,7 @@ def _tokens(tokens: list[Token]) -> list[Token]:
     return found
 
 
-def test_markdown_has_no_link_image_html_or_extra_structure(written: dict[str, Path]) -> None:
+def test_markdown_has_no_link_image_html_or_extra_structure(written: dict[str, Path], hostile_run: RunResult) -> None:
     text = written["markdown"].read_text(encoding="utf-8")
     parser = MarkdownIt("gfm-like")  # tables, strikethrough, bare-URL autolinks (linkify)
     tokens = _tokens(parser.parse(text))
@@ -133,12 +138,23 @@ def test_markdown_has_no_link_image_html_or_extra_structure(written: dict[str, P
     assert "<script>" not in rendered
     assert "<img" not in rendered
     assert "<a " not in rendered
-    rows = [t for t in tokens if t.type == "tr_open"]
-    assert rows
-    table_lines = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
-    for line in table_lines:  # every row of the checks table still has its four cells
-        cells = line.replace("\\|", "").strip("|").split("|")
-        assert len(cells) == 4, line
+    widths = _row_widths(parser.parse(text))
+    assert len(widths) == 2  # the section table and the table of every check
+    assert widths[0] == [3] * (1 + len(sections(hostile_run)))  # three cells a row: no cell broke out
+    assert widths[1] == [4] * (1 + len(hostile_run.checks))
+
+
+def _row_widths(tokens: list[Token]) -> list[list[int]]:
+    """For each table, the number of cells of each row (header first)."""
+    tables: list[list[int]] = []
+    for token in tokens:
+        if token.type == "table_open":
+            tables.append([])
+        elif token.type == "tr_open":
+            tables[-1].append(0)
+        elif token.type in ("th_open", "td_open"):
+            tables[-1][-1] += 1
+    return tables
 
 
 def test_markdown_inline_escaping_round_trips_to_the_same_text() -> None:
@@ -231,14 +247,20 @@ def test_a_megabyte_of_output_is_bounded_in_every_report(tmp_path: Path, written
 
 
 def test_junit_file_of_pytest_keeps_its_text_inert(tmp_path: Path, hostile_run: RunResult) -> None:
-    """pytest's own JUnit file of the run (its traceback text is kept after ours) is reconciled into valid XML."""
+    """pytest's own JUnit file of the run (its traceback text is kept after ours) is reconciled into valid XML, its
+    text still text."""
     path = tmp_path / "junit.xml"
     path.write_text(
         '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="x">'
         '<testcase classname="checks.cache_aside.cache_aside_miss_populates" name="cache_aside_miss_populates">'
-        "<failure>&lt;script&gt; &#27;[2J</failure></testcase></testsuite></testsuites>",
+        "<failure>E   Failed: &lt;script&gt;alert(1)&lt;/script&gt; ]]&gt; &lt;!--</failure></testcase></testsuite>"
+        "</testsuites>",
         encoding="utf-8",
     )
     junit.finalize(hostile_run, path)
     root = ET.parse(path).getroot()  # noqa: S314 - the test's own output
-    assert sum(1 for case in root.iter("testcase") if case.get("name") == "cache_aside_miss_populates") == 1
+    (case,) = [case for case in root.iter("testcase") if case.get("name") == "cache_aside_miss_populates"]
+    failure = case.find("failure")
+    assert failure is not None
+    assert "pytest:\nE   Failed: <script>alert(1)</script> ]]> <!--" in (failure.text or "")
+    assert [child.tag for child in failure] == []  # the text did not become elements
