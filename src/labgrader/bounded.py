@@ -38,6 +38,15 @@ def read_bytes_bounded(path: Path | str, limit: int) -> bytes:
     except OSError as exc:
         raise BoundedReadError(path, exc.strerror or str(exc)) from None
     try:
+        return read_open_file_bounded(fd, path, limit)
+    finally:
+        os.close(fd)
+
+
+def read_open_file_bounded(fd: int, path: Path, limit: int) -> bytes:
+    """`read_bytes_bounded` on a file the caller opened (e.g. without following symbolic links); `path` names it in
+    errors. The caller closes `fd`."""
+    try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise BoundedReadError(path, "it is a directory, not a file")
@@ -58,8 +67,6 @@ def read_bytes_bounded(path: Path | str, limit: int) -> bytes:
         return b"".join(chunks)
     except OSError as exc:
         raise BoundedReadError(path, exc.strerror or str(exc)) from None
-    finally:
-        os.close(fd)
 
 
 def read_text_bounded(path: Path | str, limit: int) -> str:

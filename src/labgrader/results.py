@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labgrader.inert import EVIDENCE_LIMIT, bounded
 from labgrader.verdict import Status
 
 RESULTS_FILE = "results.json"
@@ -38,7 +39,11 @@ class CheckResult:
     visibility: str = "visible"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Messages and evidence can quote what a student's module printed or raised: bounded in every report.
+        data = asdict(self)
+        data["message"], data["hint"] = bounded(self.message), bounded(self.hint)
+        data["evidence"] = _bounded_values(data["evidence"])
+        return data
 
 
 @dataclass
@@ -101,6 +106,16 @@ class RunResult:
         temporary.write_text(json.dumps(self.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
         temporary.replace(path)
         return path
+
+
+def _bounded_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return bounded(value, EVIDENCE_LIMIT)
+    if isinstance(value, dict):
+        return {k: _bounded_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_bounded_values(v) for v in value]
+    return value
 
 
 def exit_code_for(checks: list[CheckResult]) -> int:

@@ -10,8 +10,9 @@ import pytest
 from labgrader import paths
 from labgrader.catalog import Phase
 from labgrader.grading import GradingSession, ResultCallback
-from labgrader.results import RunResult
-from labgrader.secrets import Redactor
+from labgrader.redaction import Redactor
+from labgrader.reports import junit
+from labgrader.results import RESULTS_FILE, RunResult
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 
@@ -70,7 +71,7 @@ def grade(
             # teardown runs there): the results the run has are still written, then the error goes on.
             session.run = session.build_run(interrupted=True)
             session.run.write(out_dir)
-            Redactor.from_environment(target.redis_url).scrub_tree(out_dir)
+            _redact(session, target, out_dir, extra_args)
         raise
     if code == pytest.ExitCode.USAGE_ERROR:
         raise GradingUsageError("pytest refused the grading run's arguments")
@@ -78,5 +79,24 @@ def grade(
         # pytest stopped before sessionfinish (internal error): still leave a complete results.json behind.
         session.run = session.build_run(interrupted=True)
         session.run.write(out_dir)
-    Redactor.from_environment(target.redis_url).scrub_tree(out_dir)
+    return _redact(session, target, out_dir, extra_args)
+
+
+def written_files(out_dir: Path, extra_args: Sequence[str]) -> list[Path]:
+    """The files a grading run writes that can carry text: results.json and pytest's JUnit file (the latency
+    checks' benchmark JSON and pictures hold numbers only)."""
+    written = [out_dir / RESULTS_FILE]
+    junit_file = junit.junit_path_in(list(extra_args))
+    if junit_file is not None:
+        written.append(junit_file)
+    return written
+
+
+def _redact(session: GradingSession, target: Target, out_dir: Path, extra_args: Sequence[str]) -> RunResult:
+    """The last line of defence against a secret in a report: the run's own files, by path (never a walk of --out,
+    which may be the autograder's or the student's folder), and the result the caller may print or write again."""
+    assert session.run is not None
+    redactor = Redactor.from_environment(target.redis_url)
+    redactor.scrub_files(out_dir, written_files(out_dir, extra_args))
+    session.run = redactor.run(session.run)
     return session.run

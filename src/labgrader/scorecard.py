@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from labgrader.catalog import SECTION_TITLES
+from labgrader.inert import terminal
 from labgrader.results import EXIT_FAIL, EXIT_OK, CheckResult, RunResult
 
 Write = Callable[[str], None]
@@ -28,7 +29,11 @@ def _points(result: CheckResult) -> str:
 
 
 def progress_line(result: CheckResult) -> str:
-    return f"  {LABELS[result.status]:<8}{_points(result):>7}  {result.id}"
+    return f"  {LABELS[result.status]:<8}{_points(result):>7}  {terminal(result.id)}"
+
+
+def _section_title(section: str) -> str:
+    return SECTION_TITLES.get(section) or terminal(section)
 
 
 def _sections(run: RunResult) -> dict[str, list[CheckResult]]:
@@ -49,23 +54,21 @@ def render(run: RunResult, write: Write, *, results_path: str | None = None) -> 
         graded = [r for r in results if r.status != "skip"]
         earned = sum(r.points for r in results)
         possible = sum(r.max_points for r in results)
-        write(
-            f"\n{SECTION_TITLES.get(section, section)}  {earned:g}/{possible:g}"
-            + ("" if graded else "  (not part of this lab)")
-        )
+        write(f"\n{_section_title(section)}  {earned:g}/{possible:g}" + ("" if graded else "  (not part of this lab)"))
         if not graded:
             continue
         for result in results:
             write(progress_line(result))
+            # Messages quote what the student's code did: one line each, no terminal escapes.
             if result.status in MISSES:
-                write(f"            {result.message}")
+                write(f"            {terminal(result.message)}")
                 if result.hint:
-                    write(f"            fix: {result.hint}")
+                    write(f"            fix: {terminal(result.hint)}")
             elif result.status == "skip":
-                write(f"            {result.message}")
+                write(f"            {terminal(result.message)}")
     write(f"\nScore {run.score:g}/{run.max_score:g} ({_summary(run)}) in {run.duration_s:.1f} s")
     if results_path:
-        write(f"results: {results_path}")
+        write(f"results: {terminal(results_path)}")
 
 
 def rich_progress_line(result: CheckResult) -> Text:
@@ -73,18 +76,18 @@ def rich_progress_line(result: CheckResult) -> Text:
         "  ",
         (f"{LABELS[result.status]:<8}", STYLES[result.status]),
         (f"{_points(result):>7}", "cyan"),
-        f"  {result.id}",
+        f"  {terminal(result.id)}",
     )
 
 
 def _check_cell(result: CheckResult) -> Text:
-    text = Text(result.id, style="bold" if result.status in MISSES else "")
+    text = Text(terminal(result.id), style="bold" if result.status in MISSES else "")
     if result.status in MISSES or result.status == "skip":
         if result.message:
-            text.append(f"\n{result.message}", style="default" if result.status in MISSES else "dim")
+            text.append(f"\n{terminal(result.message)}", style="default" if result.status in MISSES else "dim")
         if result.status in MISSES and result.hint:
             text.append("\nfix: ", style="bold cyan")
-            text.append(result.hint, style="cyan")
+            text.append(terminal(result.hint), style="cyan")
     return text
 
 
@@ -92,7 +95,7 @@ def section_table(title: str, results: list[CheckResult]) -> Table | Text:
     earned = sum(r.points for r in results)
     possible = sum(r.max_points for r in results)
     if all(r.status == "skip" for r in results):
-        reasons = {r.message for r in results}
+        reasons = {terminal(r.message) for r in results}
         reason = reasons.pop() if len(reasons) == 1 else "not graded on this run"
         return Text.assemble((f"{title}  ", "bold"), (f"- {reason}", "dim"))
     table = Table(
@@ -114,7 +117,7 @@ def section_table(title: str, results: list[CheckResult]) -> Table | Text:
 
 def render_rich(run: RunResult, console: Console, *, results_path: str | None = None) -> None:
     parts: list[Table | Text] = [
-        section_table(SECTION_TITLES.get(section, section), results) for section, results in _sections(run).items()
+        section_table(_section_title(section), results) for section, results in _sections(run).items()
     ]
     percent = 100 * run.score / run.max_score if run.max_score else 0.0
     style = {EXIT_OK: "bold green", EXIT_FAIL: "bold red"}.get(run.exit_code, "bold yellow")
@@ -127,7 +130,7 @@ def render_rich(run: RunResult, console: Console, *, results_path: str | None = 
     console.print(Group(*parts))
     console.print(total)
     if results_path:
-        console.print(Text(f"results: {results_path}", style="dim"))
+        console.print(Text(f"results: {terminal(results_path)}", style="dim"))
 
 
 def show(

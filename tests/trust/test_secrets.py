@@ -1,9 +1,10 @@
 """Secrets never reach a report, a log or the terminal: recognisable fake AWS keys, a session token and a Redis
 password are planted in the environment and the URL, a full run writes every format, and everything it wrote or
-printed is searched for them."""
+printed is searched for them, as such, reversed and base64-encoded."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -58,7 +59,17 @@ def test_no_planted_secret_appears_anywhere(sandbox, solved, redis_server, tmp_p
     assert statuses["redis_reachable"] == "pass"  # the grader did use the password
     assert statuses["dynamodb_table_exists"] == "pass"  # and the planted AWS keys
     for secret in PLANTED:
-        assert secret not in done.stdout
-        assert secret not in done.stderr
-        assert _files_containing(out, secret) == []
-        assert _files_containing(tmp_path, secret) == [], "a file outside --out (GitHub outputs, logs) leaks it"
+        for form in forms(secret):
+            assert form not in done.stdout
+            assert form not in done.stderr
+            assert _files_containing(out, form) == []
+            assert _files_containing(tmp_path, form) == [], "a file outside --out (GitHub outputs, logs) leaks it"
+
+
+def forms(secret: str) -> list[str]:
+    """Plain, reversed, and the base64 text that encodes only the secret's bytes at each of the three alignments."""
+    found = [secret, secret[::-1]]
+    for prefix in (b"", b"x", b"xy"):
+        encoded = base64.b64encode(prefix + secret.encode() + b"tail").decode()
+        found.append(encoded[4 if prefix else 0 : 4 * ((len(prefix) + len(secret)) // 3)])
+    return found

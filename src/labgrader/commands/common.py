@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labgrader import __version__, paths, preflight, reports, runner, scorecard
+from labgrader import __version__, inert, paths, preflight, reports, runner, scorecard
 from labgrader.reports import junit
 from labgrader.reports.model import run_from_dict
 from labgrader.reports.progress import PlainProgress, open_progress
@@ -27,7 +27,8 @@ def say(message: str) -> None:
 
 
 def complain(message: str) -> None:
-    sys.stderr.write(f"labgrader: {message}\n")
+    # Messages can quote paths and values students chose: one line, no terminal escapes.
+    sys.stderr.write(f"labgrader: {inert.terminal(message)}\n")
     sys.stderr.flush()
 
 

@@ -1,17 +1,18 @@
 """`labgrader report RESULTS_JSON [--out DIR] [--format LIST]`: regenerate the reports of a saved results.json.
 
-Exit 0 once the reports are written (the lab's verdict is the exit code of `grade`), 2 for an unreadable file.
+Exit 0 once the reports are written (the lab's verdict is the exit code of `grade`), 2 for a file that is not a
+results.json (unreadable, too large, not a regular file, not UTF-8 JSON, the wrong shape): one line saying why.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from labgrader import reports, scorecard
 from labgrader.commands.common import add_report_options, complain, say
-from labgrader.reports.model import MalformedResultsError, run_from_dict
+from labgrader.inert import terminal
+from labgrader.reports.model import MalformedResultsError, load_run
 from labgrader.results import EXIT_OK, EXIT_USAGE, RESULTS_FILE
 
 
@@ -24,13 +25,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     source: Path = args.results / RESULTS_FILE if args.results.is_dir() else args.results
-    try:
-        run_result = run_from_dict(json.loads(source.read_text(encoding="utf-8")))
-    except OSError as exc:
-        complain(f"{source}: cannot read it ({exc.strerror or exc}).")
+    if source != args.results and not (source.exists() or source.is_symlink()):
+        complain(f"{args.results}: a folder with no {RESULTS_FILE} in it.")
         return EXIT_USAGE
-    except (json.JSONDecodeError, MalformedResultsError) as exc:
-        complain(f"{source}: not a labgrader results.json ({exc}).")
+    try:
+        run_result = load_run(source)
+    except MalformedResultsError as exc:
+        complain(f"{source}: {exc}.")
         return EXIT_USAGE
     out: Path = args.out or source.parent
     formats = reports.default_formats() if args.format is None else args.format
@@ -38,5 +39,5 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     scorecard.show(run_result, write=say, results_path=str(written["json"]))
     others = [f"{name} {path}" for name, path in written.items() if name != "json"]
     if others:
-        say("reports: " + ", ".join(others))
+        say(terminal("reports: " + ", ".join(others)))
     return EXIT_OK

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from labgrader.inert import NAME_LIMIT, bounded
 from labgrader.reports.model import student_text
 from labgrader.results import EXIT_FAIL, EXIT_OK, RunResult
 
@@ -34,7 +35,7 @@ def build(run: RunResult) -> dict[str, Any]:
     status = "pass" if code == EXIT_OK else "fail" if code == EXIT_FAIL else "error"
     tests = [
         {
-            "name": check.id,
+            "name": bounded(check.id, NAME_LIMIT),
             "status": _TEST_STATUS[check.status],
             "score": check.points,
             "message": student_text(check, mask_hidden=True),
@@ -57,7 +58,7 @@ def crashed(message: str) -> dict[str, Any]:
                 "name": "labgrader",
                 "status": "error",
                 "score": 0,
-                "message": f"Grading did not finish, so nothing was judged: {message}",
+                "message": f"Grading did not finish, so nothing was judged: {bounded(message)}",
                 "line_no": 0,
                 "duration": 0,
             }

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from labgrader.catalog import BY_ID, CATALOG
-from labgrader.reports.model import MalformedResultsError, identity, run_from_dict
+from labgrader.inert import csv_cell
+from labgrader.reports.model import MalformedResultsError, identity, load_run
 from labgrader.results import RESULTS_FILE, RunResult
 
 RATE_ROW_LABEL = "pass rate"
@@ -35,14 +35,23 @@ class Entry:
 
 
 def find_results(argument: Path) -> list[Path]:
-    """The results.json files an argument names: the file itself, a run folder, or a folder of run folders."""
-    if argument.is_file():
-        return [argument]
-    if (argument / RESULTS_FILE).is_file():
+    """The results.json files an argument names: the file itself, a run folder, or a folder of run folders.
+
+    Anything that exists and is not a folder is taken as a file (a FIFO or a device is then refused when read)."""
+    if not argument.is_dir():
+        return [argument] if _present(argument) else []
+    if _present(argument / RESULTS_FILE):
         return [argument / RESULTS_FILE]
-    if argument.is_dir():
-        return sorted(argument.glob(f"*/{RESULTS_FILE}"))
-    return []
+    try:
+        runs = list(argument.iterdir())
+    except OSError:  # an unreadable folder: named in the caller's warning
+        return []
+    return sorted(run / RESULTS_FILE for run in runs if run.is_dir() and _present(run / RESULTS_FILE))
+
+
+def _present(path: Path) -> bool:
+    """Exists, or is a link to nothing (named in a warning rather than silently left out)."""
+    return path.exists() or path.is_symlink()
 
 
 def collect(arguments: Iterable[Path], warn: Callable[[str], None]) -> list[Entry]:
@@ -55,15 +64,9 @@ def collect(arguments: Iterable[Path], warn: Callable[[str], None]) -> list[Entr
             continue
         for path in paths:
             try:
-                run = run_from_dict(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError) as exc:
-                warn(f"skipping {path}: cannot read it ({exc})")
-                continue
-            except json.JSONDecodeError as exc:
-                warn(f"skipping {path}: not valid JSON ({exc.msg} at line {exc.lineno})")
-                continue
+                run = load_run(path)
             except MalformedResultsError as exc:
-                warn(f"skipping {path}: not a labgrader results.json ({exc})")
+                warn(f"skipping {path}: {exc}")
                 continue
             entries.append(Entry(path, run))
     return entries
@@ -114,6 +117,7 @@ def render(entries: list[Entry]) -> str:
     header, table = rows(entries)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(table)
+    # Student IDs, check IDs and folder names come from files students control: no cell may be a formula.
+    writer.writerow([csv_cell(c) for c in header])
+    writer.writerows([csv_cell(c) for c in row] for row in table)
     return buffer.getvalue()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labgrader.catalog import SECTION_TITLES
+from labgrader.inert import NAME_LIMIT, bounded
 from labgrader.reports.model import misses, sections, student_text, summary_counts, title
 from labgrader.results import RunResult
 
@@ -33,14 +34,14 @@ def build(run: RunResult) -> dict[str, Any]:
         section_number = order.index(section.key) + 1 if section.key in order else len(order) + 1
         for position, check in enumerate(section.checks, start=1):
             if check.status == "skip":
-                not_graded.append(f"- {check.id}: {check.message}")
+                not_graded.append(f"- {check.id}: {bounded(check.message)}")
                 continue
             tags = [section.key, check.status]
             if not check.required:
                 tags.append("advisory")
             tests.append(
                 {
-                    "name": f"{check.id}: {title(check)}" if title(check) != check.id else check.id,
+                    "name": bounded(f"{check.id}: {title(check)}" if title(check) != check.id else check.id, NAME_LIMIT),
                     "number": f"{section_number}.{position}",
                     "score": check.points,
                     "max_score": check.max_points,
@@ -77,7 +78,7 @@ def crashed(message: str, execution_time: float) -> dict[str, Any]:
         "score": 0.0,
         "execution_time": math.ceil(max(execution_time, 0.0)),
         "output": (
-            f"Grading did not finish, so this score is not a grade: {message}\n"
+            f"Grading did not finish, so this score is not a grade: {bounded(message)}\n"
             "Nothing was judged about your lab. Tell your instructor (this message is also in the autograder log)."
         ),
         "visibility": "visible",

@@ -12,6 +12,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from labgrader.bounded import BoundedReadError, read_bytes_bounded
+from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded, printable
 from labgrader.reports.model import (
     LABELS,
     Section,
@@ -31,6 +33,8 @@ LATENCY_PICTURES = {
     "latency-hit-vs-miss.svg": "Cache hit vs cache miss latency",
 }
 _MIME = {".svg": "image/svg+xml", ".png": "image/png"}
+# A latency picture is a few KB; anything bigger under that name was not written by labgrader.
+PICTURE_LIMIT = 2 << 20
 
 CSS = """
 :root{--bg:#f6f7f9;--card:#fff;--text:#1d2430;--muted:#5b6573;--line:#dde1e7;--code:#f0f2f5;
@@ -85,14 +89,17 @@ footer{color:var(--muted);font-size:.8rem;padding:4px 2px 24px}
 """
 
 
-def _text(value: Any) -> str:
-    return escape(str(value), quote=True)
+def _text(value: Any, limit: int = MESSAGE_LIMIT) -> str:
+    """Text as HTML, also inside attributes (quotes escaped), without control characters; bounded, since it can quote
+    what a module printed."""
+    return escape(printable(bounded(str(value), limit)), quote=True)
 
 
 def _value(value: Any) -> str:
     if isinstance(value, str):
-        return f"<pre>{_text(value)}</pre>" if "\n" in value or len(value) > 60 else f"<code>{_text(value)}</code>"
-    return f"<pre>{_text(json.dumps(value, indent=2, default=str, sort_keys=True))}</pre>"
+        shown = _text(value, EVIDENCE_LIMIT)
+        return f"<pre>{shown}</pre>" if "\n" in value or len(value) > 60 else f"<code>{shown}</code>"
+    return f"<pre>{_text(json.dumps(value, indent=2, default=str, sort_keys=True), EVIDENCE_LIMIT)}</pre>"
 
 
 def _evidence(check: CheckResult) -> str:
@@ -170,7 +177,8 @@ def _section(section: Section) -> str:
 
 
 def pictures(folder: Path) -> list[tuple[str, str]]:
-    """(caption, data URI) of the latency pictures found in `folder`."""
+    """(caption, data URI) of the latency pictures found in `folder`: regular files of at most PICTURE_LIMIT bytes,
+    never through a symbolic link (the folder may hold files the grader did not write)."""
     found: list[tuple[str, str]] = []
     names = list(LATENCY_PICTURES)
     if folder.is_dir():
@@ -179,9 +187,12 @@ def pictures(folder: Path) -> list[tuple[str, str]]:
         )
     for name in names:
         path = folder / name
-        if not path.is_file():
+        if path.is_symlink() or not path.is_file():
             continue
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        try:
+            data = base64.b64encode(read_bytes_bounded(path, PICTURE_LIMIT)).decode("ascii")
+        except BoundedReadError:
+            continue
         caption = LATENCY_PICTURES.get(name, path.stem.replace("-", " "))
         found.append((caption, f"data:{_MIME[path.suffix]};base64,{data}"))
     return found

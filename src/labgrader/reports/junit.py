@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded
 from labgrader.results import CheckResult, RunResult
 
 FILE_NAME = "junit.xml"
@@ -22,12 +23,13 @@ _OUTCOMES = ("failure", "error", "skipped")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def clean(text: str) -> str:
-    return _ILLEGAL_XML.sub("?", text)
+def clean(text: str, limit: int = EVIDENCE_LIMIT) -> str:
+    """Text XML can carry (no characters XML 1.0 forbids), bounded: it can quote what a module printed."""
+    return _ILLEGAL_XML.sub("?", bounded(text, limit))
 
 
 def suite_name(run: RunResult) -> str:
-    return f"labgrader.{run.lab}"
+    return clean(f"labgrader.{run.lab}", MESSAGE_LIMIT)
 
 
 def pytest_options(path: Path, lab: str) -> list[str]:
@@ -47,36 +49,36 @@ def junit_path_in(extra: list[str] | tuple[str, ...]) -> Path | None:
 
 
 def _detail(check: CheckResult, pytest_text: str) -> str:
-    parts = [check.message]
+    parts = [bounded(check.message)]
     if check.hint:
-        parts.append(f"Fix: {check.hint}")
+        parts.append(f"Fix: {bounded(check.hint)}")
     if check.evidence:
-        parts.append("Evidence: " + json.dumps(check.evidence, indent=2, default=str, sort_keys=True))
+        parts.append("Evidence: " + bounded(json.dumps(check.evidence, indent=2, default=str, sort_keys=True)))
     if pytest_text.strip():
-        parts.append("pytest:\n" + pytest_text.strip())
-    return clean("\n\n".join(p for p in parts if p))
+        parts.append("pytest:\n" + bounded(pytest_text.strip()))
+    return clean("\n\n".join(p for p in parts if p), 4 * EVIDENCE_LIMIT)
 
 
 def _apply(case: ET.Element, check: CheckResult) -> None:
     pytest_text = "\n".join((child.text or "") for child in case if child.tag in _OUTCOMES)
     for child in [c for c in case if c.tag in _OUTCOMES]:
         case.remove(child)
-    case.set("name", check.id)
-    case.set("classname", f"labgrader.{check.section or 'other'}")
+    case.set("name", clean(check.id, MESSAGE_LIMIT))
+    case.set("classname", clean(f"labgrader.{check.section or 'other'}", MESSAGE_LIMIT))
     case.set("time", f"{check.duration_s:.3f}")
     outcome: ET.Element | None = None
     if check.status == "fail":
-        outcome = ET.Element("failure", {"type": "fail", "message": clean(check.message)})
+        outcome = ET.Element("failure", {"type": "fail", "message": clean(check.message, MESSAGE_LIMIT)})
         outcome.text = _detail(check, pytest_text)
     elif check.status == "error":
         outcome = ET.Element(
-            "error", {"type": "error", "message": clean(f"The grader could not look: {check.message}")}
+            "error", {"type": "error", "message": clean(f"The grader could not look: {check.message}", MESSAGE_LIMIT)}
         )
         outcome.text = _detail(check, pytest_text)
     elif check.status in ("skip", "pending"):
         reason = check.message if check.status == "skip" else f"pending: {check.message} {check.hint}".strip()
-        outcome = ET.Element("skipped", {"type": check.status, "message": clean(reason)})
-        outcome.text = clean(reason)
+        outcome = ET.Element("skipped", {"type": check.status, "message": clean(reason, MESSAGE_LIMIT)})
+        outcome.text = clean(reason, MESSAGE_LIMIT)
     if outcome is not None:
         case.insert(0, outcome)
 
@@ -101,7 +103,7 @@ def finalize(run: RunResult, path: Path) -> Path:
         suite = ET.SubElement(root, "testsuite")
     suite.set("name", suite_name(run))
     if run.started_at and not suite.get("timestamp"):
-        suite.set("timestamp", run.started_at)
+        suite.set("timestamp", clean(run.started_at, MESSAGE_LIMIT))
     by_id = {c.id: c for c in run.checks}
     seen: set[str] = set()
     for parent in root.iter("testsuite"):

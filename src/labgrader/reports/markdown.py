@@ -7,9 +7,11 @@ out (it is in report.html and results.json); checks whose visibility is not `vis
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from labgrader import inert
 from labgrader.reports.model import (
     HIDDEN_NOTE,
     LABELS,
@@ -26,18 +28,29 @@ FILE_NAME = "summary.md"
 ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skip": "⏭️", "pending": "⏳"}
 
 
+# Markdown that could turn text into a link, an image, HTML, a code span or a table column, escaped with a backslash;
+# &, < and > become entities. Bare URLs (GFM's autolink extension) are broken at `://`, `//`, `www.` and `@`.
+_MARKUP = re.compile(r"[\\`*\[\]!|~@]|:(?=//)|/(?=/)|(?<=www)\.", re.IGNORECASE)
+
+
 def inline(text: str) -> str:
-    """Grader text (it quotes the student's data) as plain text: no HTML, no line breaks."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", " ").replace("\n", " ")
+    """Grader text (it quotes the student's data) as inert plain text: one line, bounded, no HTML, no link, no image,
+    no emphasis or code span of its own; it renders as the characters it holds."""
+    text = inert.terminal(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKUP.sub(lambda match: "\\" + match.group(0), text)
 
 
 def cell(text: str) -> str:
-    """Text safe inside a table cell: no pipes breaking columns."""
-    return inline(text).replace("|", "\\|")
+    """Text safe inside a table cell (`inline` escapes the pipes that would break columns)."""
+    return inline(text)
 
 
-def code(text: str) -> str:
-    """An inline code span that survives backticks inside the text."""
+def code(text: str, *, in_table: bool = False) -> str:
+    """An inline code span (inert: no link, no HTML) that survives backticks inside the text; in a table, a pipe is
+    escaped (GFM splits cells before it sees code spans)."""
+    text = inert.terminal(text)
+    if in_table:
+        text = text.replace("|", "\\|")
     fence = "`"
     while fence in text:
         fence += "`"
@@ -51,7 +64,7 @@ def bar(score: float, max_score: float, width: int = 20) -> str:
 
 
 def _miss(check: CheckResult) -> list[str]:
-    head = f"- {ICONS[check.status]} **{check.id}** ({LABELS[check.status]}, {points_text(check)})"
+    head = f"- {ICONS[check.status]} **{inline(check.id)}** ({LABELS[check.status]}, {points_text(check)})"
     if check.visibility != "visible":
         return [f"{head}: {HIDDEN_NOTE}"]
     lines = [f"{head}: {inline(check.message or title(check))}"]
@@ -64,7 +77,7 @@ def _miss(check: CheckResult) -> list[str]:
 def render(run: RunResult) -> str:
     percent = f" ({100 * run.score / run.max_score:.0f} %)" if run.max_score else ""
     lines = [
-        f"## labgrader: lab {run.lab} on {run.target}: {run.score:g} / {run.max_score:g}{percent}",
+        f"## labgrader: lab {inline(run.lab)} on {inline(run.target)}: {run.score:g} / {run.max_score:g}{percent}",
         "",
         f"`{bar(run.score, run.max_score)}` {summary_counts(run)}",
         "",
@@ -73,10 +86,10 @@ def render(run: RunResult) -> str:
     ]
     for section in sections(run):
         if not section.graded:
-            lines.append(f"| {section.title} | - | {cell(section.skip_reason)} |")
+            lines.append(f"| {cell(section.title)} | - | {cell(section.skip_reason)} |")
             continue
         marks = " ".join(ICONS[c.status] for c in section.checks)
-        lines.append(f"| {section.title} | {section.score:g}/{section.max_score:g} | {marks} |")
+        lines.append(f"| {cell(section.title)} | {section.score:g}/{section.max_score:g} | {marks} |")
     to_fix = misses(run)
     lines.append("")
     if to_fix:
@@ -90,7 +103,9 @@ def render(run: RunResult) -> str:
     lines += ["", "<details><summary>Every check</summary>", "", "| | Check | Points | Result |", "|---|---|---:|---|"]
     for check in run.checks:
         text = HIDDEN_NOTE if check.visibility != "visible" else (check.message or title(check))
-        lines.append(f"| {ICONS[check.status]} | {code(check.id)} | {points_text(check)} | {cell(text)} |")
+        lines.append(
+            f"| {ICONS[check.status]} | {code(check.id, in_table=True)} | {points_text(check)} | {cell(text)} |"
+        )
     lines += ["", "</details>", ""]
     return "\n".join(lines)
 

@@ -4,11 +4,17 @@ what a student reads (message + hint) and what staff read (evidence).
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from labgrader.bounded import RESULTS_LIMIT, BoundedReadError, read_text_bounded
 from labgrader.catalog import BY_ID, SECTION_TITLES
+from labgrader.inert import bounded, valid_unicode
 from labgrader.results import CheckResult, RunResult
 from labgrader.verdict import STATUSES
 
@@ -21,31 +27,66 @@ _RUN_FIELDS = frozenset(
 MISSES = ("fail", "error", "pending")
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP", "pending": "PENDING"}
 HIDDEN_NOTE = "Hidden check: its details are shown after grading."
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+# labgrader's own evidence nests a few levels; deeper is a crafted file (and would exhaust the JSON encoder's stack).
+MAX_DEPTH = 32
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]{1,80}")
 
 
 class MalformedResultsError(ValueError):
     """A results.json that is not SPEC §4 (one line: what is wrong)."""
 
 
+def load_run(path: Path) -> RunResult:
+    """A saved results.json, trusted in nothing: size, kind of file, encoding, JSON (no NaN or Infinity, no integer
+    beyond Python's digit limit, no deep nesting) and shape. MalformedResultsError says in one phrase what is wrong:
+    "cannot read it (…)", "not valid JSON (…)" or "not a labgrader results.json (…)"."""
+    try:
+        text = read_text_bounded(path, RESULTS_LIMIT)
+    except BoundedReadError as exc:
+        raise MalformedResultsError(f"cannot read it ({exc.reason})") from None
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise MalformedResultsError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise MalformedResultsError(f"not a labgrader results.json (nested deeper than {MAX_DEPTH} levels)") from None
+    except ValueError as exc:  # NaN/Infinity, or an integer over Python's digit limit
+        raise MalformedResultsError(f"not valid JSON ({_show(str(exc), 80)})") from None
+    try:
+        return run_from_dict(data)
+    except MalformedResultsError as exc:
+        raise MalformedResultsError(f"not a labgrader results.json ({exc})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def run_from_dict(data: Any) -> RunResult:
-    """Rebuild the RunResult a results.json was written from; MalformedResultsError names the first problem."""
+    """Rebuild the RunResult a results.json was written from; MalformedResultsError names the first problem.
+
+    Text comes back as valid Unicode (lone surrogates replaced) and nested values at most MAX_DEPTH deep, so every
+    report can render and write what this returns."""
     if not isinstance(data, Mapping):
         raise MalformedResultsError(f"expected a JSON object, found {type(data).__name__}")
+    data = _clean(data, "results", 0)
     for key in ("lab", "target", "checks"):
         if key not in data:
             raise MalformedResultsError(f"no {key!r} field (is this a labgrader results.json?)")
     if not isinstance(data["checks"], list):
         raise MalformedResultsError("'checks' is not a list")
     checks = [_check_from_dict(raw, index) for index, raw in enumerate(data["checks"])]
+    region = data.get("region")
     return RunResult(
-        lab=str(data["lab"]),
-        target=str(data["target"]),
-        started_at=str(data.get("started_at") or ""),
+        lab=_text(data["lab"], "lab"),
+        target=_text(data["target"], "target"),
+        started_at=_text(data.get("started_at") or "", "started_at"),
         duration_s=_number(data.get("duration_s", 0.0), "duration_s"),
         checks=checks,
-        phase=str(data.get("phase") or "grade"),
-        region=data.get("region"),
-        labgrader_version=str(data.get("labgrader_version") or ""),
+        phase=_text(data.get("phase") or "grade", "phase"),
+        region=None if region is None else _text(region, "region"),
+        labgrader_version=_text(data.get("labgrader_version") or "", "labgrader_version"),
         extra={k: v for k, v in data.items() if k not in _RUN_FIELDS},
     )
 
@@ -56,31 +97,70 @@ def _check_from_dict(raw: Any, index: int) -> CheckResult:
     check_id = raw.get("id")
     if not isinstance(check_id, str) or not check_id:
         raise MalformedResultsError(f"checks[{index}] has no 'id'")
+    # Named by its ID when that is a plain identifier; a crafted ID is not repeated into the error line.
+    where = check_id if _PLAIN_ID.fullmatch(check_id) else f"checks[{index}]"
     status = raw.get("status")
     if status not in STATUSES:
-        raise MalformedResultsError(f"check {check_id}: status {status!r} is not one of {', '.join(STATUSES)}")
+        raise MalformedResultsError(f"check {where}: status {_show(status)} is not one of {', '.join(STATUSES)}")
+    visibility = raw.get("visibility") or "visible"
+    if visibility not in VISIBILITIES:
+        raise MalformedResultsError(f"check {where}: visibility {_show(visibility)} is not one of {', '.join(VISIBILITIES)}")
     evidence = raw.get("evidence") or {}
     entry = BY_ID.get(check_id)
     return CheckResult(
         id=check_id,
         status=status,
-        points=_number(raw.get("points", 0), f"{check_id}.points"),
-        max_points=_number(raw.get("max_points", 0), f"{check_id}.max_points"),
+        points=_number(raw.get("points", 0), f"{where}.points"),
+        max_points=_number(raw.get("max_points", 0), f"{where}.max_points"),
         required=bool(raw.get("required", True)),
-        message=str(raw.get("message") or ""),
-        hint=str(raw.get("hint") or ""),
+        message=_text(raw.get("message") or "", f"{where}.message"),
+        hint=_text(raw.get("hint") or "", f"{where}.hint"),
         evidence=dict(evidence) if isinstance(evidence, Mapping) else {"observed": evidence},
-        duration_s=_number(raw.get("duration_s", 0.0), f"{check_id}.duration_s"),
-        section=str(raw.get("section") or (entry.section if entry else "")),
-        objective=str(raw.get("objective") or ""),
-        visibility=str(raw.get("visibility") or "visible"),
+        duration_s=_number(raw.get("duration_s", 0.0), f"{where}.duration_s"),
+        section=_text(raw.get("section") or (entry.section if entry else ""), f"{where}.section"),
+        objective=_text(raw.get("objective") or "", f"{where}.objective"),
+        visibility=visibility,
     )
+
+
+def _clean(value: Any, where: str, depth: int) -> Any:
+    """Parsed JSON with valid Unicode everywhere; MalformedResultsError beyond MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        raise MalformedResultsError(f"{where} is nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        return valid_unicode(value)
+    if isinstance(value, Mapping):
+        return {valid_unicode(str(k)): _clean(v, where, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v, where, depth + 1) for v in value]
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise MalformedResultsError(f"{where} is not a string ({_show(value)})")
+    return value
 
 
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise MalformedResultsError(f"{where} is not a number ({value!r})")
-    return float(value)
+        raise MalformedResultsError(f"{where} is not a number ({_show(value)})")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number) or abs(number) > 1e9:
+        raise MalformedResultsError(f"{where} is not a plausible number ({_show(value)})")
+    return number
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A value quoted in an error line: its repr (so control characters show escaped), cut short."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int over Python's digit limit
+        text = "a number too large to show"
+    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def as_run(run_or_results: RunResult | Mapping[str, Any]) -> RunResult:
@@ -156,11 +236,11 @@ def student_text(check: CheckResult, *, mask_hidden: bool = False) -> str:
     """What a student reads about one check: the message, and for a miss the fix. Never the raw evidence."""
     if mask_hidden and check.visibility != "visible":
         return HIDDEN_NOTE
-    lines = [check.message or title(check)]
+    lines = [bounded(check.message or title(check))]
     if check.status == "error":
         lines[0] = f"The grader could not look: {lines[0]}"
     if check.status in MISSES and check.hint:
-        lines.append(f"Fix: {check.hint}")
+        lines.append(f"Fix: {bounded(check.hint)}")
     return "\n".join(lines)
 
 
