@@ -77,14 +77,20 @@ def test_a_gsi_being_created_is_pending(solved):
     check = load_check(CHECK)
     with pytest.raises(CheckPending, match=r"GSI brand-price-index is .*CREATING"):
         check(
-            gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, existing_table=aws_answers.gsi_being_created(backfilling=False)
+            gsi_specs=solved.dynamodb.gsi,
+            ddb=solved.dynamodb,
+            existing_table=aws_answers.gsi_being_created(backfilling=False),
         )
 
 
 def test_a_backfilling_gsi_is_pending(solved):
     check = load_check(CHECK)
     with pytest.raises(CheckPending, match=r"CREATING \(backfilling\)"):
-        check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, existing_table=aws_answers.gsi_being_created(backfilling=True))
+        check(
+            gsi_specs=solved.dynamodb.gsi,
+            ddb=solved.dynamodb,
+            existing_table=aws_answers.gsi_being_created(backfilling=True),
+        )
 
 
 def test_a_gsi_being_created_with_the_wrong_projection_fails_at_once(solved):

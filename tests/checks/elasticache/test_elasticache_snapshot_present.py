@@ -24,7 +24,7 @@ def test_fails_without_retention_or_manual_snapshot(local_target, grade, lab_set
     assert result.status == "fail"
     assert result.message == (
         f"ElastiCache replication group {name} keeps automatic snapshots for 0 day(s) and no manual snapshot "
-        f"{built.spec.elasticache.snapshot_name} exists; expected SnapshotRetentionLimit >= 1 or a manual snapshot "
+        f"{built.spec.elasticache.snapshot_name} of it exists; expected SnapshotRetentionLimit >= 1 or a manual snapshot "
         "available."
     )
     assert result.hint.startswith(
