@@ -81,18 +81,17 @@ def test_half_imported_dataset_fails_the_import_once(local_target, lab_table, dd
 
 
 @pytest.mark.parametrize(
-    ("partition_key", "sort_key"),
+    "key_schema",
     [
-        pytest.param(CATEGORY, None, id="partition-key-only"),
-        pytest.param(SKU, CATEGORY, id="swapped"),
-        pytest.param(CATEGORY, KeyAttribute(name="sku", type="N"), id="numeric-sort-key-named-like-the-lab-s"),
-        pytest.param(KeyAttribute(name="category", type="N"), SKU, id="numeric-partition-key"),
-        pytest.param(KeyAttribute(name="id", type="B"), KeyAttribute(name="n", type="N"), id="binary-and-number"),
+        pytest.param((CATEGORY, None), id="partition-key-only"),
+        pytest.param((SKU, CATEGORY), id="swapped"),
+        pytest.param((CATEGORY, KeyAttribute(name="sku", type="N")), id="numeric-sort-key-named-like-the-lab-s"),
+        pytest.param((KeyAttribute(name="category", type="N"), SKU), id="numeric-partition-key"),
+        pytest.param((KeyAttribute(name="id", type="B"), KeyAttribute(name="n", type="N")), id="binary-and-number"),
     ],
 )
-def test_no_scratch_item_survives_on_any_key_schema(
-    local_target, lab_table, ddb_client, grade, partition_key, sort_key
-):
+def test_no_scratch_item_survives_on_any_key_schema(local_target, lab_table, ddb_client, grade, key_schema):
+    partition_key, sort_key = key_schema
     spec = lab_table(data=False, gsi=[], lsi=[], partition_key=partition_key, sort_key=sort_key)
     writers = {"dynamodb_crud_roundtrip", "dynamodb_condition_expression_enforced", "dynamodb_stream_records"}
     run = grade(spec, local_target, only=writers)
