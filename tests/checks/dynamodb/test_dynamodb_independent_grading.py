@@ -1,4 +1,4 @@
-"""One mistake, one penalty (README, "Grading independently"): a whole DynamoDB grading run on a table with one
+"""One mistake, one penalty (README, "One mistake, one penalty"): a whole DynamoDB grading run on a table with one
 mistake fails the objectives that mistake breaks and judges every other one on the table as it is; and the
 grader's scratch items never survive, whatever the table's key schema."""
 
