@@ -264,7 +264,7 @@ class CacheAsideHarness:
             raise ValueError(f"refusing to write outside the scratch partition: {attributes}")
         return attributes
 
-    def _table_key(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
+    def table_key(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
         """The item's key (AttributeValue form) under the table's real key schema."""
         return {key.name: to_attribute_value(attributes[key.name]) for key in self._table_keys() if key is not None}
 
@@ -294,13 +294,13 @@ class CacheAsideHarness:
             if name in values and next(iter(to_attribute_value(values[name]))) != kind:
                 values[name] = _scratch_value(kind, f"labgrader scratch {name}")
         item = {**values, **attributes}
-        self._items.append(self._table_key(attributes))  # recorded before the write: a Ctrl-C in between
+        self._items.append(self.table_key(attributes))  # recorded before the write: a Ctrl-C in between
         self.dynamodb.put_item(TableName=self.table, Item={k: to_attribute_value(v) for k, v in item.items()})
         return category, sku, item
 
     def read_item(self, category: str, sku: str) -> dict[str, Any] | None:
         """The item as DynamoDB holds it now (consistent read by the grader), by the table's real key."""
-        key = self._table_key(self._key_attributes(category, sku))
+        key = self.table_key(self._key_attributes(category, sku))
         found = self.dynamodb.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
         return to_python(found) if found else None
 
