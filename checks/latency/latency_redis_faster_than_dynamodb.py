@@ -26,7 +26,7 @@ BUDGET_S = 0.5  # per comparison: at most latency.rounds pairs, and no longer th
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
-    aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+    aws_actions=("dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
 )
 def latency_redis_faster_than_dynamodb(
     lab: LabSpec, cache_aside: CacheAsideHarness, redis_client: redis.Redis, dynamodb: Any, run_out_dir: Path
