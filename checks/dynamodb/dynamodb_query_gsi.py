@@ -7,6 +7,7 @@ from labgrader.dataset import to_attribute_value, to_python
 from labgrader.dynamodb_reads import query_all
 from labgrader.evaluate.dynamodb import (
     TableAsItIs,
+    find_index,
     index_finding,
     is_ascending,
     key_set_difference,
@@ -53,8 +54,11 @@ def dynamodb_query_gsi(
     for index in queried:
         assert index.partition_key is not None
         finding = index_finding(table, ddb, index, "GSI")
-        if finding.state in ("missing", "mismatch"):
-            state = "missing" if finding.state == "missing" else f"not the lab's ({', '.join(finding.problems)})"
+        # Only an index that is missing, keyed otherwise or being deleted cannot be queried; another projection
+        # still returns the keys (dynamodb_gsi_configured judges the projection, once).
+        cannot_query = [p for p in finding.problems if not p.startswith("projection is")]
+        if finding.state == "missing" or cannot_query:
+            state = "missing" if finding.state == "missing" else f"not the lab's ({', '.join(cannot_query)})"
             fix = gsi_create_cli if finding.state == "missing" else gsi_replace_cli
             fail(
                 f"DynamoDB table {ddb.table}: GSI {index.name} is {state}, so it cannot be queried "
@@ -64,7 +68,8 @@ def dynamodb_query_gsi(
                 expected=index.name,
                 hint=fix(ddb, index),
             )
-        if finding.state == "pending":
+        found = find_index(table, "GSI", index.name) or {}
+        if finding.state == "pending" or found.get("IndexStatus") == "CREATING" or found.get("Backfilling"):
             pending(
                 f"DynamoDB table {ddb.table}: GSI {index.name} is {finding.observed}, so its query results are not "
                 "complete yet.",

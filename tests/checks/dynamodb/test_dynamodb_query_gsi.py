@@ -67,3 +67,18 @@ def test_a_gsi_still_backfilling_is_pending(solved):
             dynamodb=None,
             items_as_they_are=TableAsItIs(tuple(solved.dynamodb.key_names), expected_table(solved.dynamodb)),
         )
+
+
+def test_queries_an_index_whose_only_mistake_is_its_projection(local_target, lab_table, grade):
+    """KEYS_ONLY for ALL is dynamodb_gsi_configured's to fail, once: the index is keyed right, so it is queried."""
+    index = SecondaryIndex(
+        name="brand-price-index",
+        partition_key=KeyAttribute(name="brand", type="S"),
+        sort_key=KeyAttribute(name="price", type="N"),
+        projection="KEYS_ONLY",
+    )
+    spec = lab_table(gsi=[index])
+    run = grade(spec, local_target, only={CHECK, "dynamodb_gsi_configured"})
+    assert run.get(CHECK).status == "pass", run.get(CHECK).message
+    assert run.get("dynamodb_gsi_configured").status == "fail"
+    assert "projection is KEYS_ONLY, expected ALL" in run.get("dynamodb_gsi_configured").message
