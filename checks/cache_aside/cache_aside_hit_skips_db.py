@@ -17,7 +17,7 @@ EXPECTED = "the second call to be served from Redis"
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
-    aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+    aws_actions=("dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
 )
 def cache_aside_hit_skips_db(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name

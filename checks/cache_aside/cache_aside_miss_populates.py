@@ -18,7 +18,7 @@ EXPECTED = "it to read the item from DynamoDB once and cache it"
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
-    aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+    aws_actions=("dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
 )
 def cache_aside_miss_populates(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name

@@ -17,7 +17,7 @@ EXPECTED = "None for an item that does not exist"
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
-    aws_actions=("dynamodb:GetItem",),
+    aws_actions=("dynamodb:DescribeTable", "dynamodb:GetItem"),
 )
 def cache_aside_missing_item(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name

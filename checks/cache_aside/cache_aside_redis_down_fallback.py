@@ -19,7 +19,7 @@ EXPECTED = "the item from DynamoDB without an exception"
     requires=("dynamodb",),
     needs_sections=("dynamodb", "redis"),
     writes=True,
-    aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+    aws_actions=("dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
 )
 def cache_aside_redis_down_fallback(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name

@@ -26,7 +26,13 @@ def _ttl_problem(state: KeyState, max_ttl: int) -> str | None:
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
-    aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+    aws_actions=(
+        "dynamodb:DescribeTable",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    ),
 )
 def cache_aside_ttl_set(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name

@@ -31,7 +31,13 @@ def _changes(item: dict[str, Any]) -> dict[str, Any]:
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
-    aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+    aws_actions=(
+        "dynamodb:DescribeTable",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    ),
 )
 def cache_aside_write_invalidates(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name

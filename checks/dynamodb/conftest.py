@@ -2,7 +2,13 @@
 
 One look per resource per run, whatever the number of checks using it: DescribeTable, DescribeTimeToLive,
 DescribeContinuousBackups, DescribeStream and one consistent Scan of the items are session fixtures. A fixture
-whose table does not exist returns None; the check then fails naming the prerequisite (`table`, `keyed_table`).
+whose table does not exist returns None; the check then fails naming the prerequisite (`table`, `existing_table`, `writable_table`).
+
+Grading is independent (README, "One mistake, one penalty"): a check fails on a prerequisite only when it cannot
+be judged without it. The data checks judge the table as it is, whatever its key schema: items are identified by
+the lab's key attributes (every dataset item carries them), queries use the table's real keys, scratch items follow
+the table's real key schema. Only a missing or deleting table, or a partition key the grader cannot write its
+reserved String prefix under, stops them.
 
 Fixtures named after a part of the spec (`ttl_spec`, `dataset_spec`, ...) report `skip` when the lab leaves that
 part out; checks list them first, so a lab without TTL skips the TTL check before anything is looked up.
@@ -19,7 +25,14 @@ import pytest
 from labgrader.aws import AwsClients
 from labgrader.dataset import Key, expected_table
 from labgrader.dynamodb_scratch import ScratchItems, ScratchRegistry
-from labgrader.evaluate.dynamodb import NOT_FOUND_CODES, key_schema_mismatches, without_scratch
+from labgrader.evaluate.dynamodb import (
+    NOT_FOUND_CODES,
+    TableAsItIs,
+    actual_keys,
+    describe_key,
+    table_as_it_is,
+    without_scratch,
+)
 from labgrader.hints import create_table_cli, recreate_table_cli
 from labgrader.scratch import SCRATCH_PREFIX, Scratch
 from labgrader.spec import DatasetSpec, DynamoDBSpec, ExercisesSpec, LabSpec, SecondaryIndex, StreamSpec, TtlSpec
@@ -191,7 +204,28 @@ def table_items(
                 observed=f"> {MAX_SCANNED_ITEMS} items",
                 expected="the lab's dataset",
             )
-    return without_scratch(items, ddb.partition_key.name)
+    partition, _sort = actual_keys(table_description)
+    return without_scratch(items, partition.name if partition else ddb.partition_key.name)
+
+
+@pytest.fixture(scope="session")
+def items_as_they_are(
+    ddb: DynamoDBSpec, table: dict[str, Any], table_items: list[dict[str, Any]] | None
+) -> TableAsItIs:
+    """The table as it is, for the checks that query it: its well-formed items (the lab's key attributes and
+    dataset types) by the lab's identity, the others set aside; `fail` naming dynamodb_dataset_imported when the
+    table holds none (nothing to query)."""
+    found = table_as_it_is(ddb, table_items or [])
+    if not found.items:
+        prerequisite = "dynamodb_items_well_formed" if found.others else "dynamodb_dataset_imported"
+        fail(
+            f"DynamoDB table {ddb.table} holds no item of the lab's shape ({len(found.others)} other item(s)), so "
+            f"there is nothing to query (prerequisite: {prerequisite}).",
+            call="dynamodb.scan",
+            observed=f"{len(found.others)} items, none of the lab's shape",
+            expected="the lab's dataset",
+        )
+    return found
 
 
 # --- prerequisites ----------------------------------------------------------------------------------------------
@@ -229,30 +263,56 @@ def table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: T
 
 
 @pytest.fixture(scope="session")
-def keyed_table(table: dict[str, Any], ddb: DynamoDBSpec) -> dict[str, Any]:
-    """The table's description when its primary key is the lab's (items are addressed by the lab's key names)."""
-    problems = key_schema_mismatches(table, ddb)
-    if problems:
+def existing_table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: Target) -> dict[str, Any]:
+    """The table's description, also while CREATING (what can never change is judged at once); `fail` naming the
+    prerequisite when it does not exist or is being deleted."""
+    if table_description is None:
         fail(
-            f"DynamoDB table {ddb.table}: {'; '.join(problems)}, so this objective cannot be graded "
-            "(prerequisite: dynamodb_table_keys_match).",
+            f"DynamoDB table {ddb.table} was not found in {target.region}, so this objective cannot be graded "
+            "(prerequisite: dynamodb_table_exists).",
             call="dynamodb.describe_table",
-            observed=problems,
-            expected=ddb.key_names,
-            hint=recreate_table_cli(ddb),
+            observed="ResourceNotFoundException",
+            expected=ddb.table,
+            hint=create_table_cli(ddb),
         )
-    return table
+    status = table_description.get("TableStatus")
+    if status not in ("ACTIVE", "UPDATING", "CREATING"):
+        fail(
+            f"DynamoDB table {ddb.table} is {status}, so this objective cannot be graded "
+            "(prerequisite: dynamodb_table_exists).",
+            call="dynamodb.describe_table",
+            observed=status,
+            expected="ACTIVE",
+        )
+    return table_description
 
 
 @pytest.fixture(scope="session")
-def writable_table(keyed_table: dict[str, Any], ddb: DynamoDBSpec) -> dict[str, Any]:
-    """The table, when the grader can write scratch items in it: under a reserved String partition value only."""
+def writable_table(table: dict[str, Any], ddb: DynamoDBSpec) -> dict[str, Any]:
+    """The table, when the grader can write scratch items in it: under a reserved String partition value only,
+    keyed like the table really is (its own key names and types, whatever the lab's)."""
     if ddb.partition_key.type != "S":
         not_applicable(
             f"the table's partition key {ddb.partition_key.name} is not a String: the grader writes only under its "
             f"reserved {SCRATCH_PREFIX} prefix, so it does not write in this table"
         )
-    return keyed_table
+    partition, sort = actual_keys(table)
+    reason = ""
+    if partition is None or partition.type != "S":
+        reason = f"its partition key is {describe_key(partition)}, not a String"
+    elif sort is not None and sort.type not in ("S", "N", "B"):
+        reason = f"its sort key is {describe_key(sort)}"
+    if reason:
+        fail(
+            f"DynamoDB table {ddb.table}: {reason}, and the grader writes its scratch items only under its reserved "
+            f"{SCRATCH_PREFIX} String prefix, so this objective cannot be graded (prerequisite: "
+            "dynamodb_table_keys_match).",
+            call="dynamodb.describe_table",
+            observed=f"partition {describe_key(partition)}, sort {describe_key(sort)}",
+            expected=f"partition {describe_key(ddb.partition_key)}, sort {describe_key(ddb.sort_key)}",
+            hint=recreate_table_cli(ddb),
+        )
+    return table
 
 
 # --- scratch items ----------------------------------------------------------------------------------------------
@@ -267,14 +327,16 @@ def scratch_registry(dynamodb: Any, ddb: DynamoDBSpec) -> Iterator[ScratchRegist
 
 
 @pytest.fixture
-def scratch_items(
+def scratch_items(  # noqa: PLR0917 - pytest passes fixtures by name
     request: pytest.FixtureRequest,
     dynamodb: Any,
     ddb: DynamoDBSpec,
     scratch: Scratch,
     scratch_registry: ScratchRegistry,
+    writable_table: dict[str, Any],
 ) -> Iterator[ScratchItems]:
-    """This check's scratch items; deleted at teardown, whether the check passed, failed or was interrupted."""
-    items = ScratchItems(dynamodb, ddb, scratch, request.node.name, scratch_registry)
+    """This check's scratch items, keyed like the table really is; deleted (and read back) at teardown, whether
+    the check passed, failed or was interrupted."""
+    items = ScratchItems(dynamodb, ddb, scratch, request.node.name, scratch_registry, description=writable_table)
     yield items
     items.cleanup()

@@ -38,7 +38,7 @@ def dynamodb_condition_expression_enforced(
     item = {**scratch_items.item(1), PROBE: {"N": "1"}}
     key = scratch_items.key(item)
     shown = scratch_items.shown(key)
-    names = {"#pk": ddb.partition_key.name, "#p": PROBE}
+    names = {"#pk": scratch_items.key_names[0], "#p": PROBE}
 
     def put_if_absent() -> Any:
         return scratch_items.put(

@@ -4,26 +4,27 @@ from typing import Any
 
 from labgrader.check import check
 from labgrader.dataset import Key, exercise_keys, file_keys, files_holding
-from labgrader.evaluate.dynamodb import item_key, sample
+from labgrader.evaluate.dynamodb import item_key, sample, scratch_filter
 from labgrader.hints import batch_write_cli
-from labgrader.scratch import SCRATCH_PREFIX
 from labgrader.spec import DatasetSpec, DynamoDBSpec
 from labgrader.verdict import Passed, fail, passed
 
 
-def count_items(dynamodb: Any, ddb: DynamoDBSpec) -> tuple[int, int]:
-    """(items, pages) by a paginated, strongly consistent Scan(Select=COUNT), grader scratch items left out.
+def count_items(dynamodb: Any, ddb: DynamoDBSpec, table: dict[str, Any]) -> tuple[int, int]:
+    """(items, pages) by a paginated, strongly consistent Scan(Select=COUNT), grader scratch items left out (by
+    the table's real partition key).
 
     Never DescribeTable's ItemCount: AWS refreshes it about every six hours.
     """
+    condition, names, values = scratch_filter(table)
+    filtering = (
+        {"FilterExpression": condition, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+        if condition
+        else {}
+    )
     total = pages = 0
     for page in dynamodb.get_paginator("scan").paginate(
-        TableName=ddb.table,
-        Select="COUNT",
-        ConsistentRead=True,
-        FilterExpression="NOT begins_with(#pk, :scratch)",
-        ExpressionAttributeNames={"#pk": ddb.partition_key.name},
-        ExpressionAttributeValues={":scratch": {"S": SCRATCH_PREFIX}},
+        TableName=ddb.table, Select="COUNT", ConsistentRead=True, **filtering
     ):
         total += page["Count"]
         pages += 1
@@ -50,12 +51,12 @@ def dynamodb_dataset_imported(
     *,
     dataset_spec: DatasetSpec,
     ddb: DynamoDBSpec,
-    keyed_table: dict[str, Any],
+    table: dict[str, Any],
     dynamodb: Any,
     table_items: list[dict[str, Any]] | None,
     expected_items: dict[Key, dict[str, Any]],
 ) -> Passed:
-    count, pages = count_items(dynamodb, ddb)
+    count, pages = count_items(dynamodb, ddb, table)
     ignored = exercise_keys(ddb)  # present or not, dynamodb_exercise_state grades these
     present = {item_key(item, ddb.key_names) for item in table_items or []}
     wanted = set(expected_items) - ignored

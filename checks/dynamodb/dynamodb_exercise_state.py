@@ -2,12 +2,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from labgrader.check import check
-from labgrader.dataset import Key, files_holding, key_attribute_values, spec_key, to_attribute_value, to_python
-from labgrader.evaluate.dynamodb import exercise_mismatches, format_key
+from labgrader.dataset import Key, files_holding, key_attribute_values, key_of, spec_key, to_attribute_value, to_python
+from labgrader.evaluate.dynamodb import actual_keys, exercise_mismatches, format_key
 from labgrader.hints import batch_write_cli, delete_item_cli, update_item_cli
 from labgrader.spec import DynamoDBSpec, ExercisesSpec
 from labgrader.verdict import Passed, fail, passed
+
+
+def addressable_by_lab_key(table: dict[str, Any], ddb: DynamoDBSpec) -> bool:
+    """True when GetItem takes the lab's key (same key names and types, in whichever roles)."""
+    wanted = {attr.name: attr.type for attr in (ddb.partition_key, ddb.sort_key) if attr is not None}
+    found = {key.name: key.type for key in actual_keys(table) if key is not None}
+    return found == wanted
 
 
 @check(
@@ -16,10 +25,14 @@ from labgrader.verdict import Passed, fail, passed
     objective="The table shows the end state of the lab's exercises (a conditional UpdateItem, a DeleteItem).",
     hint="aws dynamodb update-item --table-name {lab.dynamodb.table} ... --condition-expression ... / aws dynamodb delete-item --table-name {lab.dynamodb.table} --key ...",
     requires=("dynamodb",),
-    aws_actions=("dynamodb:GetItem",),
+    aws_actions=("dynamodb:GetItem", "dynamodb:Scan"),
 )
 def dynamodb_exercise_state(
-    exercises_spec: ExercisesSpec, ddb: DynamoDBSpec, keyed_table: dict[str, Any], dynamodb: Any
+    exercises_spec: ExercisesSpec,
+    ddb: DynamoDBSpec,
+    table: dict[str, Any],
+    dynamodb: Any,
+    request: pytest.FixtureRequest,
 ) -> Passed:
     updated: dict[Key, dict[str, Any]] = {}
     raw_updates: dict[Key, dict[str, Any]] = {}
@@ -29,9 +42,15 @@ def dynamodb_exercise_state(
         updated[key] = to_python(raw_updates[key])
     deleted = [spec_key(values, ddb) for values in exercises_spec.deleted]
     current: dict[Key, dict[str, Any] | None] = {}
-    for key in [*updated, *deleted]:
-        answer = dynamodb.get_item(TableName=ddb.table, Key=key_attribute_values(key, ddb), ConsistentRead=True)
-        current[key] = to_python(answer["Item"]) if "Item" in answer else None
+    if addressable_by_lab_key(table, ddb):
+        for key in [*updated, *deleted]:
+            answer = dynamodb.get_item(TableName=ddb.table, Key=key_attribute_values(key, ddb), ConsistentRead=True)
+            current[key] = to_python(answer["Item"]) if "Item" in answer else None
+    else:
+        # Another key schema than the lab's: find the exercise items by the lab's key attributes in the Scan.
+        scanned = request.getfixturevalue("table_items") or []
+        by_lab_key = {key_of(item, ddb.key_names): item for item in map(to_python, scanned)}
+        current = {key: by_lab_key.get(key) for key in [*updated, *deleted]}
     problems = exercise_mismatches(ddb, current, updated, deleted)
     expected = [
         *(f"{format_key(k)}: {', '.join(f'{n} = {v}' for n, v in attrs.items())}" for k, attrs in updated.items()),

@@ -4,7 +4,7 @@ from typing import Any
 
 from labgrader.check import check
 from labgrader.dataset import Key, exercise_keys, file_keys, files_holding
-from labgrader.evaluate.dynamodb import attribute_type, format_key, item_type_problems, sample, type_name
+from labgrader.evaluate.dynamodb import attribute_type, format_key, item_key, item_type_problems, sample, type_name
 from labgrader.hints import batch_write_cli
 from labgrader.spec import DatasetSpec, DynamoDBSpec
 from labgrader.verdict import Passed, fail, passed
@@ -33,13 +33,22 @@ def fix_hint(ddb: DynamoDBSpec, keys: set[Key], expected_items: dict[Key, dict[s
 def dynamodb_items_well_formed(
     dataset_spec: DatasetSpec,
     ddb: DynamoDBSpec,
-    keyed_table: dict[str, Any],
+    table: dict[str, Any],
     table_items: list[dict[str, Any]] | None,
     expected_items: dict[Key, dict[str, Any]],
 ) -> Passed:
     items = table_items or []
     attributes = dataset_spec.attributes
     expected = ", ".join(f"{name} ({kind})" for name, kind in attributes.items())
+    if not items:
+        fail(
+            f"DynamoDB table {ddb.table} holds no item, so the items' shapes cannot be judged (prerequisite: "
+            "dynamodb_dataset_imported).",
+            call="dynamodb.scan",
+            observed="0 items",
+            expected=expected,
+            hint=fix_hint(ddb, set(expected_items), expected_items),
+        )
     problems = item_type_problems(items, attributes, ddb.key_names)
     if problems:
         first = min(problems, key=lambda k: tuple(str(p) for p in k))
@@ -57,16 +66,26 @@ def dynamodb_items_well_formed(
         name = ddb.ttl.attribute
         as_number = [i for i in items if name in i and attribute_type(i[name]) == "N"]
         others = [i for i in items if name in i and attribute_type(i[name]) != "N"]
-        if len(as_number) < dataset_spec.min_items_with_ttl:
+        # Judged on the items that are there: a missing item is dynamodb_dataset_imported's to count, once.
+        present = {item_key(i, ddb.key_names) for i in items}
+        carriers = [k for k, i in expected_items.items() if name in i]
+        present_carriers = [k for k in carriers if k in present]
+        wanted = min(dataset_spec.min_items_with_ttl, len(present_carriers))
+        if len(as_number) < wanted:
             kinds = sorted({type_name(attribute_type(i[name])) for i in others})
             stored = f" ({len(others)} hold it as {' or '.join(kinds)})" if others else ""
+            of_present = (
+                f" (of the {len(present_carriers)} dataset items present that carry it)"
+                if wanted < dataset_spec.min_items_with_ttl
+                else ""
+            )
             fail(
                 f"DynamoDB table {ddb.table}: {len(as_number)} items carry {name} as a Number{stored}; expected at "
-                f"least {dataset_spec.min_items_with_ttl}.",
+                f"least {wanted}{of_present}.",
                 call="dynamodb.scan",
                 observed=f"{len(as_number)} items with {name} (N)",
-                expected=f"≥ {dataset_spec.min_items_with_ttl} items with {name} (N)",
-                hint=fix_hint(ddb, {k for k, i in expected_items.items() if name in i}, expected_items),
+                expected=f"≥ {wanted} items with {name} (N)",
+                hint=fix_hint(ddb, set(carriers), expected_items),
             )
         ttl_note = f"; {len(as_number)} carry {name} as a Number"
     return passed(

@@ -7,7 +7,7 @@ from labgrader.dataset import batch_files
 from labgrader.evaluate.dynamodb import expected_index, index_finding
 from labgrader.hints import batch_write_cli, recreate_table_cli
 from labgrader.spec import DynamoDBSpec, SecondaryIndex
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Passed, fail, passed, pending
 
 
 def rebuild_hint(ddb: DynamoDBSpec) -> str:
@@ -28,7 +28,11 @@ def rebuild_hint(ddb: DynamoDBSpec) -> str:
     requires=("dynamodb",),
     aws_actions=("dynamodb:DescribeTable",),
 )
-def dynamodb_lsi_configured(lsi_specs: list[SecondaryIndex], ddb: DynamoDBSpec, table: dict[str, Any]) -> Passed:
+def dynamodb_lsi_configured(
+    lsi_specs: list[SecondaryIndex], ddb: DynamoDBSpec, existing_table: dict[str, Any]
+) -> Passed:
+    # An LSI never changes after CreateTable: a wrong or missing one fails at once, even while the table is CREATING.
+    table = existing_table
     findings = [index_finding(table, ddb, index, "LSI") for index in lsi_specs]
     expected = {i.name: expected_index(ddb, i) for i in lsi_specs}
     observed = {f.name: f.observed for f in findings}
@@ -46,6 +50,14 @@ def dynamodb_lsi_configured(lsi_specs: list[SecondaryIndex], ddb: DynamoDBSpec, 
             observed=observed,
             expected=expected,
             hint=rebuild_hint(ddb),
+        )
+    if table.get("TableStatus") == "CREATING":
+        pending(
+            f"DynamoDB table {ddb.table} is CREATING (its LSIs are the lab's: {'; '.join(observed.values())}); "
+            "expected ACTIVE.",
+            call="dynamodb.describe_table",
+            observed=observed,
+            expected=expected,
         )
     return passed(
         f"DynamoDB table {ddb.table} has LSI {'; '.join(f'{n} ({o})' for n, o in observed.items())}.",

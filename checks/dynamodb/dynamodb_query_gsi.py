@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from labgrader.check import check
-from labgrader.dataset import Key, exercise_keys, to_attribute_value, to_python
+from labgrader.dataset import to_attribute_value, to_python
 from labgrader.dynamodb_reads import query_all
 from labgrader.evaluate.dynamodb import (
+    TableAsItIs,
+    find_index,
     index_finding,
     is_ascending,
     key_set_difference,
@@ -13,10 +15,10 @@ from labgrader.evaluate.dynamodb import (
     most_common_value,
     returned_keys,
     sample,
+    scratch_filter,
     sort_token,
 )
 from labgrader.hints import gsi_create_cli, gsi_replace_cli
-from labgrader.scratch import SCRATCH_PREFIX
 from labgrader.spec import DatasetSpec, DynamoDBSpec, SecondaryIndex
 from labgrader.verdict import Passed, fail, not_applicable, passed, pending
 
@@ -34,11 +36,14 @@ def dynamodb_query_gsi(
     dataset_spec: DatasetSpec,
     gsi_specs: list[SecondaryIndex],
     ddb: DynamoDBSpec,
-    keyed_table: dict[str, Any],
+    table: dict[str, Any],
     dynamodb: Any,
-    expected_items: dict[Key, dict[str, Any]],
+    items_as_they_are: TableAsItIs,
 ) -> Passed:
-    ignored = exercise_keys(ddb)
+    # Judged on the table as it is: the items it holds predict what each index returns.
+    expected_items = items_as_they_are.items
+    ignored = items_as_they_are.ignored
+    key_names = list(items_as_they_are.key_names)
     queried = [
         i for i in gsi_specs if i.partition_key and any(i.partition_key.name in it for it in expected_items.values())
     ]
@@ -48,9 +53,12 @@ def dynamodb_query_gsi(
     observed: dict[str, Any] = {}
     for index in queried:
         assert index.partition_key is not None
-        finding = index_finding(keyed_table, ddb, index, "GSI")
-        if finding.state in ("missing", "mismatch"):
-            state = "missing" if finding.state == "missing" else f"not the lab's ({', '.join(finding.problems)})"
+        finding = index_finding(table, ddb, index, "GSI")
+        # Only an index that is missing, keyed otherwise or being deleted cannot be queried; another projection
+        # still returns the keys (dynamodb_gsi_configured judges the projection, once).
+        cannot_query = [p for p in finding.problems if not p.startswith("projection is")]
+        if finding.state == "missing" or cannot_query:
+            state = "missing" if finding.state == "missing" else f"not the lab's ({', '.join(cannot_query)})"
             fix = gsi_create_cli if finding.state == "missing" else gsi_replace_cli
             fail(
                 f"DynamoDB table {ddb.table}: GSI {index.name} is {state}, so it cannot be queried "
@@ -60,7 +68,8 @@ def dynamodb_query_gsi(
                 expected=index.name,
                 hint=fix(ddb, index),
             )
-        if finding.state == "pending":
+        found = find_index(table, "GSI", index.name) or {}
+        if finding.state == "pending" or found.get("IndexStatus") == "CREATING" or found.get("Backfilling"):
             pending(
                 f"DynamoDB table {ddb.table}: GSI {index.name} is {finding.observed}, so its query results are not "
                 "complete yet.",
@@ -70,7 +79,7 @@ def dynamodb_query_gsi(
             )
         pk = index.partition_key.name
         sk = index.sort_key.name if index.sort_key else None
-        value = most_common_value(expected_items, pk, ignored)
+        value = most_common_value(expected_items, pk, set())
         candidates = {k: i for k, i in expected_items.items() if i.get(pk) == value}
         condition, names, values = "#pk = :pk", {"#pk": pk}, {":pk": to_attribute_value(value)}
         label = f"{pk} = {value}"
@@ -82,17 +91,19 @@ def dynamodb_query_gsi(
             values[":low"] = to_attribute_value(threshold)
             label += f" AND {sk} >= {threshold}"
         # Grader scratch items (of any run) may carry dataset-like index keys: the filter leaves them out.
+        scratch_condition, scratch_names, scratch_values = scratch_filter(table)
+        filtering = {"FilterExpression": scratch_condition} if scratch_condition else {}
         items, count = query_all(
             dynamodb,
             TableName=ddb.table,
             IndexName=index.name,
             KeyConditionExpression=condition,
-            FilterExpression="NOT begins_with(#tablepk, :scratch)",
-            ExpressionAttributeNames={**names, "#tablepk": ddb.partition_key.name},
-            ExpressionAttributeValues={**values, ":scratch": {"S": SCRATCH_PREFIX}},
+            ExpressionAttributeNames={**names, **scratch_names},
+            ExpressionAttributeValues={**values, **scratch_values},
+            **filtering,
         )
         observed[f"{index.name}: {label}"] = count
-        keys = returned_keys(items, ddb.key_names)
+        keys = returned_keys(items, key_names)
         missing, unexpected = key_set_difference(keys, candidates, ignored)
         if missing or unexpected or count != len(items):
             problems.append(

@@ -3,16 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from labgrader.check import check
-from labgrader.dataset import Key, exercise_keys, to_attribute_value
+from labgrader.dataset import to_attribute_value
 from labgrader.evaluate.dynamodb import (
+    TableAsItIs,
     key_set_difference,
     median_value,
     most_common_value,
     returned_keys,
     sample,
+    scratch_filter,
     sort_token,
 )
-from labgrader.scratch import SCRATCH_PREFIX
 from labgrader.spec import DatasetSpec, DynamoDBSpec
 from labgrader.verdict import Passed, could_not_look, fail, not_applicable, passed
 
@@ -42,11 +43,14 @@ def choose_filter(ddb: DynamoDBSpec, dataset: DatasetSpec) -> tuple[str, str, st
 def dynamodb_scan_filter_projection(
     dataset_spec: DatasetSpec,
     ddb: DynamoDBSpec,
-    keyed_table: dict[str, Any],
+    table: dict[str, Any],
     dynamodb: Any,
-    expected_items: dict[Key, dict[str, Any]],
+    items_as_they_are: TableAsItIs,
 ) -> Passed:
-    ignored = exercise_keys(ddb)
+    # Judged on the table as it is: the items it holds predict what the Scan returns.
+    expected_items = items_as_they_are.items
+    ignored = items_as_they_are.ignored
+    key_names = list(items_as_they_are.key_names)
     attribute, kind, other = choose_filter(ddb, dataset_spec)
     candidates = {k: i for k, i in expected_items.items() if attribute in i}
     if kind == "N":
@@ -54,21 +58,22 @@ def dynamodb_scan_filter_projection(
         wanted = {k for k, i in candidates.items() if sort_token(i[attribute]) < sort_token(threshold)}
         condition, label = "#f < :v", f"{attribute} < {threshold}"
     else:
-        threshold = most_common_value(expected_items, attribute, ignored)
+        threshold = most_common_value(expected_items, attribute, set())
         wanted = {k for k, i in candidates.items() if i[attribute] == threshold}
         condition, label = "#f = :v", f"{attribute} = {threshold!r}"
-    projection = list(dict.fromkeys([*ddb.key_names, attribute, other]))
+    projection = list(dict.fromkeys([*key_names, attribute, other]))
     names = {f"#a{n}": name for n, name in enumerate(projection)}
-    names.update({"#f": attribute, "#pk": ddb.partition_key.name})
+    scratch_condition, scratch_names, scratch_values = scratch_filter(table)
+    names.update({"#f": attribute, **scratch_names})
     count = scanned = pages = 0
     units = 0.0
     items: list[dict[str, Any]] = []
     for page in dynamodb.get_paginator("scan").paginate(
         TableName=ddb.table,
-        FilterExpression=f"{condition} AND NOT begins_with(#pk, :scratch)",
+        FilterExpression=f"{condition} AND {scratch_condition}" if scratch_condition else condition,
         ProjectionExpression=", ".join(names_key for names_key in names if names_key.startswith("#a")),
         ExpressionAttributeNames=names,
-        ExpressionAttributeValues={":v": to_attribute_value(threshold), ":scratch": {"S": SCRATCH_PREFIX}},
+        ExpressionAttributeValues={":v": to_attribute_value(threshold), **scratch_values},
         ReturnConsumedCapacity="TOTAL",
     ):
         pages += 1
@@ -80,10 +85,10 @@ def dynamodb_scan_filter_projection(
             could_not_look("DynamoDB answered Scan without the ConsumedCapacity it was asked for.")
         units += float(capacity["CapacityUnits"])
     observed = {"Count": count, "ScannedCount": scanned, "pages": pages, "ConsumedCapacity": units}
-    at_least = len(set(expected_items) - ignored)  # every item the exercises leave alone is read
+    at_least = len(expected_items)  # every well-formed item is read
     expected = {"Count": len(wanted), "ScannedCount": f"≥ {at_least} and > Count", "attributes": projection}
     problems = []
-    missing, unexpected = key_set_difference(returned_keys(items, ddb.key_names), wanted, ignored)
+    missing, unexpected = key_set_difference(returned_keys(items, key_names), wanted, ignored)
     if missing or unexpected or count != len(items):
         problems.append(
             f"FilterExpression {label} matched {count} items, expected {len(wanted)}"

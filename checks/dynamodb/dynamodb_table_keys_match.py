@@ -29,6 +29,17 @@ def dynamodb_table_keys_match(table_description: dict[str, Any] | None, ddb: Dyn
             expected=expected,
             hint=create_table_cli(ddb),
         )
+    status = table_description.get("TableStatus")
+    if status == "DELETING" or not table_description.get("KeySchema"):
+        fail(
+            f"DynamoDB table {ddb.table} is {status}"
+            + ("" if table_description.get("KeySchema") else " and its description carries no key schema")
+            + ", so its keys cannot be judged (prerequisite: dynamodb_table_exists).",
+            call="dynamodb.describe_table",
+            observed=status,
+            expected=expected,
+            hint=create_table_cli(ddb),
+        )
     partition, sort = actual_keys(table_description)
     observed = f"partition {describe_key(partition)}, sort {describe_key(sort)}"
     problems = key_schema_mismatches(table_description, ddb)

@@ -93,6 +93,25 @@ def elasticache_security_group_restricted(elasticache_lookups: Lookups, target: 
             expected=expected,
             hint=ev.authorize_from_app_cli(spec),
         )
+    # Every other group attached to the nodes counts too (the VPC's default group, pre-selected by the console):
+    # one that admits the port from too wide a range opens Redis whatever the lab's group says.
+    others = sorted(used - {group_id})
+    attached = elasticache_lookups.security_groups_by_id(others) if others else {}
+    for other_id in others:
+        wide = ev.too_wide_rules(attached.get(other_id) or {}, spec.port)
+        if wide:
+            other_name = (attached.get(other_id) or {}).get("GroupName", "?")
+            more = f" (and {len(wide) - 1} more rule(s))" if len(wide) > 1 else ""
+            fail(
+                f"Security group {other_name} ({other_id}), also attached to the nodes of ElastiCache replication "
+                f"group {spec.replication_group}, admits port {spec.port} from '{wide[0].describe(names)}'{more}; "
+                f"expected {expected}.",
+                call=call,
+                observed={other_id: [rule.describe(names) for rule in wide]},
+                expected=expected,
+                hint=f"{ev.revoke_cli(other_id, wide)} (or detach it: aws elasticache modify-replication-group "
+                f"--replication-group-id {spec.replication_group} --security-group-ids {group_id} --apply-immediately)",
+            )
     return passed(
         f"Security group {spec.security_group} ({group_id}) admits port {spec.port} only from "
         f"{spec.app_security_group or 'no one'}" + (" and the replication group uses it." if members else "."),

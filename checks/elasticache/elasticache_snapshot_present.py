@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from labgrader.check import check
-from labgrader.elasticache_api import Lookups, require_group
+from labgrader.elasticache_api import Lookups, require_group, snapshot_in_progress
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed, pending
+from labgrader.verdict import Passed, fail, passed
 
 
 @check(
@@ -41,7 +41,7 @@ def elasticache_snapshot_present(elasticache_lookups: Lookups, target: Target) -
     if snapshot is None:
         fail(
             f"ElastiCache replication group {name} keeps automatic snapshots for {days} day(s) and no manual "
-            f"snapshot {label} exists; expected {wanted}.",
+            f"snapshot {label} of it exists{elasticache_lookups.foreign_snapshot_note()}; expected {wanted}.",
             call=call,
             observed=f"SnapshotRetentionLimit {days}, no manual snapshot",
             expected=wanted,
@@ -49,13 +49,7 @@ def elasticache_snapshot_present(elasticache_lookups: Lookups, target: Target) -
         )
     status = snapshot.get("SnapshotStatus")
     observed = f"SnapshotRetentionLimit {days}, snapshot {snapshot.get('SnapshotName')} {status}"
-    if status == "creating":
-        pending(
-            f"Manual snapshot {snapshot.get('SnapshotName')} of {name} is still creating; expected available.",
-            call=call,
-            observed=observed,
-            expected=wanted,
-        )
+    snapshot_in_progress(elasticache_lookups, snapshot, days, wanted)
     if status != "available":
         fail(
             f"Manual snapshot {snapshot.get('SnapshotName')} of {name} is {status} and automatic snapshots are kept "

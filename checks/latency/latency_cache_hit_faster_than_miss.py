@@ -22,7 +22,7 @@ BUDGET_S = 0.5  # at most latency.rounds miss/hit pairs, and no longer than this
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis", "cache_aside"),
     writes=True,
-    aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+    aws_actions=("dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
 )
 def latency_cache_hit_faster_than_miss(lab: LabSpec, cache_aside: CacheAsideHarness, run_out_dir: Path) -> Passed:
     spec = lab.latency or LatencySpec()

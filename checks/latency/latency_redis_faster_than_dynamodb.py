@@ -8,7 +8,6 @@ import redis
 
 from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.check import check
-from labgrader.dataset import to_attribute_value
 from labgrader.latency import Comparison, Distribution, sample_interleaved, write_benchmark_json, write_svg
 from labgrader.redis_conn import timed_get
 from labgrader.spec import LabSpec, LatencySpec
@@ -27,7 +26,7 @@ BUDGET_S = 0.5  # per comparison: at most latency.rounds pairs, and no longer th
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
-    aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+    aws_actions=("dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
 )
 def latency_redis_faster_than_dynamodb(
     lab: LabSpec, cache_aside: CacheAsideHarness, redis_client: redis.Redis, dynamodb: Any, run_out_dir: Path
@@ -37,9 +36,7 @@ def latency_redis_faster_than_dynamodb(
     # The same payload on both sides: the item as JSON in Redis, the item itself in DynamoDB.
     key = cache_aside.put_scratch_value("latency", json.dumps(item, default=str))
     table = cache_aside.table
-    item_key = {
-        name: to_attribute_value(value) for name, value in item.items() if name in cache_aside.table_spec.key_names
-    }
+    item_key = cache_aside.table_key(item)  # the table's real key schema, whatever the lab's
     with timed_get(redis_client, key) as redis_get:
         gets, get_items = sample_interleaved(
             redis_get,

@@ -131,7 +131,8 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
     group = lookups.replication_group()
     if group is None:
         fail(
-            f"ElastiCache replication group {name} was not found in {target.region}; nothing to fail over.",
+            f"ElastiCache replication group {name} was not found in {target.region}; nothing to fail over "
+            "(prerequisite: elasticache_replication_group_available).",
             call="elasticache.describe_replication_groups",
             observed="ReplicationGroupNotFoundFault",
             expected=name,
@@ -147,7 +148,8 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
     if ec.automatic_failover(group) != "enabled":
         fail(
             f"ElastiCache replication group {name} has automatic failover {ec.automatic_failover(group)}, so it "
-            "cannot fail over (TestFailover needs it enabled and a replica).",
+            "cannot fail over (TestFailover needs it enabled and a replica; prerequisite: "
+            "elasticache_automatic_failover_enabled).",
             call="elasticache.describe_replication_groups",
             observed=ec.automatic_failover(group),
             expected="enabled",

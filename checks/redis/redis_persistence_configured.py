@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from labgrader.check import check
-from labgrader.elasticache_api import Lookups
+from labgrader.elasticache_api import Lookups, snapshot_in_progress
 from labgrader.evaluate import elasticache as ec
 from labgrader.evaluate import redis as ev
 from labgrader.spec import LabSpec
@@ -127,9 +127,11 @@ def from_elasticache_api(lookups: Lookups, target: Target) -> Passed:
         else "no manual snapshot"
     )
     expected = "SnapshotRetentionLimit >= 1 or a manual snapshot available"
+    snapshot_in_progress(lookups, snapshot, days, expected)
     if snapshot is None or snapshot.get("SnapshotStatus") != "available":
         fail(
-            f"ElastiCache keeps no snapshots of {name} (SnapshotRetentionLimit {days}, {found}); expected automatic "
+            f"ElastiCache keeps no snapshots of {name} (SnapshotRetentionLimit {days}, {found}"
+            f"{lookups.foreign_snapshot_note()}); expected automatic "
             "snapshots or an available manual one (CONFIG and BGSAVE are refused on ElastiCache).",
             call="elasticache.describe_replication_groups; elasticache.describe_snapshots",
             observed=f"SnapshotRetentionLimit {days}, {found}",

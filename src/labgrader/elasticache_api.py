@@ -189,20 +189,32 @@ class Lookups:
 
     # --- snapshots -----------------------------------------------------------------------------------------------
 
-    def manual_snapshot(self) -> dict[str, Any] | None:
-        """The spec's manual snapshot by name, else the newest manual snapshot of the group; None if none."""
+    def named_snapshot(self) -> dict[str, Any] | None:
+        """DescribeSnapshots of the spec's snapshot name, whatever it was taken of; None if none."""
 
         def describe() -> dict[str, Any] | None:
             client = self.elasticache
-            if self.spec.snapshot_name:
-                try:
-                    found = client.describe_snapshots(SnapshotName=self.spec.snapshot_name).get("Snapshots") or []
-                except client.exceptions.SnapshotNotFoundFault:
-                    return None
-                return dict(found[0]) if found else None
-            if self.replication_group() is None:
+            try:
+                found = client.describe_snapshots(SnapshotName=self.spec.snapshot_name).get("Snapshots") or []
+            except client.exceptions.SnapshotNotFoundFault:
                 return None
-            paginator = client.get_paginator("describe_snapshots")
+            return dict(found[0]) if found else None
+
+        return self._once("named_snapshot", describe) if self.spec.snapshot_name else None
+
+    def manual_snapshot(self) -> dict[str, Any] | None:
+        """The lab's manual snapshot: the spec's by name when it was taken of the lab's replication group or one of
+        its member clusters, else (no name in the spec) the newest manual snapshot of the group; None if none."""
+
+        def describe() -> dict[str, Any] | None:
+            group = self.replication_group()
+            if group is None:
+                return None
+            if self.spec.snapshot_name:
+                named = self.named_snapshot()
+                members = ev.member_cluster_ids(group)
+                return named if named and ev.snapshot_of_group(named, self.spec.replication_group, members) else None
+            paginator = self.elasticache.get_paginator("describe_snapshots")
             snapshots = [
                 s
                 for page in paginator.paginate(ReplicationGroupId=self.spec.replication_group, SnapshotSource="manual")
@@ -212,6 +224,16 @@ class Lookups:
             return dict((available or snapshots)[0]) if snapshots else None
 
         return self._once("manual_snapshot", describe)
+
+    def foreign_snapshot_note(self) -> str:
+        """`; snapshot X exists but was taken of replication group Y` when the spec's snapshot belongs elsewhere."""
+        named = self.named_snapshot() if self.manual_snapshot() is None else None
+        if named is None:
+            return ""
+        return (
+            f"; snapshot {named.get('SnapshotName')} exists but was taken of {ev.snapshot_owner(named)}, not of "
+            f"{self.spec.replication_group}"
+        )
 
 
 def for_run(config: pytest.Config, aws: AwsClients, lab: LabSpec) -> Lookups:
@@ -240,6 +262,19 @@ def require_group(lookups: Lookups, region: str, judging: str) -> dict[str, Any]
             hint=ev.create_replication_group_cli(lookups.lab),
         )
     return group
+
+
+def snapshot_in_progress(lookups: Lookups, snapshot: dict[str, Any] | None, days: int, expected: str) -> None:
+    """`pending` while the lab's manual snapshot is still being made: the same verdict in every check judging it."""
+    status = (snapshot or {}).get("SnapshotStatus")
+    if snapshot is not None and status in ev.SNAPSHOT_IN_PROGRESS:
+        pending(
+            f"Manual snapshot {snapshot.get('SnapshotName')} of {lookups.spec.replication_group} is still {status} "
+            f"and automatic snapshots are kept for {days} day(s); expected it available in a few minutes.",
+            call="elasticache.describe_snapshots",
+            observed=f"SnapshotRetentionLimit {days}, snapshot {snapshot.get('SnapshotName')} {status}",
+            expected=expected,
+        )
 
 
 def require_settled(group: dict[str, Any], judging: str) -> None:

@@ -3,6 +3,7 @@ that are always removed, and the verdict for an endpoint that refuses writes."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
@@ -71,6 +72,14 @@ class ScratchKeys:
         return key
 
     def remove(self) -> None:
-        if self.keys:
-            self.client.delete(*self.keys)
-            self.keys.clear()
+        """DEL every key, then read back: a key still there is reported (`error`) with the command that removes it."""
+        if not self.keys:
+            return
+        self.client.delete(*self.keys)
+        left = [key for key in self.keys if self.client.exists(key)]
+        self.keys.clear()
+        if left:
+            could_not_look(
+                f"Grader scratch key(s) {', '.join(left)} are still in Redis after DEL; remove them with: "
+                f'redis-cli -u "$REDIS_URL" DEL {" ".join(shlex.quote(key) for key in left)}.'
+            )

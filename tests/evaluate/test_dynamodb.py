@@ -20,10 +20,7 @@ def spec():
 
 def test_key_schema_matches_the_reference_answer(spec):
     assert ev.key_schema_mismatches(aws_answers.describe_table(), spec) == []
-    assert ev.actual_keys(aws_answers.describe_table()) == (
-        KeyAttribute(name="category", type="S"),
-        KeyAttribute(name="sku", type="S"),
-    )
+    assert ev.actual_keys(aws_answers.describe_table()) == (ev.TableKey("category", "S"), ev.TableKey("sku", "S"))
 
 
 def test_index_finding_ok_missing_mismatch_pending(spec):

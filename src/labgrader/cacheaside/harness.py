@@ -9,6 +9,7 @@ ends, with the Redis keys the scenarios touched. The student's dataset items are
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import time
 from collections.abc import Mapping
@@ -23,7 +24,9 @@ import redis
 from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, Step, StepResult
 from labgrader.cacheaside.runner import ScenarioRunner
 from labgrader.dataset import to_attribute_value, to_python
-from labgrader.scratch import Scratch
+from labgrader.dynamodb_scratch import delete_item_command
+from labgrader.evaluate.dynamodb import TableKey, actual_keys, attribute_types
+from labgrader.scratch import SCRATCH_PREFIX, Scratch
 from labgrader.spec import CacheAsideSpec, DynamoDBSpec, LabSpec
 from labgrader.targets import Target
 from labgrader.verdict import could_not_look, fail, not_applicable
@@ -144,6 +147,11 @@ def scratch_values(spec: DynamoDBSpec, now: float | None = None) -> dict[str, An
     return item
 
 
+def _scratch_value(kind: str, text: str) -> Any:
+    """A scratch value of a DynamoDB scalar type (Python form)."""
+    return {"N": Decimal(1), "B": b"labgrader"}.get(kind, text)
+
+
 @dataclass
 class CacheAsideHarness:
     lab: LabSpec
@@ -158,6 +166,7 @@ class CacheAsideHarness:
     _items: list[dict[str, Any]] = field(default_factory=list)
     _keys: set[str] = field(default_factory=set)
     _timeout_s: float = 0.0
+    _table: dict[str, Any] | None = None  # DescribeTable of the lab's table, once per check
 
     # --- the lab ----------------------------------------------------------------------------------------------
 
@@ -196,32 +205,102 @@ class CacheAsideHarness:
             names[spec.key_names[1]] = sku
         return self.spec.key_template.format(**names)
 
+    def _table_keys(self) -> tuple[TableKey, TableKey | None]:
+        """The table's real (partition, sort) key from one DescribeTable (the lab's when there is no client to
+        ask); `fail` naming the prerequisite when the table does not exist."""
+        if self._table is None:
+            if self.dynamodb is None:
+                spec = self.table_spec
+                lab_sort = spec.sort_key
+                return TableKey(spec.partition_key.name, spec.partition_key.type), (
+                    TableKey(lab_sort.name, lab_sort.type) if lab_sort else None
+                )
+            try:
+                self._table = self.dynamodb.describe_table(TableName=self.table)["Table"]
+            except self.dynamodb.exceptions.ResourceNotFoundException:
+                fail(
+                    f"DynamoDB table {self.table} was not found, so the cache-aside module cannot be exercised "
+                    "(prerequisite: dynamodb_table_exists).",
+                    call="dynamodb.describe_table",
+                    observed="ResourceNotFoundException",
+                    expected=self.table,
+                )
+        partition, sort = actual_keys(self._table or {})
+        assert partition is not None  # a table always has a partition key
+        return partition, sort
+
     def _key_attributes(self, category: str, sku: str) -> dict[str, Any]:
+        """The attributes that identify a scratch item: the contract's (category, sku under the lab's key names)
+        and the table's real key attributes, whatever they are. The real partition value always carries the run's
+        reserved prefix; a table whose keys cannot hold it, or that types a contract attribute other than a String,
+        fails naming dynamodb_table_keys_match (nothing is written)."""
         spec = self.table_spec
         if spec.sort_key is None:
             not_applicable("the cache-aside contract needs a table with a partition key and a sort key")
         if spec.partition_key.type != "S" or spec.sort_key.type != "S":
             not_applicable("the grader's scratch items need string partition and sort keys")
-        return {spec.partition_key.name: category, spec.sort_key.name: sku}
+        contract: dict[str, Any] = {spec.partition_key.name: category, spec.sort_key.name: sku}
+        partition, sort = self._table_keys()
+        problem = ""
+        if partition.type != "S":
+            problem = f"its partition key {partition.name} is not a String ({partition.type or 'type unknown'})"
+        elif sort is not None and sort.name in contract and sort.type != "S":
+            problem = f"its sort key {sort.name} is not a String ({sort.type or 'type unknown'})"
+        if problem:
+            fail(
+                f"DynamoDB table {self.table}: {problem}, and the grader writes its scratch items only under its "
+                "reserved String prefix with the contract's String category and sku, so the cache-aside module "
+                "cannot be exercised (prerequisite: dynamodb_table_keys_match).",
+                call="dynamodb.describe_table",
+                observed=f"partition {partition.name} ({partition.type}), sort "
+                + (f"{sort.name} ({sort.type})" if sort else "none"),
+                expected=f"partition {spec.partition_key.name} (S), sort {spec.sort_key.name} (S)",
+            )
+        attributes = dict(contract)
+        attributes.setdefault(partition.name, f"{category}:{sku}")
+        if sort is not None and sort.name not in attributes:
+            attributes[sort.name] = _scratch_value(sort.type or "S", sku)
+        if not str(attributes[partition.name]).startswith(SCRATCH_PREFIX):
+            raise ValueError(f"refusing to write outside the scratch partition: {attributes}")
+        return attributes
+
+    def table_key(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        """The item's key (AttributeValue form) under the table's real key schema."""
+        return {key.name: to_attribute_value(attributes[key.name]) for key in self._table_keys() if key is not None}
 
     def scratch_key(self, purpose: str) -> tuple[str, str]:
-        """(category, sku) of this check's scratch item (no item is written)."""
-        return self.scratch.partition_value("cache-aside"), f"CA-{purpose}"
+        """(category, sku) of this check's scratch item (no item is written), unique per purpose under the table's
+        real key schema, the real partition value under the run's reserved prefix."""
+        base = self.scratch.partition_value("cache-aside")
+        spec = self.table_spec
+        partition, sort = self._table_keys()
+        if partition.name != spec.partition_key.name:  # keyed on sku (swapped) or another attribute: sku carries it
+            return base, f"{base}:CA-{purpose}"
+        if sort is None or spec.sort_key is None or sort.name != spec.sort_key.name:  # no sku in the key
+            return self.scratch.partition_value(f"cache-aside:CA-{purpose}"), f"CA-{purpose}"
+        return base, f"CA-{purpose}"
 
     # --- scratch data -----------------------------------------------------------------------------------------
 
     def put_scratch_item(self, purpose: str) -> tuple[str, str, dict[str, Any]]:
-        """Write a scratch item with the dataset's attribute shapes; (category, sku, item as boto3's resource
-        layer returns it). Deleted when the check ends."""
+        """Write a scratch item with the dataset's attribute shapes (the table's own type for an attribute it
+        defines, so its indexes accept it); (category, sku, item as boto3's resource layer returns it). Deleted
+        when the check ends."""
         category, sku = self.scratch_key(purpose)
-        item = {**self._key_attributes(category, sku), **scratch_values(self.table_spec)}
-        self._items.append(self._key_attributes(category, sku))  # recorded before the write: a Ctrl-C in between
+        attributes = self._key_attributes(category, sku)
+        values = scratch_values(self.table_spec)
+        defined = attribute_types(self._table or {})
+        for name, kind in defined.items():
+            if name in values and next(iter(to_attribute_value(values[name]))) != kind:
+                values[name] = _scratch_value(kind, f"labgrader scratch {name}")
+        item = {**values, **attributes}
+        self._items.append(self.table_key(attributes))  # recorded before the write: a Ctrl-C in between
         self.dynamodb.put_item(TableName=self.table, Item={k: to_attribute_value(v) for k, v in item.items()})
         return category, sku, item
 
     def read_item(self, category: str, sku: str) -> dict[str, Any] | None:
-        """The item as DynamoDB holds it now (consistent read by the grader)."""
-        key = {k: to_attribute_value(v) for k, v in self._key_attributes(category, sku).items()}
+        """The item as DynamoDB holds it now (consistent read by the grader), by the table's real key."""
+        key = self.table_key(self._key_attributes(category, sku))
         found = self.dynamodb.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
         return to_python(found) if found else None
 
@@ -240,21 +319,35 @@ class CacheAsideHarness:
         return key
 
     def cleanup(self) -> None:
-        """Delete the check's scratch items and keys; try them all, then raise the first error (classified like any
-        other: Redis gone → the grader could not reach it)."""
+        """Delete the check's scratch items and keys, each read back; try them all, then raise: `error` naming
+        every item or key left with the exact command that removes it, else the first error that kept the grader
+        from looking (classified like any other: Redis gone → the grader could not reach it)."""
         problems: list[Exception] = []
+        leftovers: list[str] = []
         for key in self._items:
+            command = delete_item_command(self.table, key)
             try:
-                self.dynamodb.delete_item(TableName=self.table, Key={k: to_attribute_value(v) for k, v in key.items()})
+                self.dynamodb.delete_item(TableName=self.table, Key=key)
+                if "Item" in self.dynamodb.get_item(TableName=self.table, Key=key, ConsistentRead=True):
+                    leftovers.append(f"scratch item {key} is still in DynamoDB table {self.table}: {command}")
             except Exception as exc:  # noqa: BLE001 - report every leftover, then fail the teardown once
+                leftovers.append(f"scratch item {key} could not be deleted ({exc}): {command}")
                 problems.append(exc)
         if self._keys:
+            keys = sorted(self._keys)
             try:
-                self.redis.delete(*sorted(self._keys))
+                self.redis.delete(*keys)
+                left = [key for key in keys if self.redis.exists(key)]
             except Exception as exc:  # noqa: BLE001
                 problems.append(exc)
+            else:
+                if left:
+                    quoted = " ".join(shlex.quote(key) for key in left)
+                    leftovers.append(f'Redis key(s) still there: redis-cli -u "$REDIS_URL" DEL {quoted}')
         self._items.clear()
         self._keys.clear()
+        if leftovers:
+            could_not_look(f"The grader could not remove its scratch data; remove it with: {'; '.join(leftovers)}.")
         if problems:
             raise problems[0]
 

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from labgrader.dataset import Key, key_of, to_python
-from labgrader.scratch import is_scratch_value
+from labgrader.scratch import SCRATCH_PREFIX, is_scratch_value
 from labgrader.spec import CapacitySpec, DynamoDBSpec, KeyAttribute, SecondaryIndex
 
 TYPE_NAMES = {
@@ -40,46 +40,73 @@ NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "ResourceNotFound", "T
 # --- table and primary key --------------------------------------------------------------------------------------
 
 
-def describe_key(attr: KeyAttribute | None) -> str:
-    return f"{attr.name} ({attr.type})" if attr else "none"
+@dataclass(frozen=True)
+class TableKey:
+    """A key attribute as DescribeTable shows it: the name exactly as AWS returns it, and its type from the
+    table's AttributeDefinitions (None when the answer declares none: unknown, never assumed)."""
+
+    name: str
+    type: str | None
+
+
+def describe_key(attr: KeyAttribute | TableKey | None) -> str:
+    if attr is None:
+        return "none"
+    return f"{attr.name} ({attr.type or 'type unknown: no attribute definition'})"
 
 
 def attribute_types(description: Mapping[str, Any]) -> dict[str, str]:
     return {a["AttributeName"]: a["AttributeType"] for a in description.get("AttributeDefinitions", [])}
 
 
-def _keys_of_schema(schema: Iterable[Mapping[str, str]], types: Mapping[str, str]) -> dict[str, KeyAttribute]:
-    found: dict[str, KeyAttribute] = {}
+def _keys_of_schema(schema: Iterable[Mapping[str, str]], types: Mapping[str, str]) -> dict[str, TableKey]:
+    found: dict[str, TableKey] = {}
     for element in schema:
-        name = element["AttributeName"]
-        found[element["KeyType"]] = KeyAttribute.model_validate({"name": name, "type": types.get(name, "S")})
+        name = str(element["AttributeName"])
+        found[element["KeyType"]] = TableKey(name, types.get(name))
     return found
 
 
-def actual_keys(description: Mapping[str, Any]) -> tuple[KeyAttribute | None, KeyAttribute | None]:
+def actual_keys(description: Mapping[str, Any]) -> tuple[TableKey | None, TableKey | None]:
     """The table's (partition, sort) key with their attribute types, from DescribeTable."""
     found = _keys_of_schema(description.get("KeySchema", []), attribute_types(description))
     return found.get("HASH"), found.get("RANGE")
 
 
+def actual_key_names(description: Mapping[str, Any]) -> list[str]:
+    """The table's key attribute names, partition first: what its items are addressed by."""
+    return [key.name for key in actual_keys(description) if key is not None]
+
+
+def _same_key(found: TableKey | None, wanted: KeyAttribute | None) -> bool:
+    if found is None or wanted is None:
+        return found is None and wanted is None
+    return found.name == wanted.name and found.type == wanted.type
+
+
 def _key_problems(
     owner: str,
-    actual: tuple[KeyAttribute | None, KeyAttribute | None],
+    actual: tuple[TableKey | None, TableKey | None],
     expected: tuple[KeyAttribute | None, KeyAttribute | None],
 ) -> list[str]:
     problems = []
     for role, found, wanted in zip(("partition key", "sort key"), actual, expected, strict=True):
-        if found == wanted:
+        if _same_key(found, wanted):
             continue
         if found is not None and wanted is not None and found.name == wanted.name:
-            problems.append(f"{owner}{role} {found.name} has type {found.type}, expected {wanted.type}")
+            if found.type is None:
+                problems.append(
+                    f"{owner}{role} {found.name} has no attribute definition (type unknown), expected {wanted.type}"
+                )
+            else:
+                problems.append(f"{owner}{role} {found.name} has type {found.type}, expected {wanted.type}")
         else:
             problems.append(f"{owner}{role} is {describe_key(found)}, expected {describe_key(wanted)}")
     return problems
 
 
 def key_schema_mismatches(description: Mapping[str, Any], spec: DynamoDBSpec) -> list[str]:
-    """One phrase per difference between the table's primary key and the spec's."""
+    """One phrase per difference between the table's primary key and the spec's (names compared exactly)."""
     return _key_problems("", actual_keys(description), (spec.partition_key, spec.sort_key))
 
 
@@ -301,6 +328,38 @@ def item_type_problems(
     return problems
 
 
+@dataclass(frozen=True)
+class TableAsItIs:
+    """The table's items as the data checks judge them: the well-formed ones (the lab's key attributes present,
+    the dataset's attributes of the lab's types) by the lab's identity, Python form; the others set aside (their
+    shape is dynamodb_items_well_formed's to judge, not every check's)."""
+
+    key_names: tuple[str, ...]
+    items: dict[Key, dict[str, Any]]
+    others: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def ignored(self) -> set[Key]:
+        return {key_of(item, list(self.key_names)) for item in self.others}
+
+
+def table_as_it_is(spec: DynamoDBSpec, items: Iterable[Mapping[str, Any]]) -> TableAsItIs:
+    """Split the table's items (AttributeValue form, scratch items already left out) into well-formed and others."""
+    attributes = spec.dataset.attributes if spec.dataset is not None else {}
+    good: dict[Key, dict[str, Any]] = {}
+    others: list[dict[str, Any]] = []
+    for item in items:
+        formed = all(name in item for name in spec.key_names) and all(
+            name in item and attribute_type(item[name]) == kind for name, kind in attributes.items()
+        )
+        python = to_python(dict(item))
+        if formed:
+            good[key_of(python, spec.key_names)] = python
+        else:
+            others.append(python)
+    return TableAsItIs(tuple(spec.key_names), good, tuple(others))
+
+
 def without_scratch(items: Iterable[dict[str, Any]], partition_key: str) -> list[dict[str, Any]]:
     """Drop grader scratch items (of this run or a concurrent one): they are never the student's data."""
     return [item for item in items if not is_scratch_value((item.get(partition_key) or {}).get("S"))]
@@ -466,12 +525,20 @@ def scratch_attribute_value(attribute_type_code: str, text: str, number: int) ->
     return {"S": text}
 
 
-def scratch_item(spec: DynamoDBSpec, partition_value: str, number: int, expires_at: int) -> dict[str, Any]:
-    """A lab-shaped item (AttributeValue form) under a scratch partition value.
+def scratch_item(
+    spec: DynamoDBSpec,
+    partition_value: str,
+    number: int,
+    expires_at: int,
+    description: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A lab-shaped item (AttributeValue form) under a scratch partition value, keyed like the table really is.
 
-    Every index key and dataset attribute gets a value of the spec's type; strings carry the scratch partition
-    value so no dataset query or index query ever matches them; the TTL attribute (when the lab has one) is set an
-    hour ahead, so even a scratch item the grader could not delete expires on AWS by itself.
+    Every index key and dataset attribute gets a value of the spec's type, or of the table's own type when the
+    table defines that attribute (DescribeTable's AttributeDefinitions: the write must be accepted whatever the
+    table is, its mistakes are other checks' to judge); strings carry the scratch partition value so no dataset
+    query or index query ever matches them; the TTL attribute (when the lab has one) is set an hour ahead, so even
+    a scratch item the grader could not delete expires on AWS by itself. Without `description`, the spec's keys.
     """
     item: dict[str, Any] = {}
     if spec.dataset is not None:
@@ -479,16 +546,36 @@ def scratch_item(spec: DynamoDBSpec, partition_value: str, number: int, expires_
             item[name] = scratch_attribute_value(kind, partition_value, -number)
     for _label, attr in spec.key_attributes():
         item[attr.name] = scratch_attribute_value(attr.type, partition_value, -number)
-    item[spec.partition_key.name] = {"S": partition_value}
-    if spec.sort_key is not None:
-        item[spec.sort_key.name] = scratch_attribute_value(spec.sort_key.type, f"item-{number:04d}", number)
     if spec.ttl is not None:
         item[spec.ttl.attribute] = {"N": str(expires_at)}
+    partition: KeyAttribute | TableKey | None = spec.partition_key
+    sort: KeyAttribute | TableKey | None = spec.sort_key
+    if description is not None:
+        for name, defined in attribute_types(description).items():
+            item[name] = scratch_attribute_value(defined, partition_value, -number)
+        partition, sort = actual_keys(description)
+    assert partition is not None  # a table always has a partition key
+    item[partition.name] = {"S": partition_value}
+    if sort is not None:
+        item[sort.name] = scratch_attribute_value(sort.type or "S", f"item-{number:04d}", number)
     return item
 
 
-def key_part(item: Mapping[str, Any], spec: DynamoDBSpec) -> dict[str, Any]:
-    return {name: item[name] for name in spec.key_names}
+def key_part(item: Mapping[str, Any], key_names: Iterable[str]) -> dict[str, Any]:
+    return {name: item[name] for name in key_names}
+
+
+def scratch_filter(description: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """(FilterExpression, names, values) leaving grader scratch items out of a Scan or Query of this table, or
+    ("", {}, {}) when the table's partition key is not a String (the grader never writes scratch items there)."""
+    partition, _sort = actual_keys(description)
+    if partition is None or partition.type != "S":
+        return "", {}, {}
+    return (
+        "NOT begins_with(#scratchpk, :scratch)",
+        {"#scratchpk": partition.name},
+        {":scratch": {"S": SCRATCH_PREFIX}},
+    )
 
 
 # --- streams ----------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ commands that fix what they find. Field names follow the API reference; lab-fact
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,13 @@ from labgrader.spec import ElastiCacheSpec, LabSpec
 # snapshotting). The first three settle by themselves: grade again later.
 PENDING_STATUSES = frozenset({"creating", "modifying", "snapshotting"})
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
+# A source wider than this admits more than any one VPC (a VPC's IPv4 block is /16 at most, its IPv6 block /56):
+# "too wide" for a cache that only the lab's app should reach.
+WIDEST_IPV4_PREFIX = 16
+WIDEST_IPV6_PREFIX = 56
+# Manual snapshot statuses that settle by themselves (API reference: creating | available | restoring | copying |
+# deleting): every check reports such a snapshot `pending`.
+SNAPSHOT_IN_PROGRESS = frozenset({"creating", "copying"})
 DEFAULT_EVICTION_POLICY = "volatile-lru"  # what a default.* parameter group holds and cannot change
 
 
@@ -131,8 +139,11 @@ ClusterMode = Literal["enabled", "disabled", "compatible"]
 
 
 def cluster_mode(group: Mapping[str, Any]) -> ClusterMode:
-    """`ClusterMode` when AWS reports it (newer API versions), else from `ClusterEnabled`."""
+    """More than one node group (shard) is cluster mode enabled whatever the flags say (only cluster mode shards);
+    else `ClusterMode` when AWS reports it (newer API versions), else `ClusterEnabled`."""
     value = group.get("ClusterMode")
+    if len(group.get("NodeGroups") or []) > 1 and value != "compatible":
+        return "enabled"
     if value in ("enabled", "disabled", "compatible"):
         return value  # type: ignore[no-any-return]
     return "enabled" if group.get("ClusterEnabled") else "disabled"
@@ -239,6 +250,18 @@ class IngressRule:
     def world_open(self) -> bool:
         return self.kind in ("ipv4", "ipv6") and self.source in WORLD
 
+    @property
+    def too_wide(self) -> bool:
+        """An address range wider than a VPC (0.0.0.0/0 and ::/0 included); a malformed one counts as too wide."""
+        if self.kind not in ("ipv4", "ipv6"):
+            return False
+        try:
+            network = ipaddress.ip_network(self.source, strict=False)
+        except ValueError:
+            return True
+        widest = WIDEST_IPV4_PREFIX if network.version == 4 else WIDEST_IPV6_PREFIX
+        return network.prefixlen < widest
+
     def ports(self) -> str:
         if self.protocol == "-1":
             return "all traffic"
@@ -306,6 +329,15 @@ def port_exposure(security_group: Mapping[str, Any], port: int, app_group_id: st
     return PortExposure(allowed, offending)
 
 
+def too_wide_rules(security_group: Mapping[str, Any], port: int) -> list[IngressRule]:
+    """Rules of any security group attached to the nodes that admit the port from too wide an address range
+    (0.0.0.0/0, ::/0, or wider than a VPC); rules naming a security group or a prefix list are that group's owner's
+    choice and not judged here."""
+    rules = [rule for rule in ingress_rules(security_group) if rule.reaches(port) and rule.too_wide]
+    rules.sort(key=lambda rule: not rule.world_open)
+    return rules
+
+
 def revoke_cli(group_id: str, rules: Iterable[IngressRule]) -> str:
     permissions = " ".join(shlex.quote(rule.permission()) for rule in rules)
     return f"aws ec2 revoke-security-group-ingress --group-id {group_id} --ip-permissions {permissions}"
@@ -335,6 +367,33 @@ def is_default_parameter_group(name: str) -> bool:
 
 def retention_days(group: Mapping[str, Any]) -> int:
     return int(group.get("SnapshotRetentionLimit") or 0)
+
+
+def member_cluster_ids(group: Mapping[str, Any]) -> set[str]:
+    """The group's member cache clusters (MemberClusters, and the members listed per node group)."""
+    ids = {str(member) for member in group.get("MemberClusters") or []}
+    for node_group in group.get("NodeGroups") or []:
+        ids.update(
+            str(m["CacheClusterId"]) for m in node_group.get("NodeGroupMembers") or [] if m.get("CacheClusterId")
+        )
+    return ids
+
+
+def snapshot_owner(snapshot: Mapping[str, Any]) -> str:
+    """`replication group X` or `cache cluster Y`: what a snapshot was taken of."""
+    if snapshot.get("ReplicationGroupId"):
+        return f"replication group {snapshot['ReplicationGroupId']}"
+    if snapshot.get("CacheClusterId"):
+        return f"cache cluster {snapshot['CacheClusterId']}"
+    return "no replication group or cache cluster"
+
+
+def snapshot_of_group(snapshot: Mapping[str, Any], group_id: str, member_ids: Iterable[str]) -> bool:
+    """True when the snapshot was taken of the group or one of its member clusters (a snapshot of another group,
+    or a final snapshot left by a deleted one, is not this group's backup)."""
+    if snapshot.get("ReplicationGroupId"):
+        return bool(snapshot["ReplicationGroupId"] == group_id)
+    return str(snapshot.get("CacheClusterId") or "") in set(member_ids)
 
 
 # --- encryption -------------------------------------------------------------------------------------------------

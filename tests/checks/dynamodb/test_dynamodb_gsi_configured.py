@@ -77,14 +77,20 @@ def test_a_gsi_being_created_is_pending(solved):
     check = load_check(CHECK)
     with pytest.raises(CheckPending, match=r"GSI brand-price-index is .*CREATING"):
         check(
-            gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, table=aws_answers.gsi_being_created(backfilling=False)
+            gsi_specs=solved.dynamodb.gsi,
+            ddb=solved.dynamodb,
+            existing_table=aws_answers.gsi_being_created(backfilling=False),
         )
 
 
 def test_a_backfilling_gsi_is_pending(solved):
     check = load_check(CHECK)
     with pytest.raises(CheckPending, match=r"CREATING \(backfilling\)"):
-        check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, table=aws_answers.gsi_being_created(backfilling=True))
+        check(
+            gsi_specs=solved.dynamodb.gsi,
+            ddb=solved.dynamodb,
+            existing_table=aws_answers.gsi_being_created(backfilling=True),
+        )
 
 
 def test_a_gsi_being_created_with_the_wrong_projection_fails_at_once(solved):
@@ -92,7 +98,7 @@ def test_a_gsi_being_created_with_the_wrong_projection_fails_at_once(solved):
     table["GlobalSecondaryIndexes"][0]["Projection"] = {"ProjectionType": "KEYS_ONLY"}
     check = load_check(CHECK)
     with pytest.raises(CheckFailed, match="projection is KEYS_ONLY, expected ALL"):
-        check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, table=table)
+        check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, existing_table=table)
 
 
 def test_the_create_hint_carries_throughput_on_a_provisioned_table(solved):
@@ -100,5 +106,5 @@ def test_the_create_hint_carries_throughput_on_a_provisioned_table(solved):
     del table["GlobalSecondaryIndexes"]
     check = load_check(CHECK)
     with pytest.raises(CheckFailed) as failed:
-        check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, table=table)
+        check(gsi_specs=solved.dynamodb.gsi, ddb=solved.dynamodb, existing_table=table)
     assert '"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}' in str(failed.value.hint)

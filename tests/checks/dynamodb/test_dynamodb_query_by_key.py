@@ -13,33 +13,25 @@ def test_passes_on_the_reference_solution(solved, local_target, grade):
     result = grade(solved, local_target, only={CHECK}).get(CHECK)
     assert result.status == "pass", result.message
     assert result.points == 2
-    assert "8 key-condition queries over 4 category values returned exactly the dataset's items" in result.message
+    assert "8 key-condition queries over 4 category values returned exactly the table's items" in result.message
     assert result.evidence["observed"]["category = books"] == 25
     assert result.evidence["observed"]["category = games"] == 24
     # The middle third of books' SKUs (BK-0001..BK-0025).
     assert result.evidence["observed"]["category = books AND sku BETWEEN BK-0009 AND BK-0017"] == 9
 
 
-def test_fails_on_half_the_dataset(local_target, lab_table, ddb_client, grade):
+def test_judges_half_the_dataset_on_the_items_there(local_target, lab_table, ddb_client, grade):
+    """The missing half is dynamodb_dataset_imported's to fail, once."""
     spec = lab_table(dataset=None, exercises=None)
     fill(ddb_client, spec, dataset_items(spec)[:50])
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
-    assert result.status == "fail"
-    assert "category = music counts 0 items, expected 25; category = tools counts 0 items, expected 25" in (
-        result.message
-    )
+    assert result.status == "pass", result.message
+    assert set(result.evidence["observed"]) >= {"category = books", "category = games"}
+    assert "category = music" not in result.evidence["observed"]
 
 
-def test_fails_when_a_range_misses_an_item(local_target, lab_table, ddb_client, grade):
-    spec = lab_table()
-    ddb_client.delete_item(TableName=spec.dynamodb.table, Key={"category": {"S": "music"}, "sku": {"S": "MU-0012"}})
-    result = grade(spec, local_target, only={CHECK}).get(CHECK)
-    assert result.status == "fail"
-    assert "category = music counts 24 items, expected 25" in result.message
-
-
-def test_fails_when_an_item_has_another_partition(local_target, lab_table, ddb_client, grade):
-    """tools/TL-0010 imported as category "Tools": the tools partition misses it, a range query shows where."""
+def test_judges_an_item_with_another_partition_value_in_its_own_partition(local_target, lab_table, ddb_client, grade):
+    """tools/TL-0010 imported as category "Tools": dynamodb_dataset_imported misses it; queries find it where it is."""
     spec = lab_table(dataset=None, exercises=None)
     items = dataset_items(spec)
     for item in items:
@@ -47,8 +39,9 @@ def test_fails_when_an_item_has_another_partition(local_target, lab_table, ddb_c
             item["category"] = {"S": "Tools"}
     fill(ddb_client, spec, items)
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
-    assert result.status == "fail"
-    assert "category = tools counts 24 items, expected 25" in result.message
+    assert result.status == "pass", result.message
+    assert result.evidence["observed"]["category = tools"] == 24
+    assert result.evidence["observed"]["category = Tools"] == 1
 
 
 def test_passes_when_the_exercises_are_undone(local_target, lab_table, grade):
@@ -57,8 +50,8 @@ def test_passes_when_the_exercises_are_undone(local_target, lab_table, grade):
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_naming_the_prerequisite_when_the_keys_differ(local_target, lab_table, grade):
+def test_fails_naming_the_prerequisite_on_an_empty_table(local_target, lab_table, grade):
     spec = lab_table(data=False, gsi=[], lsi=[], sort_key=KeyAttribute(name="SKU", type="S"))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
-    assert "prerequisite: dynamodb_table_keys_match" in result.message
+    assert "nothing to query (prerequisite: dynamodb_dataset_imported)" in result.message

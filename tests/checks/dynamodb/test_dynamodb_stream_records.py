@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import pytest
 
+from labgrader.dynamodb_scratch import ScratchItems, ScratchRegistry
+from labgrader.scratch import Scratch
 from labgrader.spec import StreamSpec
-from labgrader.verdict import CheckPending
+from labgrader.verdict import CheckFailed, CheckPending
 from tests.checks.dynamodb import aws_answers
-from tests.checks.dynamodb.helpers import scratch_items
+from tests.checks.dynamodb.helpers import Wrapped, load_check_module, scratch_items
 from tests.conftest import load_check, replace_section
 
 CHECK = "dynamodb_stream_records"
@@ -32,25 +34,45 @@ def test_fails_naming_the_prerequisite_without_a_stream(local_target, lab_table,
     assert ddb_client.scan(TableName=spec.dynamodb.table, Select="COUNT")["Count"] == 99  # nothing written
 
 
-MISSING_IMAGES = {
-    "KEYS_ONLY": "it has no NewImage; it has no OldImage",
-    "NEW_IMAGE": "it has no OldImage",
-    "OLD_IMAGE": "it has no NewImage",
-}
-
-
-@pytest.mark.parametrize("view_type", sorted(MISSING_IMAGES))
-def test_fails_when_records_lack_the_lab_s_images_and_still_cleans_up(
-    local_target, lab_table, ddb_client, grade, view_type
-):
-    problem = MISSING_IMAGES[view_type]
+@pytest.mark.parametrize("view_type", ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE"])
+def test_judges_the_records_against_the_table_s_own_view_type(local_target, lab_table, ddb_client, grade, view_type):
+    """Another view type than the lab's is dynamodb_stream_enabled's to fail, once: the records are judged on what
+    the table's view type promises."""
     spec = lab_table(stream=StreamSpec(view_type=view_type))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
-    assert result.status == "fail"
-    assert f"(MODIFY): its StreamViewType is {view_type}, expected NEW_AND_OLD_IMAGES; {problem}" in result.message
-    assert f"(stream view type {view_type}, expected NEW_AND_OLD_IMAGES)" in result.message
-    assert "StreamEnabled=false && aws dynamodb wait table-exists" in result.hint
+    assert result.status == "pass", result.message
+    assert f"with {view_type} images" in result.message
+    assert "(the lab wants NEW_AND_OLD_IMAGES: dynamodb_stream_enabled judges that)" in result.message
     assert scratch_items(ddb_client, spec.dynamodb.table) == []
+
+
+def test_fails_when_records_lack_the_images_their_view_type_promises(lab_table, ddb_client, clients):
+    """A stream whose MODIFY records come without OldImage although the table streams NEW_AND_OLD_IMAGES (the
+    sandbox never does it: its answers are edited), and the scratch item still goes."""
+    spec = lab_table(data=False)
+    ddb = spec.dynamodb
+    table = ddb_client.describe_table(TableName=ddb.table)["Table"]
+    streams = clients.client("dynamodbstreams")
+    description = load_check_module("conftest").describe_stream(streams, table["LatestStreamArn"])
+
+    def without_old_image(client, **kwargs):
+        answer = client.get_records(**kwargs)
+        for record in answer.get("Records", []):
+            record["dynamodb"].pop("OldImage", None)
+        return answer
+
+    items = ScratchItems(ddb_client, ddb, Scratch(), CHECK, ScratchRegistry(ddb_client, ddb.table), description=table)
+    with pytest.raises(CheckFailed, match=r"\(MODIFY\): it has no OldImage \(stream view type NEW_AND_OLD_IMAGES"):
+        load_check(CHECK)(
+            stream_spec=ddb.stream,
+            ddb=ddb,
+            writable_table=table,
+            stream_description=description,
+            dynamodbstreams=Wrapped(streams, get_records=without_old_image),
+            scratch_items=items,
+        )
+    items.cleanup()
+    assert scratch_items(ddb_client, ddb.table) == []
 
 
 def test_passes_when_the_lab_wants_another_view_type(local_target, lab_table, grade):

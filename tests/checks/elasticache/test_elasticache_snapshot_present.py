@@ -24,8 +24,8 @@ def test_fails_without_retention_or_manual_snapshot(local_target, grade, lab_set
     assert result.status == "fail"
     assert result.message == (
         f"ElastiCache replication group {name} keeps automatic snapshots for 0 day(s) and no manual snapshot "
-        f"{built.spec.elasticache.snapshot_name} exists; expected SnapshotRetentionLimit >= 1 or a manual snapshot "
-        "available."
+        f"{built.spec.elasticache.snapshot_name} of it exists; expected SnapshotRetentionLimit >= 1 or a manual "
+        "snapshot available."
     )
     assert result.hint.startswith(
         f"aws elasticache modify-replication-group --replication-group-id {name} --snapshot-retention-limit 1"

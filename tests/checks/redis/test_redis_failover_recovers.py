@@ -184,8 +184,9 @@ def test_no_failover_without_automatic_failover(solved, elasticache_primary):
     documented = cli_output("elasticache", "describe-replication-groups")  # AutomaticFailover disabled
     documented["ReplicationGroups"][0]["ReplicationGroupId"] = "test-cluster"  # renamed for the lab spec
     clients.add("elasticache", "describe_replication_groups", documented, {"ReplicationGroupId": "test-cluster"})
-    with pytest.raises(CheckFailed, match="has automatic failover disabled, so it cannot fail over"):
+    with pytest.raises(CheckFailed, match="has automatic failover disabled, so it cannot fail over") as failed:
         run_on_aws(solved, clients, elasticache_primary.url)
+    assert "prerequisite: elasticache_automatic_failover_enabled" in failed.value.message
     assert elasticache_primary.names() == set()  # nothing written before the verdict
 
 
