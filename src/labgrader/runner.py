@@ -72,6 +72,8 @@ def grade(
             session.run.write(out_dir)
             Redactor.from_environment(target.redis_url).scrub_tree(out_dir)
         raise
+    if session.write_error is not None:
+        raise session.write_error
     if code == pytest.ExitCode.USAGE_ERROR:
         raise GradingUsageError("pytest refused the grading run's arguments")
     if session.run is None:

@@ -19,6 +19,7 @@ from labgrader.cleanup.model import Inventory, Step
 from labgrader.cleanup.report import cleanup_block
 from labgrader.commands.common import DEFAULT_OUT, complain, load_lab, say
 from labgrader.errors import describe_could_not_look
+from labgrader.outdir import check_out_dir
 from labgrader.results import EXIT_USAGE, RESULTS_FILE
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, open_target
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         complain("--yes confirms --delete: add --delete to delete the leftovers (without it cleanup only reads).")
         return EXIT_USAGE
     spec = load_lab(args.lab)
+    check_out_dir(args.out)
     prices = pricing.load()
     with open_target(args.target, spec, region=args.region, profile=args.profile) as target:
         say(f"labgrader {__version__}: cleanup of lab {spec.lab.name} on {target.describe()}")

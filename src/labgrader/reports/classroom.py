@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from labgrader import outdir
 from labgrader.reports.model import student_text
 from labgrader.results import EXIT_FAIL, EXIT_OK, RunResult
 
@@ -83,9 +84,7 @@ def write_crashed(out_dir: Path, message: str, environ: Mapping[str, str] | None
 
 def _emit(document: dict[str, Any], out_dir: Path, environ: Mapping[str, str] | None) -> Path:
     environ = os.environ if environ is None else environ
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / FILE_NAME
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    path = outdir.write_text(out_dir / FILE_NAME, json.dumps(document, indent=2) + "\n")
     github_output = environ.get("GITHUB_OUTPUT")
     if github_output:
         with Path(github_output).open("a", encoding="utf-8") as handle:

@@ -16,6 +16,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from labgrader import outdir
 from labgrader.catalog import SECTION_TITLES
 from labgrader.reports.model import misses, sections, student_text, summary_counts, title
 from labgrader.results import RunResult
@@ -95,7 +96,4 @@ def write_crashed(out_dir: Path, message: str, execution_time: float) -> Path:
 
 
 def _dump(document: dict[str, Any], out_dir: Path) -> Path:
-    path = out_dir / RESULTS_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return path
+    return outdir.write_text(out_dir / RESULTS_PATH, json.dumps(document, indent=2) + "\n")

@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from labgrader import outdir
 from labgrader.reports.model import (
     LABELS,
     Section,
@@ -265,7 +266,4 @@ wrong · ERROR the grader could not look · PENDING still being created · SKIP 
 
 
 def write(run: RunResult, out_dir: Path, picture_dir: Path | None = None) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / FILE_NAME
-    path.write_text(render(run, picture_dir if picture_dir is not None else out_dir), encoding="utf-8")
-    return path
+    return outdir.write_text(out_dir / FILE_NAME, render(run, picture_dir if picture_dir is not None else out_dir))

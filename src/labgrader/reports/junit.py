@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from labgrader import outdir
 from labgrader.results import CheckResult, RunResult
 
 FILE_NAME = "junit.xml"
@@ -124,8 +125,8 @@ def finalize(run: RunResult, path: Path) -> Path:
             parent.set(attribute, str(sum(1 for case in cases if case.find(tag) is not None)))
         parent.set("time", parent.get("time") or f"{run.duration_s:.3f}")
     ET.indent(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    with outdir.replacing(path) as temporary:
+        ET.ElementTree(root).write(temporary, encoding="utf-8", xml_declaration=True)
     return path
 
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from labgrader import outdir
 from labgrader.reports.model import (
     HIDDEN_NOTE,
     LABELS,
@@ -98,9 +99,7 @@ def render(run: RunResult) -> str:
 def write(run: RunResult, out_dir: Path, environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     text = render(run)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / FILE_NAME
-    path.write_text(text, encoding="utf-8")
+    path = outdir.write_text(out_dir / FILE_NAME, text)
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as handle:
