@@ -3,6 +3,8 @@ are still importing, which `labgrader.cli` cannot, being one of them."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 
@@ -19,6 +21,13 @@ def main() -> int:
         cli_complain("interrupted.")
     # Exiting now: a second Ctrl-C during interpreter shutdown would only print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if code == INTERRUPTED:
+        # Python exits by re-raising SIGINT (status -2, not 130) when it saw a KeyboardInterrupt leave any code it
+        # ran; after a Ctrl-C the documented 130 must hold, and the cleanup already ran in `cli.main`.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(INTERRUPTED)
     return code
 
 
