@@ -15,7 +15,7 @@ and digits only), fails the job on a run status `fail` or `error`, counts a test
 awards Points = sum of `tests[].score` over `max_score`, ignoring a run whose `max_score` is 0 (a crash report is
 then no grade, as intended). The command runner (classroom-resources/autograding-command-grader, src/main.js) sets
 `duration` to the difference of two JavaScript Dates: milliseconds. The reporter's log table shows
-passed/total × max_score, not the sum of scores; the Points it sends Classroom are the sum.
+passed/total * max_score, not the sum of scores; the Points it sends Classroom are the sum.
 """
 
 from __future__ import annotations

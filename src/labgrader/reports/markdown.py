@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from labgrader import outdir
+from labgrader.reports import cleanup_section
 from labgrader.reports.model import (
     HIDDEN_NOTE,
     LABELS,
@@ -88,7 +89,8 @@ def render(run: RunResult) -> str:
             lines += ["", "_ERROR: the grader could not look (endpoint unreachable, missing permission); no verdict._"]
     else:
         lines.append("Every graded check passes.")
-    lines += ["", "<details><summary>Every check</summary>", "", "| | Check | Points | Result |", "|---|---|---:|---|"]
+    lines += ["", *cleanup_section.markdown_lines(run)]
+    lines += ["<details><summary>Every check</summary>", "", "| | Check | Points | Result |", "|---|---|---:|---|"]
     for check in run.checks:
         text = HIDDEN_NOTE if check.visibility != "visible" else (check.message or title(check))
         lines.append(f"| {ICONS[check.status]} | {code(check.id)} | {points_text(check)} | {cell(text)} |")
