@@ -317,6 +317,7 @@ def down(home: Path | None = None, *, grace: float = 3.0, warn: Callable[[str], 
     warn = warn or (lambda _line: None)
     state, _problem = sandbox_state.read_checked(home)
     targets: dict[int, tuple[str, ProcessRecord | None]] = {}
+    refused: set[int] = set()
     ports: list[int] = []
     if state is not None:
         for role, record in state.processes.items():
@@ -326,7 +327,8 @@ def down(home: Path | None = None, *, grace: float = 3.0, warn: Callable[[str], 
             if sandbox_state.is_sandbox_process(record.pid, home) or not Path("/proc").is_dir():
                 targets[record.pid] = (role, record)
                 ports.append(record.port)
-            else:
+            elif record.pid not in refused:
+                refused.add(record.pid)
                 warn(f"not stopping pid {record.pid} ({role} in {sandbox_state.state_path(home)}): it is not a process "
                      "of this sandbox.")  # fmt: skip
     for pid, role in sandbox_state.find_processes(home).items():
