@@ -55,9 +55,9 @@ def replacing(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` to write to; renamed over `path` on success, removed on any failure.
 
     An OSError while writing becomes an OutputError (exit 3) naming the file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield temporary
         temporary.replace(path)
     except OSError as exc:
