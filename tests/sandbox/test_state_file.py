@@ -87,6 +87,12 @@ def test_a_damaged_or_missing_state_file_hides_no_process(running, damage: str) 
     assert all(f"pid {pid}" in status.stdout for pid in pids), status.stdout
     assert "Stop them with `labgrader sandbox down`." in status.stdout
 
+    env = _labgrader(home, "sandbox", "env")
+    assert env.returncode == 1
+    assert env.stdout == ""
+    assert env.stderr.startswith(f"labgrader: the sandbox's state file {path} is ")
+    assert env.stderr.endswith("restart it with `labgrader sandbox down` then `labgrader sandbox up --detach`.\n")
+
     second = _labgrader(home, "sandbox", "up", "--detach")
     assert second.returncode == 3
     assert second.stdout == ""

@@ -32,7 +32,13 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if args.action == "env":
         current = sandbox_state.read()
         if current is None or not current.alive():
-            complain("the sandbox is not running: start it with `labgrader sandbox up --detach`.")
+            problem, running = manager.strays() if current is None else ("", {})
+            if running:
+                where = sandbox_state.state_path()
+                complain(f"the sandbox's state file {where} is {problem}, so its ports are unknown: restart it with "
+                         "`labgrader sandbox down` then `labgrader sandbox up --detach`.")  # fmt: skip
+            else:
+                complain("the sandbox is not running: start it with `labgrader sandbox up --detach`.")
             return NOT_RUNNING
         for key, value in manager.env_exports(current).items():
             print(f"export {key}={shlex.quote(value)}")
