@@ -549,3 +549,26 @@ def test_ctrl_c_at_any_moment_of_a_foreground_sandbox(tmp_path: Path, delay: flo
     assert sandbox_state.find_processes(home) == {}
     assert sandbox_state.data_folders(home) == []
     assert not (home / sandbox_state.STATE_FILE).exists()
+
+
+@pytest.mark.parametrize("action", ["up", "down"])
+def test_a_sandbox_home_that_is_a_file(tmp_path: Path, action: str) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    before = _files(tmp_path)
+    done = labgrader("sandbox", action, home=home, timeout=30)
+    assert done.code == 3
+    assert done.line == f"labgrader: the sandbox home {home} is a file, not a folder: set LABGRADER_HOME to a folder."
+    assert _files(tmp_path) == before
+    assert home.read_text() == "not a folder"
+
+
+def test_a_read_only_sandbox_home(tmp_path: Path) -> None:
+    with _tmpfs(tmp_path / "ro", "ro,size=64k") as read_only:
+        done = labgrader("sandbox", "up", "--detach", home=read_only, timeout=30)
+        assert done.code == 3
+        assert done.line == (
+            f"labgrader: cannot write in the sandbox home {read_only} (Read-only file system): "
+            "set LABGRADER_HOME to a writable folder."
+        )
+        assert sandbox_state.find_processes(read_only) == {}

@@ -202,7 +202,13 @@ def up(
     Refuses (SandboxError, exit 3) while a sandbox of this home runs, also when its state file is damaged or
     missing, and while another `up` is starting one."""
     home = home or sandbox_state.default_home()
-    home.mkdir(parents=True, exist_ok=True)
+    _check_home(home)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SandboxError(
+            f"cannot create the sandbox home {home} ({exc.strerror or exc}): set LABGRADER_HOME to a writable folder."
+        ) from None
     with _up_lock(home):
         existing, problem = sandbox_state.read_checked(home)
         if existing is not None and existing.alive():
@@ -222,10 +228,21 @@ def up(
         return _start(home, region, timeout)
 
 
+def _check_home(home: Path) -> None:
+    if home.exists() and not home.is_dir():
+        raise SandboxError(f"the sandbox home {home} is a file, not a folder: set LABGRADER_HOME to a folder.")
+
+
 @contextlib.contextmanager
 def _up_lock(home: Path) -> Iterator[None]:
     """One `up` at a time per home: two at once would both see no sandbox and start two sets."""
-    with (home / UP_LOCK_FILE).open("a") as handle:
+    try:
+        handle = (home / UP_LOCK_FILE).open("a")
+    except OSError as exc:
+        raise SandboxError(
+            f"cannot write in the sandbox home {home} ({exc.strerror or exc}): set LABGRADER_HOME to a writable folder."
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -238,8 +255,11 @@ def _up_lock(home: Path) -> Iterator[None]:
 
 def _start(home: Path, region: str, timeout: float) -> SandboxState:
     redis_server = find_redis_server()
-    data_dir = str(sandbox_state.new_data_dir(home))
-    (Path(data_dir) / "logs").mkdir()
+    try:
+        data_dir = str(sandbox_state.new_data_dir(home))
+        (Path(data_dir) / "logs").mkdir()
+    except OSError as exc:
+        raise SandboxError(f"cannot create the sandbox's data folder in {home} ({exc.strerror or exc}).") from None
     state = SandboxState(
         home=str(home),
         data_dir=data_dir,
@@ -314,6 +334,7 @@ def down(home: Path | None = None, *, grace: float = 3.0, warn: Callable[[str], 
     only those `sandbox_state.is_sandbox_process` recognises: a PID or folder a forged file names is left alone,
     with a `warn` line saying so."""
     home = home or sandbox_state.default_home()
+    _check_home(home)
     warn = warn or (lambda _line: None)
     state, _problem = sandbox_state.read_checked(home)
     targets: dict[int, tuple[str, ProcessRecord | None]] = {}
