@@ -572,3 +572,31 @@ def test_a_read_only_sandbox_home(tmp_path: Path) -> None:
             "set LABGRADER_HOME to a writable folder."
         )
         assert sandbox_state.find_processes(read_only) == {}
+
+
+def test_an_out_with_no_room_left_is_refused_before_grading(tmp_path: Path) -> None:
+    with _tmpfs(tmp_path / "tiny", "size=8k") as tiny:
+        free = os.statvfs(tiny).f_bavail * os.statvfs(tiny).f_frsize
+        _odd(tmp_path, "grade", "--out", str(tiny), code=3,
+             line=f"labgrader: --out {tiny}: no space left there ({free:,} bytes free).")  # fmt: skip
+
+
+def test_ctrl_c_while_a_report_is_written_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labgrader import reports
+    from labgrader.reports.model import run_from_dict
+
+    real_write_text = Path.write_text
+
+    def half_then_ctrl_c(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        real_write_text(self, data[: len(data) // 2], encoding="utf-8")
+        raise KeyboardInterrupt
+
+    run = run_from_dict(json.loads(RESULTS_FIXTURE.read_text()))
+    reports.write_reports(run, tmp_path / "out", ["html"])
+    before = {p: p.read_bytes() for p in _files(tmp_path)}
+    monkeypatch.setattr(Path, "write_text", half_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        reports.write_reports(run, tmp_path / "out", ["html"])
+    assert {p: p.read_bytes() for p in _files(tmp_path)} == before  # the previous reports, whole; nothing else
