@@ -1,3 +1,3 @@
-from labgrader.cli import main
+from labgrader.launcher import main
 
 raise SystemExit(main())

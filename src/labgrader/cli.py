@@ -1,7 +1,8 @@
 """labgrader: grades the DynamoDB + ElastiCache (Redis) + cache-aside lab, on AWS or a local sandbox.
 
-Exit codes: 0 every required check passes; 1 at least one check fails; 2 bad usage or invalid lab spec;
-3 no failure, but the grader could not look (error) or a resource is still being created (pending).
+Exit codes: 0 every required check passes; 1 at least one check fails; 2 bad usage or invalid input (lab spec,
+--out naming a file); 3 no failure, but the grader could not look (error) or a resource is still being created
+(pending), or the environment refuses (no sandbox, one already running, --out read-only or full); 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import NoReturn
 
 from labgrader import __version__, runner
 from labgrader.commands import cleanup, common, demo, grade, gradebook, policy, report, sandbox, solve
-from labgrader.results import EXIT_COULD_NOT_LOOK, EXIT_USAGE
+from labgrader.launcher import INTERRUPTED
+from labgrader.outdir import OutputError
+from labgrader.results import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE
 from labgrader.sandbox.manager import SandboxError
 from labgrader.spec import SpecError
 from labgrader.targets import TargetError
@@ -55,9 +58,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in arguments:
         split = arguments.index("--")
         arguments, extra = arguments[:split], arguments[split + 1 :]
-    args = build_parser().parse_args(arguments)
     try:
+        args = build_parser().parse_args(arguments)
         return int(COMMANDS[args.command].run(args, extra))
+    except BrokenPipeError:
+        # Whoever read our output stopped (`labgrader ... | head -1`): the work is done, the rest of it unwanted.
+        common.silence_stdout()
+        return EXIT_OK
+    except OutputError as exc:
+        common.complain(str(exc))
+        return exc.exit_code
     except SpecError as exc:
         common.complain(str(exc))
         return EXIT_USAGE
@@ -71,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE  # pytest already printed the one-line reason
     except KeyboardInterrupt:
         common.complain("interrupted.")
-        return 130
+        return INTERRUPTED
     except Exception as exc:  # the last resort: one line, not a traceback
         if os.environ.get("LABGRADER_DEBUG"):
             raise

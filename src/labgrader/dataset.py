@@ -10,6 +10,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from labgrader.bounded import DATASET_LIMIT, BoundedReadError, read_text_bounded
 from labgrader.spec import DynamoDBSpec, Scalar
 
 _DESERIALIZER = TypeDeserializer()
@@ -22,9 +23,47 @@ def batch_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.json"))
 
 
+class DatasetError(ValueError):
+    """A dataset file is not a readable batch-write-item document: one line naming the file and what is wrong."""
+
+
 def _document(path: Path) -> dict[str, list[dict[str, Any]]]:
-    document: dict[str, list[dict[str, Any]]] = json.loads(path.read_text(encoding="utf-8"))
-    return document
+    """A batch-write-item document, `{"Table": [{"PutRequest": {"Item": {...}}}, ...]}`, checked (bounded read)."""
+    try:
+        document: Any = json.loads(read_text_bounded(path, DATASET_LIMIT))
+    except BoundedReadError as exc:
+        raise DatasetError(str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"dataset file {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    problem = _document_problem(document)
+    if problem:
+        raise DatasetError(f"dataset file {path} is not a batch-write-item document: {problem}")
+    checked: dict[str, list[dict[str, Any]]] = document
+    return checked
+
+
+def _document_problem(document: Any) -> str:
+    if not isinstance(document, dict) or not document:
+        return 'expected an object of table name → requests, like {"LabProducts": [{"PutRequest": {"Item": …}}]}'
+    for table, requests in document.items():
+        if not isinstance(requests, list):
+            return f"{table!r} should hold a list of requests"
+        for request in requests:
+            if not isinstance(request, dict) or not ({"PutRequest", "DeleteRequest"} & set(request)):
+                return f"a request of {table!r} is neither a PutRequest nor a DeleteRequest"
+            put = request.get("PutRequest")
+            if put is not None and not (isinstance(put, dict) and isinstance(put.get("Item"), dict)):
+                return f"a PutRequest of {table!r} has no Item object"
+            item = put["Item"] if put is not None else {}
+            if not all(isinstance(value, dict) and len(value) == 1 for value in item.values()):
+                return f'an item of {table!r} is not in AttributeValue form (like {{"S": "text"}})'
+    return ""
+
+
+def check_folder(folder: Path) -> None:
+    """Every *.json file of a dataset folder is a batch-write-item document (DatasetError otherwise)."""
+    for path in batch_files(folder):
+        _document(path)
 
 
 def load_put_items(folder: Path) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from labgrader import __version__, catalog
 from labgrader.catalog import Phase
 from labgrader.check import CAPABILITIES, CheckMeta, meta_of
 from labgrader.errors import Classified, classify
+from labgrader.outdir import OutputError
 from labgrader.results import CheckResult, RunResult
 from labgrader.scratch import Scratch
 from labgrader.spec import LabSpec
@@ -53,6 +54,8 @@ class GradingSession:
     scratch: Scratch = field(default_factory=Scratch)
     results: dict[str, CheckResult] = field(default_factory=dict)
     run: RunResult | None = None
+    # results.json could not be written (disk full, folder gone): raised by runner.grade once pytest has returned.
+    write_error: OutputError | None = None
     aws_calls: Counter[str] = field(default_factory=Counter)
     _deselected: set[str] = field(default_factory=set)
     _collected: dict[str, CheckMeta] = field(default_factory=dict)
@@ -246,7 +249,11 @@ class GradingSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
         self.run = self.build_run(interrupted=interrupted)
-        self.run.write(self.out_dir)
+        try:
+            self.run.write(self.out_dir)
+        except OutputError as exc:
+            # Raised inside pytest it would be an INTERNALERROR dump; runner.grade raises it after pytest returns.
+            self.write_error = exc
         if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
             session.exitstatus = self.run.exit_code
 

@@ -7,7 +7,6 @@ advisory checks carry 0 points and never change the exit code.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,12 +99,9 @@ class RunResult:
         }
 
     def write(self, out_dir: Path) -> Path:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / RESULTS_FILE
-        temporary = path.with_suffix(f".tmp{os.getpid()}")
-        temporary.write_text(json.dumps(self.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
-        temporary.replace(path)
-        return path
+        from labgrader import outdir  # noqa: PLC0415 - outdir uses this module's exit codes
+
+        return outdir.write_text(out_dir / RESULTS_FILE, json.dumps(self.to_dict(), indent=2, default=str) + "\n")
 
 
 def _bounded_values(value: Any) -> Any:

@@ -73,6 +73,8 @@ def grade(
             session.run.write(out_dir)
             _redact(session, target, out_dir, extra_args)
         raise
+    if session.write_error is not None:
+        raise session.write_error
     if code == pytest.ExitCode.USAGE_ERROR:
         raise GradingUsageError("pytest refused the grading run's arguments")
     if session.run is None:

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from labgrader.bounded import SPEC_LIMIT, BoundedReadError, read_text_bounded
 from labgrader.catalog import BY_ID
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -119,6 +120,9 @@ class DatasetSpec(_Model):
     def _exists(cls, value: Path) -> Path:
         if not value.is_dir() or not any(value.glob("*.json")):
             raise ValueError(f"no batch-write-item *.json files in folder {value}")
+        from labgrader.dataset import check_folder  # noqa: PLC0415 - dataset imports this module
+
+        check_folder(value)  # a folder holding other JSON is a spec error now, not a crash mid-grading
         return value
 
 
@@ -329,13 +333,11 @@ def load_spec(path: Path | str) -> LabSpec:
     path = Path(path)
     source = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(source, "", f"cannot read the file ({exc.strerror or exc})") from None
+        text = read_text_bounded(path, SPEC_LIMIT)
+    except BoundedReadError as exc:
+        raise SpecError(source, "", f"cannot read the file ({exc.reason})") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise SpecError(source, "", "the file is not UTF-8 text") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(source, "", f"not valid TOML: {exc}") from None
     return parse_spec(data, source=source, base_dir=path.resolve().parent)

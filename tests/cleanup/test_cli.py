@@ -104,6 +104,34 @@ def test_two_leftovers_are_listed_with_costs_and_commands_and_fail(own_home, own
     assert block["delete_plan"][0]["command"].startswith("aws elasticache delete-replication-group")
 
 
+def test_cleanup_writes_the_reports_grade_writes(own_home, own_clients, lab_spec, tmp_path):
+    """--format as on `grade`: report.html and summary.md carry the leftovers table (resource, region, state, $/h,
+    $/month, delete command), the total and the delete plan; junit.xml has one testcase per cleanup check."""
+    group = make_replication_group(lab_spec, own_clients)
+    code, output, results = cleanup_cli(
+        own_home, tmp_path, "--target", "local", "--lab", spec_file(lab_spec, tmp_path), "--format", "html,md,junit"
+    )
+    assert code == 1, output
+    out = tmp_path / "out"
+    assert {p.name for p in out.iterdir()} == {"results.json", "report.html", "summary.md", "junit.xml"}
+    assert f"reports: html {out}/report.html, markdown {out}/summary.md, junit {out}/junit.xml" in output
+    delete = f"aws elasticache delete-replication-group --replication-group-id {group} --region us-east-1"
+    page = (out / "report.html").read_text()
+    assert "<th>$/h</th><th>$/month</th><th>Delete command</th>" in page
+    assert (
+        f"<td>ElastiCache replication group {group}</td><td>us-east-1</td><td>available</td>"
+        f'<td class="num">0.032</td><td class="num">23.36</td><td><code>{delete}' in page
+    )
+    assert '<th>Total (1 leftovers)</th><td></td><td></td><td class="num">0.032</td><td class="num">23.36</td>' in page
+    assert f"<li><code>{delete}</code></li>" in page  # the delete plan, in order
+    summary = (out / "summary.md").read_text()
+    assert f"| ElastiCache replication group {group} | us-east-1 | available | 0.032 | 23.36 | `{delete}" in summary
+    assert "| **Total (1 leftovers)** | | | 0.032 | 23.36 | |" in summary
+    cases = (out / "junit.xml").read_text()
+    assert all(f'name="{check_id}"' in cases for check_id in CHECKS)
+    assert results["cleanup"]["leftovers"][0]["name"] == group
+
+
 def test_delete_without_yes_is_a_dry_run(own_home, own_target, lab_spec, tmp_path):
     build_lab(lab_spec, own_target)
     before = take_inventory(lab_spec, own_target)

@@ -4,16 +4,23 @@ accepts and never answers)."""
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from labgrader import paths
+from labgrader import paths, sandbox_state
+from labgrader.sandbox import manager
 from tests.conftest import closed_port
 from tests.trust.fake_endpoints import silent_listener
 
@@ -237,3 +244,359 @@ def test_a_solution_that_does_not_import(graded_sandbox: Path, tmp_path: Path) -
     )
     assert done.code == 1
     assert "No module named 'no_such_module_anywhere'" in done.stdout
+
+
+# --- odd inputs: files, folders, pipes, Ctrl-C (issue 18) ------------------------------------------------------
+# Each asserts the exact line, the exit code, and that nothing was left: no new file under the test's folder (so
+# no partial report, no `.partial-…`/`results.tmp…`) and no sandbox process of the test's home.
+
+RESULTS_FIXTURE = Path(__file__).parents[1] / "reports" / "results.json"
+
+
+def _files(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if not p.is_dir()}
+
+
+def _assert_nothing_left(root: Path, before: set[Path], home: Path) -> None:
+    assert _files(root) - before == set(), "files were left behind"
+    assert not [p for p in root.rglob("*") if ".partial-" in p.name or ".tmp" in p.name]
+    assert sandbox_state.find_processes(home) == {}, "a sandbox process was left running"
+
+
+def _odd(tmp_path: Path, *args: str, code: int, line: str) -> Outcome:
+    before = _files(tmp_path)
+    done = labgrader(*args, home=tmp_path / "home", timeout=30)
+    assert done.code == code, done.stderr
+    assert done.line == line
+    assert done.seconds < 15
+    _assert_nothing_left(tmp_path, before, tmp_path / "home")
+    return done
+
+
+def test_out_naming_an_existing_file(tmp_path: Path) -> None:
+    (tmp_path / "report.txt").write_text("mine")
+    _odd(
+        tmp_path,
+        "grade",
+        "--out",
+        str(tmp_path / "report.txt"),
+        code=2,
+        line=f"labgrader: --out {tmp_path}/report.txt: it is a file, not a folder: give a folder for the reports.",
+    )
+    assert (tmp_path / "report.txt").read_text() == "mine"
+
+
+def test_out_under_an_existing_file(tmp_path: Path) -> None:
+    (tmp_path / "report.txt").write_text("mine")
+    out = tmp_path / "report.txt" / "run1"
+    _odd(
+        tmp_path,
+        "cleanup",
+        "--out",
+        str(out),
+        code=2,
+        line=f"labgrader: --out {out}: {tmp_path}/report.txt is a file, so the folder cannot be made there.",
+    )
+
+
+def test_gradebook_out_naming_a_folder(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "gradebook",
+        str(RESULTS_FIXTURE),
+        "--out",
+        str(tmp_path),
+        code=2,
+        line=f"labgrader: --out {tmp_path}: it is a folder: give the CSV file to write (like gradebook.csv).",
+    )
+
+
+@contextmanager
+def _tmpfs(path: Path, options: str) -> Iterator[Path]:
+    """A tmpfs mounted at `path` (root only): the real read-only or full file system, not a simulation."""
+    path.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root (the in-process ENOSPC test covers a full disk without it)")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True, check=False
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def test_a_read_only_out(tmp_path: Path) -> None:
+    with _tmpfs(tmp_path / "ro", "ro,size=1m") as read_only:
+        _odd(
+            tmp_path,
+            "grade",
+            "--out",
+            str(read_only / "run"),
+            code=3,
+            line=f"labgrader: --out {read_only}/run: {read_only} is not writable (read-only or no permission).",
+        )
+
+
+def test_a_full_disk_under_out(tmp_path: Path) -> None:
+    """results.json (24 KB) fits, report.html does not: one line, exit 3, results.json whole, no partial file."""
+    with _tmpfs(tmp_path / "full", "size=48k") as full:
+        done = labgrader("report", str(RESULTS_FIXTURE), "--out", str(full), "--format", "all", home=tmp_path)
+        assert done.code == 3
+        assert done.line == f"labgrader: cannot write {full}/report.html: No space left on device."
+        assert {p.name for p in full.iterdir()} == {"results.json"}
+        assert json.loads((full / "results.json").read_text()) == json.loads(RESULTS_FIXTURE.read_text())
+
+
+def test_a_full_disk_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same without root: every write stops half-way with ENOSPC; nothing partial is left."""
+    from labgrader import reports
+    from labgrader.outdir import OutputError
+    from labgrader.reports.model import run_from_dict
+
+    real_write_text = Path.write_text
+
+    def half_then_enospc(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        real_write_text(self, data[: len(data) // 2], encoding="utf-8")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "write_text", half_then_enospc)
+    run = run_from_dict(json.loads(RESULTS_FIXTURE.read_text()))
+    with pytest.raises(OutputError) as raised:
+        reports.write_reports(run, tmp_path / "out", ["html", "gradescope"])
+    assert str(raised.value) == f"cannot write {tmp_path}/out/results.json: No space left on device."
+    assert raised.value.exit_code == 3
+    assert _files(tmp_path) == set()
+
+
+def test_lab_dev_zero(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "grade",
+        "--lab",
+        "/dev/zero",
+        code=2,
+        line="labgrader: invalid lab spec /dev/zero: cannot read "
+        "the file (not a regular file (a device, FIFO or socket))",
+    )
+
+
+def test_lab_a_fifo_that_nobody_writes(tmp_path: Path) -> None:
+    fifo = tmp_path / "lab.toml"
+    os.mkfifo(fifo)
+    _odd(
+        tmp_path,
+        "grade",
+        "--lab",
+        str(fifo),
+        code=2,
+        line=f"labgrader: invalid lab spec {fifo}: cannot read "
+        "the file (not a regular file (a device, FIFO or socket))",
+    )
+
+
+def test_lab_a_directory(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "grade",
+        "--lab",
+        str(tmp_path),
+        code=2,
+        line=f"labgrader: invalid lab spec {tmp_path}: cannot read the file (it is a directory, not a file)",
+    )
+
+
+def test_lab_of_several_megabytes(tmp_path: Path) -> None:
+    big = tmp_path / "lab.toml"
+    big.write_text(WEEK8_TEXT + "# padding\n" * 400_000)
+    size = big.stat().st_size
+    _odd(
+        tmp_path,
+        "grade",
+        "--lab",
+        str(big),
+        code=2,
+        line=f"labgrader: invalid lab spec {big}: cannot read the file ({size:,} bytes, over the 1,048,576-byte limit)",
+    )
+
+
+def test_lab_with_non_utf8_bytes(tmp_path: Path) -> None:
+    bad = tmp_path / "lab.toml"
+    bad.write_bytes(WEEK8_TEXT.encode().replace(b'name = "', b'name = "\xff\xfe', 1))
+    offset = WEEK8_TEXT.encode().index(b'name = "') + len('name = "')
+    _odd(
+        tmp_path,
+        "grade",
+        "--lab",
+        str(bad),
+        code=2,
+        line=f"labgrader: invalid lab spec {bad}: cannot read the file (not UTF-8 text (byte {offset}))",
+    )
+
+
+def test_a_dataset_folder_holding_other_json(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(paths.fixtures_dir() / "data" / "batch", data)
+    (data / "package.json").write_text('{"name": "my-lab", "version": "1.0.0"}')
+    spec = tmp_path / "lab.toml"
+    spec.write_text(WEEK8_TEXT.replace(str(paths.fixtures_dir() / "data" / "batch"), str(data)))
+    _odd(
+        tmp_path,
+        "grade",
+        "--lab",
+        str(spec),
+        code=2,
+        line=f"labgrader: invalid lab spec {spec}: dynamodb.dataset.path: dataset file {data}/package.json is not a "
+        "batch-write-item document: 'name' should hold a list of requests",
+    )
+
+
+def _with_closed_pipe(home: Path, *args: str, close_stderr: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run with stdout (and maybe stderr) a pipe whose reader is already gone, as after `| head -1` has exited."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_"))} | {"LABGRADER_HOME": str(home)}
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "labgrader", *args],
+            stdout=write_end,
+            stderr=write_end if close_stderr else subprocess.PIPE,
+            env=env,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.sandbox
+def test_sandbox_up_detach_piped_into_a_reader_that_left(tmp_path: Path) -> None:
+    """`labgrader sandbox up --detach | head -1`: no BrokenPipeError, exit 0, and the sandbox really is up."""
+    home = tmp_path / "home"
+    try:
+        done = _with_closed_pipe(home, "sandbox", "up", "--detach")
+        assert (done.returncode, done.stderr) == (0, "")
+        state = sandbox_state.read(home)
+        assert state is not None
+        assert state.alive()
+        for args in (("sandbox", "env"), ("sandbox", "status"), ("sandbox", "down")):
+            piped = _with_closed_pipe(home, *args)
+            assert (piped.returncode, piped.stderr) == (0, ""), args
+    finally:
+        manager.down(home)
+    assert sandbox_state.find_processes(home) == {}
+    assert sandbox_state.data_folders(home) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("policy",), 0),
+        (("--help",), 0),
+        (("report", str(RESULTS_FIXTURE), "--out", "{tmp}/out", "--format", "json"), 0),
+        (("gradebook", str(RESULTS_FIXTURE), "--out", "-"), 0),
+        (("grade", "--target", "local"), 3),  # the one line goes to a closed stderr too: still no traceback
+    ],
+)
+def test_every_command_piped_into_a_reader_that_left(tmp_path: Path, args: tuple[str, ...], code: int) -> None:
+    args = tuple(a.replace("{tmp}", str(tmp_path)) for a in args)
+    done = _with_closed_pipe(tmp_path / "home", *args, close_stderr=True)
+    assert done.returncode == code
+
+
+def _interrupt_after(delay: float, home: Path, *args: str) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_"))} | {"LABGRADER_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labgrader", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in out + err
+    return proc.returncode, out, err
+
+
+NO_SANDBOX = "the sandbox is not running: start it with `labgrader sandbox up --detach`, then grade again."
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.6, 1.0])
+def test_ctrl_c_during_start_up(tmp_path: Path, delay: float) -> None:
+    """While the modules import (the first second) or after: one line, 130 — or, had it finished, its own answer."""
+    code, out, err = _interrupt_after(delay, tmp_path / "home", "grade", "--target", "local")
+    assert (code, out, err.strip()) in {
+        (130, "", "labgrader: interrupted."),
+        (3, "", f"labgrader: {NO_SANDBOX}"),
+    }
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("delay", [0.5, 1.0, 1.5, 2.5])
+def test_ctrl_c_at_any_moment_of_a_foreground_sandbox(tmp_path: Path, delay: float) -> None:
+    """Importing, starting the processes, or up and waiting: one line (or the normal stop), nothing left running."""
+    home = tmp_path / "home"
+    try:
+        code, out, err = _interrupt_after(delay, home, "sandbox", "up")
+    finally:
+        manager.down(home)
+    if code == 0:  # it was up: Ctrl-C is its normal stop
+        assert out.splitlines()[-1].startswith("sandbox: stopped sentinel")
+        assert err == ""
+    else:
+        assert (code, err.strip()) == (130, "labgrader: interrupted.")
+    assert sandbox_state.find_processes(home) == {}
+    assert sandbox_state.data_folders(home) == []
+    assert not (home / sandbox_state.STATE_FILE).exists()
+
+
+@pytest.mark.parametrize("action", ["up", "down"])
+def test_a_sandbox_home_that_is_a_file(tmp_path: Path, action: str) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    before = _files(tmp_path)
+    done = labgrader("sandbox", action, home=home, timeout=30)
+    assert done.code == 3
+    assert done.line == f"labgrader: the sandbox home {home} is a file, not a folder: set LABGRADER_HOME to a folder."
+    assert _files(tmp_path) == before
+    assert home.read_text() == "not a folder"
+
+
+def test_a_read_only_sandbox_home(tmp_path: Path) -> None:
+    with _tmpfs(tmp_path / "ro", "ro,size=64k") as read_only:
+        done = labgrader("sandbox", "up", "--detach", home=read_only, timeout=30)
+        assert done.code == 3
+        assert done.line == (
+            f"labgrader: cannot write in the sandbox home {read_only} (Read-only file system): "
+            "set LABGRADER_HOME to a writable folder."
+        )
+        assert sandbox_state.find_processes(read_only) == {}
+
+
+def test_an_out_with_no_room_left_is_refused_before_grading(tmp_path: Path) -> None:
+    with _tmpfs(tmp_path / "tiny", "size=8k") as tiny:
+        free = os.statvfs(tiny).f_bavail * os.statvfs(tiny).f_frsize
+        _odd(tmp_path, "grade", "--out", str(tiny), code=3,
+             line=f"labgrader: --out {tiny}: no space left there ({free:,} bytes free).")  # fmt: skip
+
+
+def test_ctrl_c_while_a_report_is_written_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labgrader import reports
+    from labgrader.reports.model import run_from_dict
+
+    real_write_text = Path.write_text
+
+    def half_then_ctrl_c(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        real_write_text(self, data[: len(data) // 2], encoding="utf-8")
+        raise KeyboardInterrupt
+
+    run = run_from_dict(json.loads(RESULTS_FIXTURE.read_text()))
+    reports.write_reports(run, tmp_path / "out", ["html"])
+    before = {p: p.read_bytes() for p in _files(tmp_path)}
+    monkeypatch.setattr(Path, "write_text", half_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        reports.write_reports(run, tmp_path / "out", ["html"])
+    assert {p: p.read_bytes() for p in _files(tmp_path)} == before  # the previous reports, whole; nothing else

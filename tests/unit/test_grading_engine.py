@@ -245,3 +245,26 @@ def test_two_checks_with_one_id_are_refused(tmp_path: Path, capsys: pytest.Captu
     with pytest.raises(runner.GradingUsageError):
         _grade(tmp_path, {"dynamodb_ttl_enabled": body, "dynamodb_ttl_enabled#copy": body})
     assert "two checks declare id 'dynamodb_ttl_enabled'" in capsys.readouterr().err
+
+
+def test_results_json_that_cannot_be_written_is_one_error_after_pytest(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A disk that refuses results.json (here: the report folder's parent is a file) must not surface inside pytest
+    as an INTERNALERROR dump: runner.grade raises the one-line OutputError once pytest has finished."""
+    from labgrader.outdir import OutputError
+
+    (tmp_path / "taken").write_text("a file where the report folder should go")
+    with pytest.raises(OutputError) as raised:
+        runner.grade(
+            load_spec(paths.default_lab_spec()),
+            TARGET,
+            out_dir=tmp_path / "taken" / "out",
+            checks_dir=_folder(
+                tmp_path, {"dynamodb_table_exists": _check("dynamodb_table_exists", "return passed('ok')")}
+            ),
+        )
+    assert str(raised.value).startswith(f"cannot write {tmp_path}/taken/out/results.json: ")
+    assert raised.value.exit_code == 3
+    captured = capfd.readouterr()
+    assert "INTERNALERROR" not in captured.out + captured.err

@@ -34,7 +34,8 @@ from labgrader.verdict import could_not_look, fail, not_applicable
 # Numbers a scratch item carries: a price that floats cannot hold exactly, a fractional rating, an integer stock.
 NUMBER_VALUES = (Decimal("24.99"), Decimal("4.5"), Decimal("7"), Decimal("12.25"), Decimal("3"))
 DEFAULT_ATTRIBUTES = {"name": "S", "price": "N"}
-SCRATCH_ITEM_LIFETIME_S = 86_400
+# An hour, as the README says: long enough for any run, short enough that a lost item soon expires.
+SCRATCH_ITEM_LIFETIME_S = 3600
 NO_MODULE = (
     "No cache-aside module to grade: the lab's deliverable is a Python module with get_product and "
     "update_product, given with --solution (or solution in the lab spec's [cache_aside] section)."

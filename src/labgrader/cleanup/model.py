@@ -140,6 +140,7 @@ class Leftover:
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "title": self.title,
             "name": self.name,
             "label": self.label or self.name,
             "region": self.region,

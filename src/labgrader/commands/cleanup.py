@@ -1,7 +1,8 @@
 """`labgrader cleanup`: after the lab, what of it is still there, what it costs, and how to delete it safely.
 
 Read-only by default: prints the leftovers (resource, region, state, $/h, $/month, delete command) and the delete
-plan in dependency order, then grades the cleanup checks into results.json (exit 0 clean, 1 a leftover, 3 could not
+plan in dependency order, then grades the cleanup checks into results.json and the reports `grade` writes
+(`--format`; report.html and summary.md with the leftovers table) (exit 0 clean, 1 a leftover, 3 could not
 look or still deleting). `--delete` without `--yes` is a dry run; `--delete --yes` deletes the lab's leftovers (and
 nothing else), waits where AWS requires it, takes the inventory again and grades that.
 """
@@ -11,15 +12,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from labgrader import __version__, pricing, runner, scorecard
+from labgrader import __version__, pricing, reports, runner, scorecard
 from labgrader.cleanup import handoff, plan, table, take_inventory
 from labgrader.cleanup.execute import Executor, Outcome
 from labgrader.cleanup.inventory import enabled_regions, scan_clients
 from labgrader.cleanup.model import Inventory, Step
 from labgrader.cleanup.report import cleanup_block
-from labgrader.commands.common import DEFAULT_OUT, complain, load_lab, say
+from labgrader.commands.common import DEFAULT_OUT, add_report_options, complain, load_lab, say
 from labgrader.errors import describe_could_not_look
-from labgrader.results import EXIT_USAGE, RESULTS_FILE
+from labgrader.outdir import check_out_dir
+from labgrader.reports import junit
+from labgrader.results import EXIT_USAGE
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, open_target
 
@@ -39,6 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--delete", action="store_true", help="delete the lab's leftovers in dependency order (a dry run without --yes)"
     )
     parser.add_argument("--yes", action="store_true", help="confirm --delete: really delete")
+    add_report_options(parser)
 
 
 def _inventory(
@@ -66,6 +70,7 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         complain("--yes confirms --delete: add --delete to delete the leftovers (without it cleanup only reads).")
         return EXIT_USAGE
     spec = load_lab(args.lab)
+    check_out_dir(args.out)
     prices = pricing.load()
     with open_target(args.target, spec, region=args.region, profile=args.profile) as target:
         say(f"labgrader {__version__}: cleanup of lab {spec.lab.name} on {target.describe()}")
@@ -92,9 +97,19 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
                 say("Nothing to delete.")
         if isinstance(found, BaseException):
             complain(f"could not take the inventory: {describe_could_not_look(found)}")
+        formats = reports.default_formats() if args.format is None else args.format
+        pytest_extra, junit_path = list(extra), None
+        if "junit" in formats:  # as `grade` does: pytest's own JUnit file of this run, never an older one
+            junit_path = junit.junit_path_in(pytest_extra)
+            if junit_path is None:
+                junit_path = args.out / junit.FILE_NAME
+                pytest_extra += junit.pytest_options(junit_path, spec.lab.name)
         with handoff.provide(spec, target, found):
-            result = runner.grade(spec, target, out_dir=args.out, phase="cleanup", extra_args=extra)
+            result = runner.grade(spec, target, out_dir=args.out, phase="cleanup", extra_args=pytest_extra)
         result.extra["cleanup"] = cleanup_block(found, steps, prices, deleted=deleted, mode=mode)
-        result.write(args.out)
-        scorecard.render(result, say, results_path=str(args.out / RESULTS_FILE))
+        written = reports.write_reports(result, args.out, formats, junit_path=junit_path)
+        scorecard.render(result, say, results_path=str(written["json"]))
+        others = [f"{name} {path}" for name, path in written.items() if name != "json"]
+        if others:
+            say("reports: " + ", ".join(others))
         return result.exit_code

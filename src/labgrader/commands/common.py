@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from labgrader import __version__, inert, paths, preflight, reports, runner, scorecard
+from labgrader.outdir import OutputError
 from labgrader.reports import junit
 from labgrader.reports.model import run_from_dict
 from labgrader.reports.progress import PlainProgress, open_progress
@@ -23,13 +25,32 @@ DEFAULT_OUT = Path("reports/latest")
 
 
 def say(message: str) -> None:
-    print(message, flush=True)
+    try:
+        print(message, flush=True)
+    except BrokenPipeError:
+        silence_stdout()  # the reader went away (`| head -1`): the command still finishes its work
 
 
 def complain(message: str) -> None:
-    # Messages can quote paths and values students chose: one line, no terminal escapes.
-    sys.stderr.write(f"labgrader: {inert.terminal(message)}\n")
-    sys.stderr.flush()
+    try:
+        # Messages can quote paths and values students chose: one line, no terminal escapes.
+        sys.stderr.write(f"labgrader: {inert.terminal(message)}\n")
+        sys.stderr.flush()
+    except BrokenPipeError:
+        _silence(sys.stderr)
+
+
+def silence_stdout() -> None:
+    _silence(sys.stdout)
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a stream whose pipe closed at /dev/null, so later writes (and the flush at exit) succeed quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
 
 
 def load_lab(path: str | None) -> LabSpec:
@@ -104,6 +125,8 @@ def reporting_crashes(out: Path, formats: Sequence[str] | None) -> Iterator[Repo
 
     try:
         yield guard
+    except OutputError:
+        raise  # the report folder itself refuses: nothing more can be written there
     except BaseException as exc:
         report_crash(describe_crash(exc))
         raise

@@ -17,6 +17,7 @@ from labgrader.commands.common import (
     reporting_crashes,
     say,
 )
+from labgrader.outdir import check_out_dir
 from labgrader.reports.progress import open_progress
 from labgrader.sandbox import manager
 from labgrader.solve import solve
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
 
 def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
     spec = load_lab(args.lab)
+    check_out_dir(args.out)
     home = Path(tempfile.mkdtemp(prefix="labgrader-demo-"))  # never touches a sandbox the student runs
     display = open_progress(write=say)
     try:

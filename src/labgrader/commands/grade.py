@@ -15,6 +15,7 @@ from labgrader.commands.common import (
     load_lab,
     reporting_crashes,
 )
+from labgrader.outdir import check_out_dir
 from labgrader.results import EXIT_USAGE
 from labgrader.targets import open_target
 
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
 
 def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
     spec = load_lab(args.lab)
+    check_out_dir(args.out)
     solution = None
     if args.solution is not None:
         if not args.solution.is_file():

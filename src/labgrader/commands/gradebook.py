@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from labgrader import outdir
 from labgrader.commands.common import complain, say
+from labgrader.outdir import check_out_dir
 from labgrader.reports import gradebook
 from labgrader.results import EXIT_OK, EXIT_USAGE
 
@@ -33,7 +35,10 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if str(args.out) == "-":
         sys.stdout.write(text)
         return EXIT_OK
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    if args.out.is_dir():
+        complain(f"--out {args.out}: it is a folder: give the CSV file to write (like {DEFAULT_CSV}).")
+        return EXIT_USAGE
+    check_out_dir(args.out.parent)
+    outdir.write_text(args.out, text)
     say(f"gradebook: {len(entries)} run(s) of {len({e.student[0] for e in entries})} student(s) → {args.out}")
     return EXIT_OK

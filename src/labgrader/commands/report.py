@@ -12,6 +12,7 @@ from pathlib import Path
 from labgrader import reports, scorecard
 from labgrader.commands.common import add_report_options, complain, say
 from labgrader.inert import terminal
+from labgrader.outdir import check_out_dir
 from labgrader.reports.model import MalformedResultsError, load_run
 from labgrader.results import EXIT_OK, EXIT_USAGE, RESULTS_FILE
 
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         complain(f"{source}: {exc}.")
         return EXIT_USAGE
     out: Path = args.out or source.parent
+    check_out_dir(out)
     formats = reports.default_formats() if args.format is None else args.format
     written = reports.write_reports(run_result, out, formats, picture_dir=source.parent)
     scorecard.show(run_result, write=say, results_path=str(written["json"]))

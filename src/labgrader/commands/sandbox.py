@@ -32,7 +32,13 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if args.action == "env":
         current = sandbox_state.read()
         if current is None or not current.alive():
-            complain("the sandbox is not running: start it with `labgrader sandbox up --detach`.")
+            problem, running = manager.strays() if current is None else ("", {})
+            if running:
+                where = sandbox_state.state_path()
+                complain(f"the sandbox's state file {where} is {problem}, so its ports are unknown: restart it with "
+                         "`labgrader sandbox down` then `labgrader sandbox up --detach`.")  # fmt: skip
+            else:
+                complain("the sandbox is not running: start it with `labgrader sandbox up --detach`.")
             return NOT_RUNNING
         for key, value in manager.env_exports(current).items():
             print(f"export {key}={shlex.quote(value)}")
@@ -40,13 +46,19 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if args.action == "status":
         found, lines = manager.status()
         if found is None:
+            problem, running = manager.strays()
+            if running:
+                listed = ", ".join(f"{role} pid {pid}" for pid, role in sorted(running.items()))
+                say(f"sandbox: its state file {sandbox_state.state_path()} is {problem}, but these sandbox processes "
+                    f"run: {listed}. Stop them with `labgrader sandbox down`.")  # fmt: skip
+                return NOT_RUNNING
             say("sandbox: not running")
             return NOT_RUNNING
         say(f"sandbox: home {found.home}, data {found.data_dir}, started {found.started_at}")
         for role, line in lines.items():
             say(f"  {role:<9}{line}")
         return EXIT_OK if found.alive() else NOT_RUNNING
-    stopped = manager.down()
+    stopped = manager.down(warn=complain)
     say(f"sandbox: stopped {', '.join(stopped)}" if stopped else "sandbox: nothing was running")
     return EXIT_OK
 

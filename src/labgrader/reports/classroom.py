@@ -8,6 +8,14 @@ folder. Status follows the exit code: any required `fail` → fail; otherwise an
 error (the grader could not look: never a fail); else pass. Skipped checks are not tests (they carry no points).
 Checks whose visibility is not `visible` keep their score but show only a "hidden" note (the Actions log is the
 student's). `duration` is in milliseconds, like the command runner's.
+
+Checked against the sources (tests/reports/test_report_contracts.py cites each): the reporter
+(classroom-resources/autograding-grading-reporter) reads `<RUNNER>_RESULTS` for each name in `runners` (letters
+and digits only), fails the job on a run status `fail` or `error`, counts a test as passed only for `pass`, and
+awards Points = sum of `tests[].score` over `max_score`, ignoring a run whose `max_score` is 0 (a crash report is
+then no grade, as intended). The command runner (classroom-resources/autograding-command-grader, src/main.js) sets
+`duration` to the difference of two JavaScript Dates: milliseconds. The reporter's log table shows
+passed/total * max_score, not the sum of scores; the Points it sends Classroom are the sum.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from labgrader.inert import NAME_LIMIT, bounded
+from labgrader import outdir
 from labgrader.reports.model import student_text
 from labgrader.results import EXIT_FAIL, EXIT_OK, RunResult
 
@@ -84,9 +93,7 @@ def write_crashed(out_dir: Path, message: str, environ: Mapping[str, str] | None
 
 def _emit(document: dict[str, Any], out_dir: Path, environ: Mapping[str, str] | None) -> Path:
     environ = os.environ if environ is None else environ
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / FILE_NAME
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    path = outdir.write_text(out_dir / FILE_NAME, json.dumps(document, indent=2) + "\n")
     github_output = environ.get("GITHUB_OUTPUT")
     if github_output:
         with Path(github_output).open("a", encoding="utf-8") as handle:

@@ -7,6 +7,12 @@ evidence), `tags`, `visibility` (from the lab spec's `[checks.<id>] visibility`,
 checks work). Skipped checks (not part of this lab, or impossible on this target) carry no points and are listed
 in the top-level `output` instead of as tests. stdout stays hidden from students: the terminal scorecard shows
 every check, hidden ones included.
+
+The contract, from Gradescope's specification (gradescope/autograder_samples, docs/specs.md; the tests in
+tests/reports/test_report_contracts.py cite each rule): the top-level `score` overrides the tests' total, so it is
+their exact sum; hidden tests keep their points (the sentence that reserved `hidden` for 0-point tests was removed
+in commit 47aed8f, "All points contribute to the total score"), and while any test is hidden students do not see
+the total, so the visible top-level `output` does not state it either; `execution_time` is in seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from labgrader import outdir
 from labgrader.catalog import SECTION_TITLES
 from labgrader.inert import NAME_LIMIT, bounded
 from labgrader.reports.model import misses, sections, student_text, summary_counts, title
@@ -52,13 +59,23 @@ def build(run: RunResult) -> dict[str, Any]:
                 }
             )
     version = f" {run.labgrader_version}" if run.labgrader_version else ""
-    lines = [
-        f"labgrader{version}: lab {run.lab} on {run.target}: {run.score:g}/{run.max_score:g} ({summary_counts(run)})."
-    ]
+    header = f"labgrader{version}: lab {run.lab} on {run.target}:"
+    held_back = [t for t in tests if t["visibility"] != "visible"]
+    if held_back:
+        # Gradescope hides the total score from students while any test is hidden; the summary must not give it.
+        shown = [t for t in tests if t["visibility"] == "visible"]
+        passed = sum(1 for t in shown if t["status"] == "passed")
+        lines = [
+            f"{header} the checks shown now score "
+            f"{sum(t['score'] for t in shown):g}/{sum(t['max_score'] for t in shown):g} ({passed} of {len(shown)} "
+            f"passed); {len(held_back)} more are shown later, with the total."
+        ]
+    else:
+        lines = [f"{header} {run.score:g}/{run.max_score:g} ({summary_counts(run)})."]
     to_fix = [c for c in misses(run) if c.visibility == "visible"]
     if to_fix:
         lines.append(f"To fix first: {', '.join(c.id for c in to_fix[:5])}.")
-    if any(c.status == "error" for c in run.checks):
+    if any(c.status == "error" and c.visibility == "visible" for c in run.checks):
         lines.append("ERROR means the grader could not look (unreachable endpoint, missing permission): no verdict.")
     if not_graded:
         lines.extend(["", "Not graded on this run:", *not_graded])
@@ -96,7 +113,4 @@ def write_crashed(out_dir: Path, message: str, execution_time: float) -> Path:
 
 
 def _dump(document: dict[str, Any], out_dir: Path) -> Path:
-    path = out_dir / RESULTS_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return path
+    return outdir.write_text(out_dir / RESULTS_PATH, json.dumps(document, indent=2) + "\n")

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded
+from labgrader import outdir
 from labgrader.results import CheckResult, RunResult
 
 FILE_NAME = "junit.xml"
@@ -126,8 +127,8 @@ def finalize(run: RunResult, path: Path) -> Path:
             parent.set(attribute, str(sum(1 for case in cases if case.find(tag) is not None)))
         parent.set("time", parent.get("time") or f"{run.duration_s:.3f}")
     ET.indent(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    with outdir.replacing(path) as temporary:
+        ET.ElementTree(root).write(temporary, encoding="utf-8", xml_declaration=True)
     return path
 
 

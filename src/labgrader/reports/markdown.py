@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from labgrader import inert
+from labgrader import outdir
+from labgrader.reports import cleanup_section
 from labgrader.reports.model import (
     HIDDEN_NOTE,
     LABELS,
@@ -100,7 +102,8 @@ def render(run: RunResult) -> str:
             lines += ["", "_ERROR: the grader could not look (endpoint unreachable, missing permission); no verdict._"]
     else:
         lines.append("Every graded check passes.")
-    lines += ["", "<details><summary>Every check</summary>", "", "| | Check | Points | Result |", "|---|---|---:|---|"]
+    lines += ["", *cleanup_section.markdown_lines(run)]
+    lines += ["<details><summary>Every check</summary>", "", "| | Check | Points | Result |", "|---|---|---:|---|"]
     for check in run.checks:
         text = HIDDEN_NOTE if check.visibility != "visible" else (check.message or title(check))
         lines.append(
@@ -113,9 +116,7 @@ def render(run: RunResult) -> str:
 def write(run: RunResult, out_dir: Path, environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     text = render(run)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / FILE_NAME
-    path.write_text(text, encoding="utf-8")
+    path = outdir.write_text(out_dir / FILE_NAME, text)
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as handle:

@@ -2,13 +2,15 @@
 
 Every process runs in its own session (so a terminal's Ctrl-C reaches only `labgrader sandbox up`, which then
 tears everything down) and is recorded in the state file before we wait on it, so `down` finds it even when `up`
-was SIGKILLed. Redis runs with its own defaults (RDB on, no eviction policy, no password): setting those is the
-student's part of the lab.
+was SIGKILLed; `down` and `status` also find them without the file (see sandbox_state), and `down` signals only a
+process it can prove is the sandbox's and deletes only data folders `up` made under the sandbox home. Redis runs
+with its own defaults (RDB on, no eviction policy, no password): setting those is the student's part of the lab.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.util
 import os
 import shutil
@@ -16,10 +18,9 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -28,9 +29,16 @@ from typing import Any
 import redis
 
 from labgrader import sandbox_state
-from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, ProcessRecord, SandboxState
+from labgrader.sandbox_state import (
+    ENV_HOME,
+    ENV_ROLE,
+    SANDBOX_ACCESS_KEY,
+    SANDBOX_SECRET_KEY,
+    ProcessRecord,
+    SandboxState,
+)
 
-DATA_DIR_PREFIX = "labgrader-sandbox-"
+UP_LOCK_FILE = "sandbox.lock"
 MASTER_NAME = "lab-redis"
 # lab-facts: 2000 ms fails over in ≈ 3 s; at ≤ 1000 ms sentinel flaps and loses writes.
 SENTINEL_DOWN_AFTER_MS = 2000
@@ -103,14 +111,26 @@ class _Starter:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def spawn(self, role: str, argv: list[str], port: int, marker: str) -> subprocess.Popen[bytes]:
+        workdir = self.data / role
+        workdir.mkdir(exist_ok=True)
+        # The role folder as working folder and the home in the environment: how `down` recognises the process
+        # without trusting the state file (sandbox_state.process_role).
+        env = {**os.environ, ENV_HOME: str(Path(self.state.home).resolve()), ENV_ROLE: role}
         log = (self.data / "logs" / f"{role}.log").open("ab")
         with log:
             proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=workdir,
+                env=env,
             )
         self.procs[role] = proc
         _CHILDREN[proc.pid] = proc
-        self.state.processes[role] = ProcessRecord(role, proc.pid, port, marker)
+        started = sandbox_state.process_start_time(proc.pid) or 0
+        self.state.processes[role] = ProcessRecord(role, proc.pid, port, marker, started)
         sandbox_state.write(self.state)
         return proc
 
@@ -177,19 +197,69 @@ def up(
     region: str = "us-east-1",
     timeout: float = 30.0,
 ) -> SandboxState:
-    """Start the sandbox and return its state once every process answers."""
+    """Start the sandbox and return its state once every process answers.
+
+    Refuses (SandboxError, exit 3) while a sandbox of this home runs, also when its state file is damaged or
+    missing, and while another `up` is starting one."""
     home = home or sandbox_state.default_home()
-    existing = sandbox_state.read(home)
-    if existing is not None and existing.alive():
+    _check_home(home)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
         raise SandboxError(
-            f"a sandbox is already running (home {home}, started {existing.started_at}): "
-            "use it, or stop it with `labgrader sandbox down`."
-        )
-    if existing is not None:
-        down(home)  # leftovers of a crashed sandbox
+            f"cannot create the sandbox home {home} ({exc.strerror or exc}): set LABGRADER_HOME to a writable folder."
+        ) from None
+    with _up_lock(home):
+        existing, problem = sandbox_state.read_checked(home)
+        if existing is not None and existing.alive():
+            raise SandboxError(
+                f"a sandbox is already running (home {home}, started {existing.started_at}): "
+                "use it, or stop it with `labgrader sandbox down`."
+            )
+        running = sandbox_state.find_processes(home)
+        if existing is None and running:
+            listed = ", ".join(f"{role} pid {pid}" for pid, role in sorted(running.items()))
+            raise SandboxError(
+                f"a sandbox of home {home} still runs ({listed}) but its state file is {problem}: "
+                "stop it with `labgrader sandbox down`, then start it again."
+            )
+        if existing is not None or running or sandbox_state.data_folders(home):
+            down(home)  # leftovers of a crashed sandbox
+        return _start(home, region, timeout)
+
+
+def _check_home(home: Path) -> None:
+    if home.exists() and not home.is_dir():
+        raise SandboxError(f"the sandbox home {home} is a file, not a folder: set LABGRADER_HOME to a folder.")
+
+
+@contextlib.contextmanager
+def _up_lock(home: Path) -> Iterator[None]:
+    """One `up` at a time per home: two at once would both see no sandbox and start two sets."""
+    try:
+        handle = (home / UP_LOCK_FILE).open("a")
+    except OSError as exc:
+        raise SandboxError(
+            f"cannot write in the sandbox home {home} ({exc.strerror or exc}): set LABGRADER_HOME to a writable folder."
+        ) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SandboxError(
+                f"another `labgrader sandbox up` is starting the sandbox of home {home}: wait for it, "
+                "or stop it with `labgrader sandbox down`."
+            ) from None
+        yield
+
+
+def _start(home: Path, region: str, timeout: float) -> SandboxState:
     redis_server = find_redis_server()
-    data_dir = tempfile.mkdtemp(prefix=DATA_DIR_PREFIX)
-    (Path(data_dir) / "logs").mkdir()
+    try:
+        data_dir = str(sandbox_state.new_data_dir(home))
+        (Path(data_dir) / "logs").mkdir()
+    except OSError as exc:
+        raise SandboxError(f"cannot create the sandbox's data folder in {home} ({exc.strerror or exc}).") from None
     state = SandboxState(
         home=str(home),
         data_dir=data_dir,
@@ -257,49 +327,81 @@ def _http_ok(url: str) -> bool:
         return bool(200 <= response.status < 300)
 
 
-def down(home: Path | None = None, *, grace: float = 3.0) -> list[str]:
-    """Stop every recorded process (TERM, then KILL), wait for their ports to close, remove the data folder."""
+def down(home: Path | None = None, *, grace: float = 3.0, warn: Callable[[str], None] | None = None) -> list[str]:
+    """Stop every process of the sandbox (TERM, then KILL), wait for their ports to close, remove its data folders.
+
+    Finds the processes from the state file and from /proc (so a damaged or missing file hides none), and signals
+    only those `sandbox_state.is_sandbox_process` recognises: a PID or folder a forged file names is left alone,
+    with a `warn` line saying so."""
     home = home or sandbox_state.default_home()
-    state = sandbox_state.read(home)
-    if state is None:
-        return []
+    _check_home(home)
+    warn = warn or (lambda _line: None)
+    state, _problem = sandbox_state.read_checked(home)
+    targets: dict[int, tuple[str, ProcessRecord | None]] = {}
+    refused: set[int] = set()
+    ports: list[int] = []
+    if state is not None:
+        for role, record in state.processes.items():
+            if not record.running():
+                _reap(record.pid, grace)
+                continue
+            if sandbox_state.is_sandbox_process(record.pid, home) or not Path("/proc").is_dir():
+                targets[record.pid] = (role, record)
+                ports.append(record.port)
+            elif record.pid not in refused:
+                refused.add(record.pid)
+                warn(f"not stopping pid {record.pid} ({role} in {sandbox_state.state_path(home)}): it is not a process "
+                     "of this sandbox.")  # fmt: skip
+    for pid, role in sandbox_state.find_processes(home).items():
+        targets.setdefault(pid, (role, None))
+    rank = {role: index for index, role in enumerate(STOP_ORDER)}
     stopped = []
-    for role in STOP_ORDER:
-        record = state.processes.get(role)
-        if record is None:
-            continue
-        if record.running():
-            _terminate(record, grace)
-            stopped.append(f"{role} (pid {record.pid})")
-        else:
-            _reap(record.pid, grace)
-        if record.port:
-            _wait_port_closed(record.port, grace)
+    for pid, (role, known) in sorted(targets.items(), key=lambda item: (rank.get(item[1][0], -1), item[0])):
+        _terminate(known or ProcessRecord(role, pid, 0, "", sandbox_state.process_start_time(pid) or 0), grace, home)
+        stopped.append(f"{role} (pid {pid})")
+    for port in ports:
+        if port:
+            _wait_port_closed(port, grace)
     # Children that died earlier (a node killed and replaced during a failover) are reaped here too.
     for pid, child in list(_CHILDREN.items()):
         if child.poll() is not None:
             del _CHILDREN[pid]
-    if "sentinel" in state.processes:
-        sandbox_state.lock_path(state.sentinel_port).unlink(missing_ok=True)
-    data_dir = Path(state.data_dir)
-    if data_dir.name.startswith(DATA_DIR_PREFIX):
-        shutil.rmtree(data_dir, ignore_errors=True)
+    sentinel = state.processes.get("sentinel") if state is not None else None
+    if sentinel is not None and sentinel.pid in targets:
+        sandbox_state.lock_path(sentinel.port).unlink(missing_ok=True)
+    if state is not None and Path(state.data_dir).exists() and not sandbox_state.owns_folder(home, state.data_dir):
+        warn(f"not deleting {state.data_dir} (named in {sandbox_state.state_path(home)}): it is not a data folder "
+             f"the sandbox made under {home}.")  # fmt: skip
+    for folder in sandbox_state.data_folders(home):
+        shutil.rmtree(folder, ignore_errors=True)
     sandbox_state.remove(home)
     return stopped
 
 
-def _terminate(record: ProcessRecord, grace: float) -> None:
+def _terminate(record: ProcessRecord, grace: float, home: Path) -> None:
+    def still_ours() -> bool:
+        if record.start_time and sandbox_state.process_start_time(record.pid) != record.start_time:
+            return False
+        return sandbox_state.is_sandbox_process(record.pid, home) or (not Path("/proc").is_dir() and record.running())
+
     for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not still_ours():
+            break
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(record.pid, sig)  # the process leads its own session and group
+            if os.getpgid(record.pid) == record.pid:
+                os.killpg(record.pid, sig)  # the process leads its own session and group
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(record.pid, sig)
         end = time.monotonic() + grace
-        while time.monotonic() < end and record.running():
+        while time.monotonic() < end and still_ours() and not _reaped(record.pid):
             time.sleep(0.02)
-        if not record.running():
-            break
     _reap(record.pid, grace)
+
+
+def _reaped(pid: int) -> bool:
+    """Collect a child of this process that has exited (else it stays a zombie that still looks like ours)."""
+    child = _CHILDREN.get(pid)
+    return child is not None and child.poll() is not None
 
 
 def _reap(pid: int, grace: float) -> None:
@@ -337,6 +439,15 @@ def status(home: Path | None = None) -> tuple[SandboxState | None, dict[str, str
                 client.close()
         lines[role] = detail
     return state, lines
+
+
+def strays(home: Path | None = None) -> tuple[str, dict[int, str]]:
+    """When the state file is missing or damaged: why, and the sandbox processes that run anyway (pid → role)."""
+    home = home or sandbox_state.default_home()
+    state, problem = sandbox_state.read_checked(home)
+    if state is not None:
+        return "", {}
+    return problem, sandbox_state.find_processes(home)
 
 
 def env_exports(state: SandboxState) -> dict[str, str]:
