@@ -1,6 +1,7 @@
-"""The parameter group check on AWS only (moto has no parameter groups): fed the documented answers of
-DescribeReplicationGroups, DescribeCacheClusters, DescribeCacheParameterGroups and DescribeCacheParameters, the
-last split into two pages with a Marker, as AWS pages a group's ~100 parameters."""
+"""The parameter group check, graded on the sandbox (its moto server has cache parameter groups: see
+src/labgrader/sandbox/parameter_groups.py), and on AWS's documented answers of DescribeReplicationGroups,
+DescribeCacheClusters, DescribeCacheParameterGroups and DescribeCacheParameters, the last split into two pages with
+a Marker, as AWS pages a group's ~100 parameters."""
 
 from __future__ import annotations
 
@@ -9,21 +10,62 @@ import pytest
 from labgrader.elasticache_api import Lookups
 from labgrader.verdict import CheckFailed, CheckPending
 from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients, cli_output
-from tests.conftest import load_check, replace_section
+from tests.conftest import load_check, replace_section, unique
 
 CHECK = "elasticache_parameter_group_eviction_policy"
 MARKER = "AAEAAQAAAAM"  # an opaque Marker, as DescribeCacheParameters returns when more pages follow
 
 
 @pytest.mark.sandbox
-def test_skips_on_the_sandbox_with_the_reason(solved, local_target, grade):
+def test_passes_on_the_sandbox_reference_solution(solved, local_target, grade):
     result = grade(solved, local_target, only={CHECK, "redis_eviction_policy"})
-    skipped = result.get(CHECK)
-    assert skipped.status == "skip"
-    assert "moto has no cache parameter groups" in skipped.message
-    assert "redis_eviction_policy grades the eviction policy there" in skipped.message
-    assert skipped.max_points == 0
-    assert result.get("redis_eviction_policy").status == "pass"  # it carries the objective there
+    graded = result.get(CHECK)
+    assert graded.status == "pass", graded.message
+    assert graded.message == (
+        "ElastiCache replication group lab-redis runs with parameter group lab-redis-params (redis7) whose "
+        "maxmemory-policy is allkeys-lru."
+    )
+    assert graded.points == graded.max_points == 2
+    assert result.get("redis_eviction_policy").status == "pass"  # the parameter group set it on the nodes
+
+
+@pytest.mark.sandbox
+def test_fails_on_the_sandbox_when_the_policy_is_not_the_labs(clients, local_target, grade, lab_setup):
+    built = lab_setup()
+    params = unique("lab-redis-params")
+    elasticache = clients.client("elasticache")
+    elasticache.create_cache_parameter_group(
+        CacheParameterGroupName=params, CacheParameterGroupFamily="redis7", Description="wrong policy"
+    )
+    elasticache.modify_cache_parameter_group(
+        CacheParameterGroupName=params,
+        ParameterNameValues=[{"ParameterName": "maxmemory-policy", "ParameterValue": "volatile-ttl"}],
+    )
+    group = built.spec.elasticache.replication_group
+    elasticache.modify_replication_group(ReplicationGroupId=group, CacheParameterGroupName=params, ApplyImmediately=True)
+    spec = replace_section(built.spec, "elasticache", parameter_group=params)
+    failed = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert failed.status == "fail"
+    assert failed.message == f"Cache parameter group {params} has maxmemory-policy volatile-ttl; expected allkeys-lru."
+    assert failed.hint == (
+        f"aws elasticache modify-cache-parameter-group --cache-parameter-group-name {params} "
+        "--parameter-name-values ParameterName=maxmemory-policy,ParameterValue=allkeys-lru"
+    )
+
+
+@pytest.mark.sandbox
+def test_fails_on_the_sandbox_when_the_nodes_run_the_default_group(clients, local_target, grade, lab_setup):
+    built = lab_setup()
+    group = built.spec.elasticache.replication_group
+    clients.client("elasticache").modify_replication_group(
+        ReplicationGroupId=group, CacheParameterGroupName="default.redis7", ApplyImmediately=True
+    )
+    failed = grade(built.spec, local_target, only={CHECK}).get(CHECK)
+    assert failed.status == "fail"
+    assert failed.message == (
+        f"ElastiCache replication group {group} runs with parameter group default.redis7 (a default group: its "
+        "maxmemory-policy is volatile-lru and cannot be modified), not the lab's lab-redis-params."
+    )
 
 
 def documents(*, group_in_use: str = "mygroup", policy: str = "volatile-lru", apply_status: str = "in-sync"):
