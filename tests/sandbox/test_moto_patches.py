@@ -173,10 +173,10 @@ def test_modify_replication_group_changes_every_field_the_lab_uses(clients) -> N
 @pytest.mark.parametrize(
     ("changes", "code"),
     [
-        pytest.param({"NumCacheClusters": 1, "MultiAZEnabled": False}, "InvalidParameterCombination", id="failover-1-node"),
+        pytest.param({"NumCacheClusters": 1, "MultiAZEnabled": False}, "InvalidParameterCombination", id="1-node"),
         pytest.param({"AutomaticFailoverEnabled": False}, "InvalidParameterCombination", id="multi-az-no-failover"),
         pytest.param({"SecurityGroupIds": ["None"]}, "InvalidParameterValue", id="security-group-None"),
-        pytest.param({"CacheSubnetGroupName": "no-such-subnets"}, "CacheSubnetGroupNotFoundFault", id="no-subnet-group"),
+        pytest.param({"CacheSubnetGroupName": "no-such-subnets"}, "CacheSubnetGroupNotFoundFault", id="no-subnets"),
         pytest.param({"CacheParameterGroupName": "no-such-params"}, "CacheParameterGroupNotFound", id="no-param-group"),
         pytest.param({"CacheParameterGroupName": "default.valkey8"}, "InvalidParameterCombination", id="wrong-family"),
     ],
@@ -248,7 +248,10 @@ def test_update_table_keeps_the_attribute_definitions(clients) -> None:  # type:
         LocalSecondaryIndexes=[
             {
                 "IndexName": "price-index",
-                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "price", "KeyType": "RANGE"}],
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "price", "KeyType": "RANGE"},
+                ],
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],

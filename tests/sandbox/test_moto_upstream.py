@@ -89,9 +89,12 @@ def test_upstream_moto_modifies_cache_subnet_groups() -> None:
     name, _sg, _vpc = _network()
     elasticache = boto3.client("elasticache", region_name="us-east-1")
     elasticache.modify_cache_subnet_group(CacheSubnetGroupName=name, CacheSubnetGroupDescription="changed")
-    assert elasticache.describe_cache_subnet_groups(CacheSubnetGroupName=name)["CacheSubnetGroups"][0][
-        "CacheSubnetGroupDescription"
-    ] == "changed"
+    assert (
+        elasticache.describe_cache_subnet_groups(CacheSubnetGroupName=name)["CacheSubnetGroups"][0][
+            "CacheSubnetGroupDescription"
+        ]
+        == "changed"
+    )
 
 
 @pytest.mark.xfail(strict=True, reason="moto's ModifyReplicationGroup ignores SnapshotWindow and SecurityGroupIds")

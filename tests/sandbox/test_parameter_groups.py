@@ -31,8 +31,8 @@ def test_create_modify_describe_reset_delete(clients) -> None:  # type: ignore[n
         CacheParameterGroupName=name, CacheParameterGroupFamily="redis7", Description="lab eviction policy"
     )["CacheParameterGroup"]
     assert created["ARN"].endswith(f":parametergroup:{name}")
-    assert code_of(elasticache.create_cache_parameter_group, CacheParameterGroupName=name,
-                   CacheParameterGroupFamily="redis7", Description="d") == "CacheParameterGroupAlreadyExists"  # fmt: skip
+    again = {"CacheParameterGroupName": name, "CacheParameterGroupFamily": "redis7", "Description": "d"}
+    assert code_of(elasticache.create_cache_parameter_group, **again) == "CacheParameterGroupAlreadyExists"
     elasticache.modify_cache_parameter_group(
         CacheParameterGroupName=name,
         ParameterNameValues=[{"ParameterName": "maxmemory-policy", "ParameterValue": "allkeys-lru"}],
@@ -68,7 +68,11 @@ def test_describe_cache_parameters_pages_with_a_marker(clients) -> None:  # type
     assert names == sorted(names)
     everything = {p["ParameterName"]: p for page in pages for p in page["Parameters"]}
     policy = everything["maxmemory-policy"]
-    assert (policy["ParameterValue"], policy["DataType"], policy["ChangeType"]) == ("volatile-lru", "string", "immediate")
+    assert (policy["ParameterValue"], policy["DataType"], policy["ChangeType"]) == (
+        "volatile-lru",
+        "string",
+        "immediate",
+    )
     assert names.index("maxmemory-policy") >= 20  # beyond the first page
     assert code_of(elasticache.describe_cache_parameters, CacheParameterGroupName="default.redis7",
                    MaxRecords=5) == "InvalidParameterValue"  # fmt: skip

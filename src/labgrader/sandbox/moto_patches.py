@@ -317,7 +317,7 @@ def _merge_attribute_definitions() -> None:
     original = DynamoDBBackend.update_table
 
     @functools.wraps(original)
-    def update_table(self: Any, name: str, attr_definitions: list[dict[str, str]] | None, *args: Any, **kw: Any) -> Any:
+    def update_table(self: Any, name: str, attr_definitions: list[dict[str, str]], *args: Any, **kw: Any) -> Any:
         if attr_definitions:
             merged = {a["AttributeName"]: a for a in self.get_table(name).attr}
             merged.update({a["AttributeName"]: a for a in attr_definitions})
@@ -467,9 +467,7 @@ def _check_configuration(
                 f"Some security group Id(s) are not valid: {', '.join(unknown)}."
             )
         if subnet is not None and subnet.vpc_id:
-            elsewhere = [
-                sg for sg in security_group_ids if ec2.get_security_group_from_id(sg).vpc_id != subnet.vpc_id
-            ]
+            elsewhere = [sg for sg in security_group_ids if ec2.get_security_group_from_id(sg).vpc_id != subnet.vpc_id]
             if elsewhere:
                 raise _InvalidVPCNetworkState(
                     f"The security group(s) {', '.join(elsewhere)} are not in VPC {subnet.vpc_id} of cache subnet "
@@ -683,8 +681,7 @@ def _change_replica_count(models: Any) -> None:
             raise invalid("Either NewReplicaCount or ReplicaConfiguration must be provided.")
         if wanted <= _replicas(group):
             raise invalid(
-                f"The new replica count ({wanted}) must be greater than the current replica count "
-                f"({_replicas(group)})."
+                f"The new replica count ({wanted}) must be greater than the current replica count ({_replicas(group)})."
             )
         zones = zones_of(backend, group)
         for node_group in group.node_groups:
@@ -693,7 +690,7 @@ def _change_replica_count(models: Any) -> None:
         return ActionResult({"ReplicationGroup": group})
 
     def decrease(self: Any) -> Any:
-        backend, group, wanted = target(self)
+        _backend, group, wanted = target(self)
         to_remove = self._get_param("ReplicasToRemove") or []
         if (wanted is None) == (not to_remove):
             raise exceptions.InvalidParameterCombinationException(

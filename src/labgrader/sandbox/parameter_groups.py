@@ -186,12 +186,12 @@ class ParameterGroup:
 
     def parameters(self) -> list[dict[str, Any]]:
         out = []
+        cluster_on = self.name.endswith(".cluster.on")
         for name, default, data_type, allowed, modifiable, change, minimum, text in _REDIS7:
-            if name == "cluster-enabled" and self.name.endswith(".cluster.on"):
-                default = "yes"
+            value = "yes" if name == "cluster-enabled" and cluster_on else default
             parameter: dict[str, Any] = {
                 "ParameterName": name,
-                "ParameterValue": self.values.get(name, default),
+                "ParameterValue": self.values.get(name, value),
                 "Description": text,
                 "Source": "user" if name in self.values else "system",
                 "DataType": data_type,

@@ -42,7 +42,9 @@ def test_fails_on_the_sandbox_when_the_policy_is_not_the_labs(clients, local_tar
         ParameterNameValues=[{"ParameterName": "maxmemory-policy", "ParameterValue": "volatile-ttl"}],
     )
     group = built.spec.elasticache.replication_group
-    elasticache.modify_replication_group(ReplicationGroupId=group, CacheParameterGroupName=params, ApplyImmediately=True)
+    elasticache.modify_replication_group(
+        ReplicationGroupId=group, CacheParameterGroupName=params, ApplyImmediately=True
+    )
     spec = replace_section(built.spec, "elasticache", parameter_group=params)
     failed = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert failed.status == "fail"
