@@ -181,3 +181,21 @@ def test_upstream_moto_update_table_keeps_attribute_definitions() -> None:
     )
     names = {a["AttributeName"] for a in dynamodb.describe_table(TableName="t")["Table"]["AttributeDefinitions"]}
     assert names == {"pk", "g"}
+
+
+@pytest.mark.xfail(strict=True, reason="moto has no DescribeEvents (HTTP 500)")
+@pytest.mark.usefixtures("unpatched_aws")
+def test_upstream_moto_describes_events() -> None:
+    _group()
+    events = boto3.client("elasticache", region_name="us-east-1").describe_events(SourceType="replication-group")
+    assert isinstance(events["Events"], list)
+
+
+@pytest.mark.xfail(strict=True, reason="moto has no TestFailover (HTTP 500)")
+@pytest.mark.usefixtures("unpatched_aws")
+def test_upstream_moto_tests_failover() -> None:
+    _group()
+    answer = boto3.client("elasticache", region_name="us-east-1").test_failover(
+        ReplicationGroupId="rg", NodeGroupId="0001"
+    )
+    assert answer["ReplicationGroup"]["ReplicationGroupId"] == "rg"

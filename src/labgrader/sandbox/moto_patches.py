@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from labgrader.sandbox import parameter_groups
+from labgrader.sandbox import events, parameter_groups
 
 _APPLIED = False
 
@@ -36,6 +36,8 @@ def apply() -> None:
     _validate_replication_groups(models)
     _modify_replication_group_fields(models)
     _change_replica_count(models)
+    _record_deletions(models)
+    events.install()
     _APPLIED = True
 
 
@@ -538,6 +540,7 @@ def _validate_replication_groups(models: Any) -> None:
         if not group.cache_parameter_group_name:
             group.cache_parameter_group_name = _default_parameter_group(group)
         backend.labgrader_apply_parameter_group(backend.labgrader_parameter_group(group.cache_parameter_group_name))
+        events.record(backend, group.replication_group_id, "replication-group", "Replication group created")
         return answer
 
     responses.ElastiCacheResponse.create_replication_group = create  # type: ignore[method-assign]
@@ -595,6 +598,7 @@ def _modify_replication_group_fields(models: Any) -> None:
             "TransitEncryptionEnabled", group.transit_encryption_enabled, self._get_bool_param
         )
         group.transit_encryption_mode = given("TransitEncryptionMode", group.transit_encryption_mode)
+        events.record(backend, group.replication_group_id, "replication-group", "Replication group modified")
         return answer
 
     responses.ElastiCacheResponse.modify_replication_group = modify  # type: ignore[method-assign]
@@ -633,7 +637,7 @@ def _change_replica_count(models: Any) -> None:
             return f"{group.replication_group_id}-{node_group['node_group_id']}-{number:0>3}"
         return f"{group.replication_group_id}-{number:0>3}"
 
-    def add_replica(backend: Any, group: Any, node_group: Any, zones: list[str]) -> None:
+    def add_replica(group: Any, node_group: Any, zones: list[str]) -> str:
         taken = {member["cache_cluster_id"] for ng in group.node_groups for member in ng["node_group_members"]}
         number = 1
         while member_id(group, node_group, number) in taken:
@@ -652,14 +656,16 @@ def _change_replica_count(models: Any) -> None:
             member["current_role"] = "replica"
         node_group["node_group_members"].append(member)
         group.member_clusters.append(cluster_id)
+        return cluster_id
 
-    def remove(group: Any, node_group: Any, cluster_id: str) -> None:
+    def remove(group: Any, node_group: Any, cluster_id: str) -> str:
         node_group["node_group_members"] = [
             m for m in node_group["node_group_members"] if m["cache_cluster_id"] != cluster_id
         ]
         group.member_clusters.remove(cluster_id)
+        return cluster_id
 
-    def target(self: Any) -> tuple[Any, Any, int | None]:
+    def target(self: Any) -> tuple[Any, Any, dict[str, int | None]]:
         backend = self.elasticache_backend
         group = backend.describe_replication_groups(self._get_param("ReplicationGroupId"))[0]
         if not self._get_bool_param("ApplyImmediately"):
@@ -668,56 +674,100 @@ def _change_replica_count(models: Any) -> None:
             raise _InvalidReplicationGroupState(
                 f"Replication group {group.replication_group_id} is not in available state ({group.status})."
             )
-        wanted = self._get_int_param("NewReplicaCount")
-        for shard in self._get_param("ReplicaConfiguration") or []:
-            wanted = int(shard.get("NewReplicaCount")) if wanted is None else wanted
-        if wanted is not None and not 0 <= wanted <= MAX_REPLICAS:
-            raise invalid(f"NewReplicaCount must be between 0 and {MAX_REPLICAS}.")
-        return backend, group, wanted
+        wanted: int | None = self._get_int_param("NewReplicaCount")
+        shards = self._get_param("ReplicaConfiguration") or []
+        per_shard = {str(shard.get("NodeGroupId")): int(shard.get("NewReplicaCount")) for shard in shards}
+        if wanted is not None and per_shard:
+            raise exceptions.InvalidParameterCombinationException(
+                "NewReplicaCount and ReplicaConfiguration cannot both be specified."
+            )
+        unknown = sorted(set(per_shard) - {ng["node_group_id"] for ng in group.node_groups})
+        if unknown:
+            raise invalid(f"Node group(s) {', '.join(unknown)} not found in {group.replication_group_id}.")
+        for count in [wanted, *per_shard.values()]:
+            if count is not None and not 0 <= count <= MAX_REPLICAS:
+                raise invalid(f"NewReplicaCount must be between 0 and {MAX_REPLICAS}.")
+        wanted_of = {ng["node_group_id"]: per_shard.get(ng["node_group_id"], wanted) for ng in group.node_groups}
+        return backend, group, wanted_of
 
     def increase(self: Any) -> Any:
-        backend, group, wanted = target(self)
-        if wanted is None:
+        backend, group, wanted_of = target(self)
+        if all(count is None for count in wanted_of.values()):
             raise invalid("Either NewReplicaCount or ReplicaConfiguration must be provided.")
-        if wanted <= _replicas(group):
-            raise invalid(
-                f"The new replica count ({wanted}) must be greater than the current replica count ({_replicas(group)})."
-            )
-        zones = zones_of(backend, group)
         for node_group in group.node_groups:
-            while len(node_group["node_group_members"]) - 1 < wanted:
-                add_replica(backend, group, node_group, zones)
+            wanted, current = wanted_of[node_group["node_group_id"]], len(node_group["node_group_members"]) - 1
+            if wanted is not None and wanted <= current:
+                raise invalid(
+                    f"The new replica count ({wanted}) must be greater than the current replica count ({current})."
+                )
+        zones = zones_of(backend, group)
+        added = []
+        for node_group in group.node_groups:
+            wanted = wanted_of[node_group["node_group_id"]]
+            while wanted is not None and len(node_group["node_group_members"]) - 1 < wanted:
+                added.append(add_replica(group, node_group, zones))
+        message = f"Added cache node(s) {', '.join(added)}"
+        events.record(backend, group.replication_group_id, "replication-group", message)
         return ActionResult({"ReplicationGroup": group})
 
     def decrease(self: Any) -> Any:
-        _backend, group, wanted = target(self)
+        backend, group, wanted_of = target(self)
         to_remove = self._get_param("ReplicasToRemove") or []
-        if (wanted is None) == (not to_remove):
+        counted = any(count is not None for count in wanted_of.values())
+        if counted == bool(to_remove):
             raise exceptions.InvalidParameterCombinationException(
                 "Specify either NewReplicaCount (or ReplicaConfiguration) or ReplicasToRemove."
             )
-        current = _replicas(group)
-        if wanted is not None and wanted >= current:
-            raise invalid(f"The new replica count ({wanted}) must be less than the current replica count ({current}).")
-        primaries = {ng["node_group_members"][0]["cache_cluster_id"] for ng in group.node_groups}
+        primaries = {
+            m["cache_cluster_id"]
+            for ng in group.node_groups
+            for m in ng["node_group_members"]
+            if m.get("current_role", "primary" if m is ng["node_group_members"][0] else "replica") == "primary"
+        }
         for cluster_id in to_remove:
             if cluster_id not in group.member_clusters:
                 raise exceptions.CacheClusterNotFound(cluster_id)
             if cluster_id in primaries:
                 raise invalid(f"Cache cluster {cluster_id} is the primary: only replicas can be removed.")
-        remaining = (current - len(to_remove)) if to_remove else wanted
-        if group.automatic_failover == "enabled" and (remaining or 0) < 1:
-            raise exceptions.InvalidParameterCombinationException(
-                "Automatic failover is enabled: the replication group must keep at least one read replica. "
-                "Disable automatic failover (and Multi-AZ) first."
-            )
         for node_group in group.node_groups:
-            for cluster_id in [m["cache_cluster_id"] for m in node_group["node_group_members"][1:]]:
+            current = len(node_group["node_group_members"]) - 1
+            wanted = wanted_of[node_group["node_group_id"]]
+            if wanted is not None and wanted >= current:
+                raise invalid(
+                    f"The new replica count ({wanted}) must be less than the current replica count ({current})."
+                )
+            gone = sum(m["cache_cluster_id"] in to_remove for m in node_group["node_group_members"])
+            remaining = wanted if wanted is not None else current - gone
+            if group.automatic_failover == "enabled" and not group.cluster_enabled and remaining < 1:
+                raise exceptions.InvalidParameterCombinationException(
+                    "Automatic failover is enabled: the replication group must keep at least one read replica. "
+                    "Disable automatic failover (and Multi-AZ) first."
+                )
+        removed = []
+        for node_group in group.node_groups:
+            wanted = wanted_of[node_group["node_group_id"]]
+            for cluster_id in [m["cache_cluster_id"] for m in node_group["node_group_members"]]:
                 if cluster_id in to_remove:
-                    remove(group, node_group, cluster_id)
+                    removed.append(remove(group, node_group, cluster_id))
             while wanted is not None and len(node_group["node_group_members"]) - 1 > wanted:
-                remove(group, node_group, node_group["node_group_members"][-1]["cache_cluster_id"])
+                last = [m for m in node_group["node_group_members"] if m["cache_cluster_id"] not in primaries][-1]
+                removed.append(remove(group, node_group, last["cache_cluster_id"]))
+        message = f"Removed cache node(s) {', '.join(removed)}"
+        events.record(backend, group.replication_group_id, "replication-group", message)
         return ActionResult({"ReplicationGroup": group})
 
     setattr(responses.ElastiCacheResponse, "increase_replica_count", increase)  # noqa: B010 - a new operation
     setattr(responses.ElastiCacheResponse, "decrease_replica_count", decrease)  # noqa: B010 - a new operation
+
+
+def _record_deletions(models: Any) -> None:
+    """DescribeEvents (sandbox/events.py) lists a replication group's deletion, as AWS does."""
+    original = models.ElastiCacheBackend.delete_replication_group
+
+    @functools.wraps(original)
+    def delete(self: Any, replication_group_id: str, *args: Any, **kwargs: Any) -> Any:
+        group = original(self, replication_group_id, *args, **kwargs)
+        events.record(self, replication_group_id, "replication-group", "Replication group deleted")
+        return group
+
+    models.ElastiCacheBackend.delete_replication_group = delete

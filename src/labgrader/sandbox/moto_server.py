@@ -42,10 +42,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     from werkzeug.serving import make_server  # noqa: PLC0415
 
-    from labgrader.sandbox import moto_patches, parameter_groups  # noqa: PLC0415
+    from labgrader.sandbox import data_plane, moto_patches  # noqa: PLC0415
 
     moto_patches.apply()
-    parameter_groups.configure(args.sandbox_home)
+    data_plane.configure(args.sandbox_home)
     for module in WARM_MODULES:
         importlib.import_module(module)
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from labgrader.sandbox import data_plane
 
 # (name, default value, data type, allowed values, modifiable, change type, minimum engine version, description):
 # the redis7 family's parameters as DescribeCacheParameters lists them (alphabetical, as AWS answers).
@@ -143,10 +143,6 @@ FAMILIES = ("redis5.0", "redis6.x", "redis7", "valkey7", "valkey8")
 DEFAULT_PREFIX = "default."
 MAX_RECORDS_RANGE = (20, 100)
 _NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
-# The data nodes whose maxmemory-policy follows the parameter group (manager's roles).
-DATA_NODE_ROLES = ("primary", "replica")
-
-_sandbox_home: Path | None = None
 
 
 def default_group_name(family: str) -> str:
@@ -208,36 +204,6 @@ class ParameterGroup:
         return next((p["ParameterValue"] for p in self.parameters() if p["ParameterName"] == name), None)
 
 
-def configure(sandbox_home: Path | None) -> None:
-    """Where the sandbox's state file is (its Redis nodes' ports): set by the sandbox's moto server at start."""
-    global _sandbox_home  # noqa: PLW0603 - one sandbox per moto server process
-    _sandbox_home = sandbox_home
-
-
-def apply_to_redis(group_id: str, policy: str | None) -> None:
-    """CONFIG SET maxmemory-policy on the sandbox's data nodes when `group_id` is the group they back."""
-    if _sandbox_home is None or not policy:
-        return
-    import redis  # noqa: PLC0415 - only the sandbox server needs it
-
-    from labgrader import sandbox_state  # noqa: PLC0415
-
-    state = sandbox_state.read(_sandbox_home)
-    if state is None or group_id != state.master_name:
-        return
-    for role in DATA_NODE_ROLES:
-        record = state.processes.get(role)
-        if record is None:
-            continue
-        client = redis.Redis(port=record.port, socket_timeout=1, socket_connect_timeout=1)
-        try:
-            client.config_set("maxmemory-policy", policy)
-        except redis.RedisError as exc:  # a node down or password-protected: the grader's Redis checks will say so
-            print(f"labgrader: maxmemory-policy not applied to the {role} node: {exc}", file=sys.stderr)
-        finally:
-            client.close()
-
-
 def install(models: Any) -> None:
     """Add the parameter group operations to moto's ElastiCache backend and response handler."""
     from moto.core.responses import ActionResult, EmptyResult  # noqa: PLC0415 - moto loads only in the sandbox
@@ -295,7 +261,7 @@ def install(models: Any) -> None:
 
     def apply_attached(backend: Any, group: ParameterGroup) -> None:
         for replication_group in attached_groups(backend, group.name):
-            apply_to_redis(replication_group.replication_group_id, group.value("maxmemory-policy"))
+            data_plane.set_maxmemory_policy(replication_group.replication_group_id, group.value("maxmemory-policy"))
 
     def validated(group: ParameterGroup, changes: list[dict[str, Any]]) -> dict[str, str]:
         catalogue = {entry[0]: entry for entry in _REDIS7}
