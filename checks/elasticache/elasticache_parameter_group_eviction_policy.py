@@ -51,13 +51,15 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
             if ev.is_default_parameter_group(name)
             else ""
         )
+        # The lab's group may exist already (made, then not attached): creating it again would stop the commands.
+        steps = [modify, use] if elasticache_lookups.parameter_group(wanted) is not None else [create, modify, use]
         fail(
             f"ElastiCache replication group {spec.replication_group} runs with parameter group {name}{default}, not "
             f"the lab's {wanted}.",
             call="elasticache.describe_cache_clusters",
             observed=name,
             expected=wanted,
-            hint=f"{create} && {modify} && {use}",
+            hint=" && ".join(steps),
         )
     group = elasticache_lookups.parameter_group(name)
     if group is None:

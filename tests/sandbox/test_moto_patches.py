@@ -274,3 +274,27 @@ def test_update_table_keeps_the_attribute_definitions(clients) -> None:  # type:
     assert {a["AttributeName"]: a["AttributeType"] for a in described} == {
         "pk": "S", "sk": "S", "price": "N", "category": "S"
     }  # fmt: skip
+
+
+def test_modify_replication_group_refuses_what_aws_refuses(clients) -> None:  # type: ignore[no-untyped-def]
+    network = lab_network(clients)
+    elasticache = clients.client("elasticache")
+    name = create_group(clients, network)
+    elsewhere = clients.client("ec2").create_vpc(CidrBlock="10.79.0.0/16")["Vpc"]["VpcId"]
+    foreign_sg = clients.client("ec2").create_security_group(
+        GroupName=unique("sg"), Description="another VPC", VpcId=elsewhere
+    )["GroupId"]
+    assert error_of(elasticache.modify_replication_group, ReplicationGroupId=name, SecurityGroupIds=[foreign_sg],
+                    ApplyImmediately=True)[0] == "InvalidVPCNetworkStateFault"  # fmt: skip
+    assert error_of(elasticache.modify_replication_group, ReplicationGroupId=name,
+                    CacheParameterGroupName="default.redis6.x", ApplyImmediately=True)[0] == (
+        "InvalidParameterCombination"
+    )  # fmt: skip
+    assert error_of(elasticache.modify_replication_group, ReplicationGroupId=name,
+                    CacheParameterGroupName=unique("none"), ApplyImmediately=True)[0] == (
+        "CacheParameterGroupNotFound"
+    )  # fmt: skip
+    # Nothing changed by the refused calls.
+    members = [c for c in elasticache.describe_cache_clusters()["CacheClusters"] if c.get("ReplicationGroupId") == name]
+    assert {m["SecurityGroups"][0]["SecurityGroupId"] for m in members} == {network["sg"]}
+    assert {m["CacheParameterGroup"]["CacheParameterGroupName"] for m in members} == {"default.redis7"}

@@ -5,9 +5,15 @@ a Marker, as AWS pages a group's ~100 parameters."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from labgrader.elasticache_api import Lookups
+from labgrader.sandbox import manager
 from labgrader.verdict import CheckFailed, CheckPending
 from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients, cli_output
 from tests.conftest import load_check, replace_section, unique
@@ -29,8 +35,22 @@ def test_passes_on_the_sandbox_reference_solution(solved, local_target, grade):
     assert result.get("redis_eviction_policy").status == "pass"  # the parameter group set it on the nodes
 
 
+@pytest.fixture
+def run_hint(sandbox, tmp_path):  # type: ignore[no-untyped-def]
+    """run_hint(hint): the hint as printed, in bash, from a folder outside the repository, with the environment
+    `labgrader sandbox env` gives."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_"))}
+    env |= manager.env_exports(sandbox) | {"PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}"}
+
+    def run(hint: str) -> None:
+        done = subprocess.run(["bash", "-c", hint], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+
+    return run
+
+
 @pytest.mark.sandbox
-def test_fails_on_the_sandbox_when_the_policy_is_not_the_labs(clients, local_target, grade, lab_setup):
+def test_fails_on_the_sandbox_when_the_policy_is_not_the_labs(clients, local_target, grade, lab_setup, run_hint):
     built = lab_setup()
     params = unique("lab-redis-params")
     elasticache = clients.client("elasticache")
@@ -53,10 +73,12 @@ def test_fails_on_the_sandbox_when_the_policy_is_not_the_labs(clients, local_tar
         f"aws elasticache modify-cache-parameter-group --cache-parameter-group-name {params} "
         "--parameter-name-values ParameterName=maxmemory-policy,ParameterValue=allkeys-lru"
     )
+    run_hint(failed.hint)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 @pytest.mark.sandbox
-def test_fails_on_the_sandbox_when_the_nodes_run_the_default_group(clients, local_target, grade, lab_setup):
+def test_fails_on_the_sandbox_when_the_nodes_run_the_default_group(clients, local_target, grade, lab_setup, run_hint):
     built = lab_setup()
     group = built.spec.elasticache.replication_group
     clients.client("elasticache").modify_replication_group(
@@ -68,6 +90,10 @@ def test_fails_on_the_sandbox_when_the_nodes_run_the_default_group(clients, loca
         f"ElastiCache replication group {group} runs with parameter group default.redis7 (a default group: its "
         "maxmemory-policy is volatile-lru and cannot be modified), not the lab's lab-redis-params."
     )
+    # lab-redis-params exists (the reference solution made it): the hint attaches it instead of creating it again.
+    assert "create-cache-parameter-group" not in failed.hint
+    run_hint(failed.hint)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def documents(*, group_in_use: str = "mygroup", policy: str = "volatile-lru", apply_status: str = "in-sync"):
@@ -139,6 +165,12 @@ def test_fails_when_the_policy_is_left_at_the_default(solved):
 def test_fails_when_the_nodes_run_with_the_default_group(solved):
     clients = StubbedClients()
     stub(clients, cli_output("elasticache", "describe-cache-clusters"))  # as documented: default.redis5.0
+    clients.add_error(
+        "elasticache",
+        "describe_cache_parameter_groups",
+        "CacheParameterGroupNotFound",
+        {"CacheParameterGroupName": "mygroup"},
+    )
     with pytest.raises(CheckFailed) as raised:
         run(solved, clients=clients)
     assert raised.value.message == (
