@@ -144,3 +144,25 @@ def test_the_lab_groups_maxmemory_policy_runs_on_both_redis_nodes(own_sandbox: S
     assert code_of(elasticache.delete_cache_parameter_group, CacheParameterGroupName="lab-redis-params") == (
         "InvalidCacheParameterGroupState"
     )
+
+
+def test_names_are_stored_in_lowercase_and_a_group_in_use_cannot_be_deleted(clients) -> None:  # type: ignore[no-untyped-def]
+    elasticache = clients.client("elasticache")
+    name = unique("Lab-Params")
+    created = elasticache.create_cache_parameter_group(
+        CacheParameterGroupName=name, CacheParameterGroupFamily="redis7", Description="d"
+    )["CacheParameterGroup"]
+    assert created["CacheParameterGroupName"] == name.lower()
+    group = unique("rg")
+    elasticache.create_replication_group(
+        ReplicationGroupId=group, ReplicationGroupDescription="d", CacheParameterGroupName=name
+    )
+    members = [
+        c for c in elasticache.describe_cache_clusters()["CacheClusters"] if c.get("ReplicationGroupId") == group
+    ]
+    assert {m["CacheParameterGroup"]["CacheParameterGroupName"] for m in members} == {name.lower()}
+    elasticache.delete_replication_group(ReplicationGroupId=group)
+    # Still deleting: AWS refuses to delete the parameter group until the replication group is gone.
+    assert code_of(elasticache.delete_cache_parameter_group, CacheParameterGroupName=name) == (
+        "InvalidCacheParameterGroupState"
+    )

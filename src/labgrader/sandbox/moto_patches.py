@@ -537,8 +537,7 @@ def _validate_replication_groups(models: Any) -> None:
         )
         answer = original(self)
         group = backend.replication_groups[self._get_param("ReplicationGroupId")]
-        if not group.cache_parameter_group_name:
-            group.cache_parameter_group_name = _default_parameter_group(group)
+        group.cache_parameter_group_name = (group.cache_parameter_group_name or _default_parameter_group(group)).lower()
         backend.labgrader_apply_parameter_group(backend.labgrader_parameter_group(group.cache_parameter_group_name))
         events.record(backend, group.replication_group_id, "replication-group", "Replication group created")
         return answer
@@ -586,7 +585,7 @@ def _modify_replication_group_fields(models: Any) -> None:
         if security_group_ids:
             group.security_group_ids = security_group_ids
         if parameter_group:
-            group.cache_parameter_group_name = parameter_group
+            group.cache_parameter_group_name = parameter_group.lower()  # as AWS stores it
             backend.labgrader_apply_parameter_group(backend.labgrader_parameter_group(parameter_group))
         group.engine_version = engine_version
         group.snapshot_window = given("SnapshotWindow", group.snapshot_window)

@@ -247,21 +247,21 @@ def install(models: Any) -> None:
         return table
 
     def get_group(backend: Any, name: str | None) -> ParameterGroup:
-        group = groups(backend).get(name or "")
+        group = groups(backend).get((name or "").lower())  # AWS stores the names in lowercase
         if group is None:
             raise CacheParameterGroupNotFound(str(name))
         return group
 
-    def attached_groups(backend: Any, name: str) -> list[Any]:
-        return [
-            g
-            for g in backend.replication_groups.values()
-            if g.cache_parameter_group_name == name and g.status != "deleting"
-        ]
+    def users(backend: Any, name: str) -> list[Any]:
+        """Replication groups and cache clusters running with the group, those being deleted included (as on AWS:
+        the group can be deleted once they are gone)."""
+        found = [*backend.replication_groups.values(), *backend.cache_clusters.values()]
+        return [user for user in found if (getattr(user, "cache_parameter_group_name", None) or "").lower() == name]
 
     def apply_attached(backend: Any, group: ParameterGroup) -> None:
-        for replication_group in attached_groups(backend, group.name):
-            data_plane.set_maxmemory_policy(replication_group.replication_group_id, group.value("maxmemory-policy"))
+        for replication_group in backend.replication_groups.values():
+            if replication_group.cache_parameter_group_name == group.name and replication_group.status != "deleting":
+                data_plane.set_maxmemory_policy(replication_group.replication_group_id, group.value("maxmemory-policy"))
 
     def validated(group: ParameterGroup, changes: list[dict[str, Any]]) -> dict[str, str]:
         catalogue = {entry[0]: entry for entry in _REDIS7}
@@ -284,10 +284,10 @@ def install(models: Any) -> None:
 
     def create(self: Any) -> Any:
         backend = self.elasticache_backend
-        name = self._get_param("CacheParameterGroupName") or ""
+        name = (self._get_param("CacheParameterGroupName") or "").lower()  # AWS stores the names in lowercase
         family = self._get_param("CacheParameterGroupFamily") or ""
         table = groups(backend)
-        if name.lower() in {existing.lower() for existing in table}:
+        if name in table:
             raise CacheParameterGroupAlreadyExists(name)
         if family not in FAMILIES:
             raise invalid(f"The parameter CacheParameterGroupFamily is not a valid family: {family}.")
@@ -377,7 +377,7 @@ def install(models: Any) -> None:
         backend = self.elasticache_backend
         group = get_group(backend, self._get_param("CacheParameterGroupName"))
         refuse_default(group, "delete")
-        if attached_groups(backend, group.name):
+        if users(backend, group.name):
             raise InvalidCacheParameterGroupState(
                 f"One or more cache clusters are still members of cache parameter group {group.name}, "
                 "so the group cannot be deleted."
