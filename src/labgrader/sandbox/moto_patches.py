@@ -436,7 +436,7 @@ def _check_configuration(
     creating: bool,
     sharded: bool = False,
 ) -> None:
-    """AWS's refusals where the lab can go wrong, in the order AWS reports them."""
+    """AWS's refusals where the lab can go wrong, checked before the group is created or changed."""
     from moto.elasticache import exceptions  # noqa: PLC0415 - moto is imported only inside the sandbox
 
     if failover and replicas < 1 and not sharded:
@@ -445,8 +445,9 @@ def _check_configuration(
                 "Automatic failover requires at least one read replica: NumCacheClusters must be at least 2 "
                 "(or ReplicasPerNodeGroup at least 1) when AutomaticFailoverEnabled is true."
             )
-        raise _InvalidReplicationGroupState(
-            "Replication group must have at least one read replica to enable autofailover."
+        raise _fault(
+            "InvalidReplicationGroupState",
+            "Replication group must have at least one read replica to enable autofailover.",
         )
     if multi_az and not failover:
         raise exceptions.InvalidParameterCombinationException(
@@ -471,9 +472,10 @@ def _check_configuration(
         if subnet is not None and subnet.vpc_id:
             elsewhere = [sg for sg in security_group_ids if ec2.get_security_group_from_id(sg).vpc_id != subnet.vpc_id]
             if elsewhere:
-                raise _InvalidVPCNetworkState(
+                raise _fault(
+                    "InvalidVPCNetworkStateFault",
                     f"The security group(s) {', '.join(elsewhere)} are not in VPC {subnet.vpc_id} of cache subnet "
-                    f"group {subnet_group}."
+                    f"group {subnet_group}.",
                 )
     if parameter_group:
         group = backend.labgrader_parameter_group(parameter_group)  # CacheParameterGroupNotFound
@@ -484,19 +486,12 @@ def _check_configuration(
             )
 
 
-def _InvalidReplicationGroupState(message: str) -> Exception:  # noqa: N802 - builds an AWS fault, named like one
+def _fault(code: str, message: str) -> Exception:
+    """An ElastiCache error answered with AWS's code (for codes moto has no exception class of)."""
     from moto.elasticache import exceptions  # noqa: PLC0415 - moto is imported only inside the sandbox
 
     error = exceptions.ElastiCacheException(message)
-    error.code = "InvalidReplicationGroupState"
-    return error
-
-
-def _InvalidVPCNetworkState(message: str) -> Exception:  # noqa: N802 - builds an AWS fault, named like one
-    from moto.elasticache import exceptions  # noqa: PLC0415 - moto is imported only inside the sandbox
-
-    error = exceptions.ElastiCacheException(message)
-    error.code = "InvalidVPCNetworkStateFault"
+    error.code = code
     return error
 
 
@@ -670,8 +665,9 @@ def _change_replica_count(models: Any) -> None:
         if not self._get_bool_param("ApplyImmediately"):
             raise invalid("ApplyImmediately=false is not supported: use --apply-immediately.")
         if group.status != "available":
-            raise _InvalidReplicationGroupState(
-                f"Replication group {group.replication_group_id} is not in available state ({group.status})."
+            raise _fault(
+                "InvalidReplicationGroupState",
+                f"Replication group {group.replication_group_id} is not in available state ({group.status}).",
             )
         wanted: int | None = self._get_int_param("NewReplicaCount")
         shards = self._get_param("ReplicaConfiguration") or []
