@@ -44,6 +44,15 @@ def test_create_modify_describe_reset_delete(clients) -> None:  # type: ignore[n
     assert code_of(elasticache.modify_cache_parameter_group, CacheParameterGroupName=name,
                    ParameterNameValues=[{"ParameterName": "maxmemory-policy",
                                          "ParameterValue": "most-lru"}]) == "InvalidParameterValue"  # fmt: skip
+    for parameter, value in (
+        ("active-defrag-cycle-max", "76"),
+        ("timeout", "10"),
+        ("maxclients", "100"),
+        ("nope", "1"),
+    ):
+        change = [{"ParameterName": parameter, "ParameterValue": value}]  # out of range, not modifiable, unknown
+        assert code_of(elasticache.modify_cache_parameter_group, CacheParameterGroupName=name,
+                       ParameterNameValues=change) == "InvalidParameterValue", parameter  # fmt: skip
     elasticache.reset_cache_parameter_group(CacheParameterGroupName=name, ResetAllParameters=True)
     assert elasticache.describe_cache_parameters(CacheParameterGroupName=name, Source="user")["Parameters"] == []
     elasticache.delete_cache_parameter_group(CacheParameterGroupName=name)

@@ -145,6 +145,26 @@ MAX_RECORDS_RANGE = (20, 100)
 _NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
 
 
+def _integer_allowed(value: str, allowed: str) -> bool:
+    """`value` is an integer within AllowedValues ("1-75", "0,20-", "-5,-4,1-", "-" for any)."""
+    if not re.fullmatch(r"-?\d+", value):
+        return False
+    number = int(value)
+    for token in (allowed or "-").split(","):
+        if re.fullmatch(r"-?\d+", token):
+            if number == int(token):
+                return True
+            continue
+        bounds = re.fullmatch(r"(-?\d+)?-(-?\d+)?", token)
+        if (
+            bounds
+            and (bounds[1] is None or number >= int(bounds[1]))
+            and (bounds[2] is None or number <= int(bounds[2]))
+        ):
+            return True
+    return False
+
+
 def default_group_name(family: str) -> str:
     return f"{DEFAULT_PREFIX}{family}"
 
@@ -277,7 +297,7 @@ def install(models: Any) -> None:
             allowed = entry[3]
             if entry[2] == "string" and allowed and value not in allowed.split(","):
                 raise invalid(f"Invalid value for parameter {name}: {value}. Allowed values: {allowed}")
-            if entry[2] == "integer" and not re.fullmatch(r"-?\d+", value):
+            if entry[2] == "integer" and not _integer_allowed(value, allowed):
                 raise invalid(f"Invalid value for parameter {name}: {value}. Allowed values: {allowed}")
             values[name] = value
         return values
