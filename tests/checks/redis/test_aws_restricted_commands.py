@@ -13,6 +13,7 @@ from tests.checks.redis.conftest import REDIS_IDS
 pytestmark = pytest.mark.sandbox
 
 
+@pytest.mark.usefixtures("primary_restored")  # --lab-disruptive runs TestFailover on the sandbox
 def test_no_restricted_command_reaches_redis_on_aws(solved, aws_like, grade, recording_proxy, sandbox):
     proxy = recording_proxy(sandbox.redis_url)
     run = grade(solved, aws_like(redis_url=proxy.url), only=set(REDIS_IDS), extra_args=("--lab-disruptive",))
