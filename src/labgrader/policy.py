@@ -33,7 +33,6 @@ PREFLIGHT = frozenset({"sts:GetCallerIdentity"}) | {
 # exactly these as "granted but not seen".
 AWS_ONLY = {
     "sts:GetCallerIdentity": "the preflight identifies the caller on the aws target only",
-    "elasticache:DescribeCacheParameters": "moto has no cache parameter groups (the check skips there)",
     "elasticache:DescribeEvents": "TestFailover's progress events, aws --disruptive only",
 }
 

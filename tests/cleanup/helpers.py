@@ -312,6 +312,15 @@ def _subnet_group(spec: LabSpec, clients: AwsClients, target: Target) -> Facts:
     return {"group": make_subnet_group(spec, clients)}
 
 
+def _parameter_group(spec: LabSpec, clients: AwsClients, target: Target) -> Facts:
+    assert spec.elasticache is not None
+    name = str(spec.elasticache.parameter_group)
+    clients.client("elasticache").create_cache_parameter_group(
+        CacheParameterGroupName=name, CacheParameterGroupFamily="redis7", Description="test", Tags=tags(spec)
+    )
+    return {"group": name}
+
+
 def _default_subnet_group(spec: LabSpec, clients: AwsClients, target: Target) -> Facts:
     ec2 = clients.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
@@ -373,6 +382,7 @@ SCENARIOS: dict[str, tuple[Any, frozenset[str]]] = {
     "final_snapshot": (_final_snapshot, frozenset({SNAPSHOTS, BILLABLE})),
     "subnet_group": (_subnet_group, frozenset({GROUPS})),
     "default_subnet_group": (_default_subnet_group, frozenset()),
+    "parameter_group": (_parameter_group, frozenset({GROUPS})),
     "security_groups": (_security_groups, frozenset({SECURITY_GROUPS})),
     "blocking_rule": (_blocking_rule, frozenset({SECURITY_GROUPS})),
     "groups_elsewhere": (_groups_elsewhere, frozenset()),

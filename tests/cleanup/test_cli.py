@@ -144,7 +144,8 @@ def test_delete_without_yes_is_a_dry_run(own_home, own_target, lab_spec, tmp_pat
     assert results["cleanup"]["mode"] == "dry-run"
     after = take_inventory(lab_spec, own_target)
     assert [item.key for item in after.leftovers] == [item.key for item in before.leftovers]
-    assert len(after.leftovers) == 6  # table, group, snapshot, subnet group, two security groups
+    # table, group, snapshot, subnet group, parameter group, two security groups
+    assert len(after.leftovers) == 7
 
 
 def _decoys(spec: LabSpec, clients: AwsClients) -> dict[str, Any]:

@@ -98,9 +98,7 @@ def full_run(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> FullRun:
 def test_a_full_run_passes_and_changes_no_student_data(full_run: FullRun) -> None:
     required = {e.id for e in catalog.CATALOG if e.phase == "grade" and not e.advisory}
     assert full_run.code == 0, full_run.log
-    assert {i: s for i, s in full_run.statuses.items() if i in required and s != "pass"} == {
-        "elasticache_parameter_group_eviction_policy": "skip"  # moto has no parameter groups (SPEC §1)
-    }
+    assert {i: s for i, s in full_run.statuses.items() if i in required and s != "pass"} == {}
     assert full_run.problems == []
     assert full_run.survivors == []
     print(f"full run: {full_run.seconds:.2f} s")

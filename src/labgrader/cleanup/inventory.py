@@ -27,7 +27,6 @@ from typing import Any
 import botocore.exceptions
 import botocore.loaders
 from botocore.config import Config
-from botocore.parsers import ResponseParserError
 
 from labgrader.aws import AwsClients
 from labgrader.cleanup.model import DELETE_ORDER, PARTS, Inventory, Kind, Leftover, Part, PartError
@@ -51,11 +50,6 @@ MAX_REGION_WORKERS = 8
 REGION_DEADLINE_S = 120.0
 # DescribeRegions' opt-in states of a region the account can use.
 ENABLED_OPT_IN = frozenset({"opt-in-not-required", "opted-in"})
-
-PARAMETER_GROUPS_ON_MOTO = (
-    "ElastiCache parameter groups: not checkable on the sandbox (moto has no cache parameter groups: its "
-    "DescribeCacheParameterGroups answers HTTP 500), so none can be left there; on AWS they are listed."
-)
 
 
 @dataclass(frozen=True)
@@ -404,14 +398,7 @@ class RegionScan:
             if group.get("VpcId"):
                 self._subnet_group_vpcs.add(str(group["VpcId"]))
             self._add("elasticache_subnet_group", name, "available", reason, vpc_id=group.get("VpcId"))
-        try:
-            parameter_groups = list(_paginate(elasticache, "describe_cache_parameter_groups", "CacheParameterGroups"))
-        except (ResponseParserError, botocore.exceptions.ClientError) as exc:
-            if self.target.name == "local" and _server_error(exc):
-                self.result.not_checked.append(PARAMETER_GROUPS_ON_MOTO)
-                return
-            raise
-        for group in parameter_groups:
+        for group in _paginate(elasticache, "describe_cache_parameter_groups", "CacheParameterGroups"):
             name = str(group["CacheParameterGroupName"])
             if name.startswith("default."):
                 continue
@@ -475,14 +462,6 @@ class RegionScan:
         if groups_failed is not None:
             # Without the subnet group's VPC the lab's VPC is unknown: a name alone could not be judged.
             self.result.errors.append(PartError(self.region, "security_groups", groups_failed.error))
-
-
-def _server_error(exc: BaseException) -> bool:
-    if isinstance(exc, ResponseParserError):
-        return True
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)) >= 500
-    return False
 
 
 def _table_details(table: dict[str, Any]) -> dict[str, Any]:

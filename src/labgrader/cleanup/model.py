@@ -168,7 +168,7 @@ class Inventory:
     regions: tuple[str, ...]
     leftovers: list[Leftover] = field(default_factory=list)
     errors: list[PartError] = field(default_factory=list)
-    # What this target cannot show at all (moto has no cache parameter groups): stated, never faked.
+    # What this target cannot show at all (a part it does not have): stated, never faked.
     not_checked: list[str] = field(default_factory=list)
     # The names searched for, by kind (for "looked for ..." in pass messages).
     looked_for: dict[str, list[str]] = field(default_factory=dict)

@@ -137,7 +137,7 @@ class _Starter:
     def moto(self) -> subprocess.Popen[bytes]:
         port_file = self.data / "moto.port"
         argv = [sys.executable, "-m", "labgrader.sandbox.moto_server", "--port-file", str(port_file)]
-        argv += ["--region", self.state.region]
+        argv += ["--region", self.state.region, "--sandbox-home", self.state.home]
         return self.spawn("moto", argv, 0, str(port_file))
 
     def redis(self, role: str, extra: list[str], deadline: float) -> int:

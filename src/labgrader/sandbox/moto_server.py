@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file", type=Path, required=True)
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--sandbox-home", type=Path, default=None, help="the sandbox's home (its Redis nodes' ports)")
     args = parser.parse_args(argv)
 
     from moto.moto_server.werkzeug_app import (  # noqa: PLC0415 - moto loads only in this process
@@ -41,9 +42,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     from werkzeug.serving import make_server  # noqa: PLC0415
 
-    from labgrader.sandbox import moto_patches  # noqa: PLC0415
+    from labgrader.sandbox import data_plane, moto_patches  # noqa: PLC0415
 
     moto_patches.apply()
+    data_plane.configure(args.sandbox_home)
     for module in WARM_MODULES:
         importlib.import_module(module)
 

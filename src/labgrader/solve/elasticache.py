@@ -1,5 +1,5 @@
 """Reference solution, ElastiCache part: VPC and subnets in two AZs, the two security groups, the subnet group,
-the parameter group (AWS only: moto has none), the replication group with a replica, and a manual snapshot."""
+the parameter group, the replication group with a replica, and a manual snapshot."""
 
 from __future__ import annotations
 
@@ -108,14 +108,7 @@ def apply(lab: LabSpec, clients: AwsClients, target: Target, log: Log, *, wait: 
         )
         log(f"elasticache: created subnet group {spec.subnet_group}")
 
-    parameter_group = None
-    if spec.parameter_group and target.name == "aws":
-        parameter_group = _parameter_group(elasticache, lab, spec, log)
-    elif spec.parameter_group:
-        log(
-            "elasticache: parameter group skipped (moto has no cache parameter groups); "
-            "the eviction policy is set on the sandbox's Redis instead"
-        )
+    parameter_group = _parameter_group(elasticache, lab, spec, log) if spec.parameter_group else None
 
     try:
         elasticache.describe_replication_groups(ReplicationGroupId=spec.replication_group)

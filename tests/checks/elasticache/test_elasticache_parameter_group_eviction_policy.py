@@ -1,29 +1,99 @@
-"""The parameter group check on AWS only (moto has no parameter groups): fed the documented answers of
-DescribeReplicationGroups, DescribeCacheClusters, DescribeCacheParameterGroups and DescribeCacheParameters, the
-last split into two pages with a Marker, as AWS pages a group's ~100 parameters."""
+"""The parameter group check, graded on the sandbox (its moto server has cache parameter groups: see
+src/labgrader/sandbox/parameter_groups.py), and on AWS's documented answers of DescribeReplicationGroups,
+DescribeCacheClusters, DescribeCacheParameterGroups and DescribeCacheParameters, the last split into two pages with
+a Marker, as AWS pages a group's ~100 parameters."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from labgrader.elasticache_api import Lookups
+from labgrader.sandbox import manager
 from labgrader.verdict import CheckFailed, CheckPending
 from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients, cli_output
-from tests.conftest import load_check, replace_section
+from tests.conftest import load_check, replace_section, unique
 
 CHECK = "elasticache_parameter_group_eviction_policy"
 MARKER = "AAEAAQAAAAM"  # an opaque Marker, as DescribeCacheParameters returns when more pages follow
 
 
 @pytest.mark.sandbox
-def test_skips_on_the_sandbox_with_the_reason(solved, local_target, grade):
+def test_passes_on_the_sandbox_reference_solution(solved, local_target, grade):
     result = grade(solved, local_target, only={CHECK, "redis_eviction_policy"})
-    skipped = result.get(CHECK)
-    assert skipped.status == "skip"
-    assert "moto has no cache parameter groups" in skipped.message
-    assert "redis_eviction_policy grades the eviction policy there" in skipped.message
-    assert skipped.max_points == 0
-    assert result.get("redis_eviction_policy").status == "pass"  # it carries the objective there
+    graded = result.get(CHECK)
+    assert graded.status == "pass", graded.message
+    assert graded.message == (
+        "ElastiCache replication group lab-redis runs with parameter group lab-redis-params (redis7) whose "
+        "maxmemory-policy is allkeys-lru."
+    )
+    assert graded.points == graded.max_points == 2
+    assert result.get("redis_eviction_policy").status == "pass"  # the parameter group set it on the nodes
+
+
+@pytest.fixture
+def run_hint(sandbox, tmp_path):  # type: ignore[no-untyped-def]
+    """run_hint(hint): the hint as printed, in bash, from a folder outside the repository, with the environment
+    `labgrader sandbox env` gives."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_"))}
+    env |= manager.env_exports(sandbox) | {"PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}"}
+
+    def run(hint: str) -> None:
+        done = subprocess.run(["bash", "-c", hint], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+
+    return run
+
+
+@pytest.mark.sandbox
+def test_fails_on_the_sandbox_when_the_policy_is_not_the_labs(clients, local_target, grade, lab_setup, run_hint):
+    built = lab_setup()
+    params = unique("lab-redis-params")
+    elasticache = clients.client("elasticache")
+    elasticache.create_cache_parameter_group(
+        CacheParameterGroupName=params, CacheParameterGroupFamily="redis7", Description="wrong policy"
+    )
+    elasticache.modify_cache_parameter_group(
+        CacheParameterGroupName=params,
+        ParameterNameValues=[{"ParameterName": "maxmemory-policy", "ParameterValue": "volatile-ttl"}],
+    )
+    group = built.spec.elasticache.replication_group
+    elasticache.modify_replication_group(
+        ReplicationGroupId=group, CacheParameterGroupName=params, ApplyImmediately=True
+    )
+    spec = replace_section(built.spec, "elasticache", parameter_group=params)
+    failed = grade(spec, local_target, only={CHECK}).get(CHECK)
+    assert failed.status == "fail"
+    assert failed.message == f"Cache parameter group {params} has maxmemory-policy volatile-ttl; expected allkeys-lru."
+    assert failed.hint == (
+        f"aws elasticache modify-cache-parameter-group --cache-parameter-group-name {params} "
+        "--parameter-name-values ParameterName=maxmemory-policy,ParameterValue=allkeys-lru"
+    )
+    run_hint(failed.hint)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
+
+
+@pytest.mark.sandbox
+def test_fails_on_the_sandbox_when_the_nodes_run_the_default_group(clients, local_target, grade, lab_setup, run_hint):
+    built = lab_setup()
+    group = built.spec.elasticache.replication_group
+    clients.client("elasticache").modify_replication_group(
+        ReplicationGroupId=group, CacheParameterGroupName="default.redis7", ApplyImmediately=True
+    )
+    failed = grade(built.spec, local_target, only={CHECK}).get(CHECK)
+    assert failed.status == "fail"
+    assert failed.message == (
+        f"ElastiCache replication group {group} runs with parameter group default.redis7 (a default group: its "
+        "maxmemory-policy is volatile-lru and cannot be modified), not the lab's lab-redis-params."
+    )
+    # lab-redis-params exists (the reference solution made it): the hint attaches it instead of creating it again.
+    assert "create-cache-parameter-group" not in failed.hint
+    run_hint(failed.hint)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def documents(*, group_in_use: str = "mygroup", policy: str = "volatile-lru", apply_status: str = "in-sync"):
@@ -95,6 +165,12 @@ def test_fails_when_the_policy_is_left_at_the_default(solved):
 def test_fails_when_the_nodes_run_with_the_default_group(solved):
     clients = StubbedClients()
     stub(clients, cli_output("elasticache", "describe-cache-clusters"))  # as documented: default.redis5.0
+    clients.add_error(
+        "elasticache",
+        "describe_cache_parameter_groups",
+        "CacheParameterGroupNotFound",
+        {"CacheParameterGroupName": "mygroup"},
+    )
     with pytest.raises(CheckFailed) as raised:
         run(solved, clients=clients)
     assert raised.value.message == (

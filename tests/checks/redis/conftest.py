@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from labgrader import catalog, runner
+from labgrader import catalog, failover, runner
+from labgrader.aws import AwsClients
 from labgrader.results import RunResult
 from labgrader.sandbox_state import SandboxState
 from labgrader.spec import LabSpec
@@ -89,3 +90,22 @@ def recording_proxy() -> Iterator[Callable[[str], RecordingProxy]]:
     yield start
     for proxy in proxies:
         proxy.close()
+
+
+@pytest.fixture
+def primary_restored(solved: LabSpec, clients: AwsClients) -> Iterator[None]:
+    """For tests that run TestFailover on the shared sandbox (the aws path with --lab-disruptive): its control plane
+    names the former replica as the primary afterwards, as AWS does (its data plane fails back by itself); before
+    and after the test, lab-redis-001 is made the primary again, since other tests of the session read those roles."""
+    assert solved.elasticache is not None
+    name = solved.elasticache.replication_group
+    elasticache = clients.client("elasticache")
+
+    def restore() -> None:
+        group = elasticache.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
+        if failover.primary_member(group, "0001") != f"{name}-001":
+            elasticache.test_failover(ReplicationGroupId=name, NodeGroupId="0001")
+
+    restore()
+    yield
+    restore()

@@ -54,11 +54,14 @@ def test_skips_on_aws_without_disruptive(solved, aws_like, grade):
 
 
 @pytest.mark.sandbox
-def test_disruptive_reaches_the_check(solved, aws_like, grade):
-    # moto has no TestFailover: with the opt-in the check gets as far as calling it (and says it could not look).
+@pytest.mark.usefixtures("primary_restored")
+def test_disruptive_runs_testfailover_on_the_sandbox(solved, aws_like, grade):
+    # The sandbox has TestFailover (a real failover of its Redis nodes, with AWS's events): the AWS path runs whole.
     result = grade(solved, aws_like(), only={CHECK}, extra_args=("--lab-disruptive",)).get(CHECK)
-    assert result.status == "error"
-    assert "--disruptive" not in result.message
+    assert result.status == "pass", result.message
+    assert result.message.startswith(
+        "TestFailover moved the primary of lab-redis from lab-redis-001 to lab-redis-002"
+    ), result.message
 
 
 @pytest.mark.sandbox
@@ -212,9 +215,10 @@ def test_testfailover_that_never_completes_times_out():
 
 
 @pytest.mark.sandbox
+@pytest.mark.usefixtures("primary_restored")
 def test_the_cli_flag_turns_testfailover_on(solved, sandbox, tmp_path):
     # `labgrader grade --target aws --disruptive`, with the AWS SDK and REDIS_URL pointed at the sandbox: the check
-    # runs (moto has no TestFailover, so it reports that it could not look) instead of skipping.
+    # runs TestFailover (the sandbox has it) instead of skipping.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_"))}
     env |= manager.env_exports(sandbox) | {"LABGRADER_HOME": str(tmp_path / "home")}
     out = tmp_path / "out"
@@ -240,6 +244,6 @@ def test_the_cli_flag_turns_testfailover_on(solved, sandbox, tmp_path):
         check=False,
     )
     results = {c["id"]: c for c in json.loads((out / "results.json").read_text())["checks"]}
-    assert results[CHECK]["status"] == "error", done.stdout + done.stderr
-    assert "not run without --disruptive" not in results[CHECK]["message"]
-    assert done.returncode == 3
+    assert results[CHECK]["status"] == "pass", done.stdout + done.stderr
+    assert results[CHECK]["message"].startswith("TestFailover moved the primary of lab-redis")
+    assert done.returncode == 0
