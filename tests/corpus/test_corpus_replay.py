@@ -412,6 +412,8 @@ def test_a_group_on_the_default_parameter_group_fails_the_eviction_policy(week8)
     group = document(LAB_GROUP)["ReplicationGroups"][0]
     clusters = document("elasticache/DescribeCacheClusters/cli-describe-cache-clusters.json")["CacheClusters"]
     lookups = lookups_for(week8, group, member_clusters=ev.members_of(clusters, "my-cluster"))
+    # The lab's own group was never created in that account (DescribeCacheParameterGroups: not found).
+    lookups._memo[("parameter_group", week8.elasticache.parameter_group)] = (True, None)
     got = verdict(
         load_check("elasticache_parameter_group_eviction_policy"), elasticache_lookups=lookups, target=AWS_TARGET
     )
