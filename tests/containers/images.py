@@ -229,7 +229,7 @@ def redis_server_binary() -> Path:
     if not found:
         raise ImageBuildError("no redis-server on this machine to build the Redis image from (apt-get install redis)")
     # Not resolved: Debian's redis-server is a link to redis-check-rdb, which picks its role from its name.
-    return Path(os.path.abspath(found))
+    return Path.cwd() / found if not Path(found).is_absolute() else Path(found)
 
 
 @dataclass(frozen=True)
