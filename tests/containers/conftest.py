@@ -98,7 +98,7 @@ def wait_until(ready: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
-def _redis_answers(url: str) -> bool:
+def redis_answers(url: str) -> bool:
     client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
     try:
         return bool(client.ping())
@@ -145,7 +145,7 @@ def start_stack(built: images.Images, stack: ExitStack) -> Stack:
         stack.callback(container.stop)
     redis_url = f"redis://127.0.0.1:{redis_container.get_exposed_port(images.REDIS_PORT)}/0"
     endpoint = f"http://127.0.0.1:{dynamodb_container.get_exposed_port(images.DYNAMODB_PORT)}"
-    wait_until(lambda: _redis_answers(redis_url), f"Redis container {names['redis']}")
+    wait_until(lambda: redis_answers(redis_url), f"Redis container {names['redis']}")
     wait_until(lambda: _dynamodb_answers(endpoint), f"DynamoDB container {names['dynamodb']}")
     return Stack(endpoint, redis_url, names["dynamodb"], names["redis"], label_value)
 

@@ -62,6 +62,8 @@ class RootFilesystem:
     directories: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()
     hash_inputs: list[bytes] = field(default_factory=list)
+    # Binaries whose shared libraries go in too, resolved only when the image is built (ldd is the slow part).
+    native: list[Path] = field(default_factory=list)
 
     def add(self, path: Path, at: str | None = None) -> None:
         self.files[at or str(path)] = path
@@ -75,6 +77,8 @@ class RootFilesystem:
         return hasher.hexdigest()[:16]
 
     def write_tar(self, stream: io.BufferedIOBase | io.RawIOBase) -> None:
+        for library in shared_libraries(self.native):
+            self.files.setdefault(str(library), library)
         with tarfile.open(fileobj=stream, mode="w|") as tar:  # type: ignore[arg-type]
             for directory in (*self.directories, "/tmp"):
                 info = tarfile.TarInfo(directory.lstrip("/"))
@@ -154,11 +158,11 @@ def dynamodb_rootfs() -> RootFilesystem:
     )
     rootfs.hash_inputs += [sys.version.encode(), python.read_bytes()]
     rootfs.add(python)
-    native = [python]
+    rootfs.native.append(python)
     for path in _stdlib_files(stdlib):
         rootfs.add(path)
         if path.suffix == ".so":
-            native.append(path)
+            rootfs.native.append(path)
     for distribution in _requirement_closure(MOTO_SERVER_DISTRIBUTIONS):
         record = distribution.read_text("RECORD") or ""
         # RECORD lists every installed file with its sha256: the distribution's content hash.
@@ -170,13 +174,11 @@ def dynamodb_rootfs() -> RootFilesystem:
             if source.is_file():
                 rootfs.add(source, f"{SITE}/{relative}")
                 if ".so" in source.suffixes:
-                    native.append(source)
+                    rootfs.native.append(source)
     package = REPO / "src" / "labgrader"
     for relative_name in LABGRADER_FILES:
         rootfs.add(package / relative_name, f"{SITE}/labgrader/{relative_name}")
         rootfs.hash_inputs.append((package / relative_name).read_bytes())
-    for library in sorted(shared_libraries(native)):
-        rootfs.add(library)
     return rootfs
 
 

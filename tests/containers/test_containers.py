@@ -14,17 +14,27 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import redis
+import yaml
 
 from labgrader import catalog, containers, paths, runner
 from labgrader.spec import load_spec
 from labgrader.targets import TargetError
 from tests.conftest import closed_port
 from tests.containers import images
-from tests.containers.conftest import Stack, containers_labelled
+from tests.containers.conftest import (
+    Stack,
+    containers_labelled,
+    loopback_container,
+    redis_answers,
+    remove_labelled,
+    wait_until,
+)
 
 REFERENCE_SOLUTION = paths.reference_solution()
 NO_CONTAINER_FOR = {"redis_replication_healthy", "redis_failover_recovers"}  # one Redis, no replica, no sentinel
@@ -278,6 +288,45 @@ def test_fresh_containers_start_answer_and_are_gone_after_ctrl_c(built_images: i
             fresh.wait()
     assert fresh.returncode != 0  # interrupted
     assert _containers_of(built_images) == set()
+
+
+COMPOSE = yaml.safe_load((paths.project_root() / "compose.yaml").read_text())
+
+
+def test_the_compose_file_publishes_what_the_grader_looks_for_by_default() -> None:
+    services = COMPOSE["services"]
+    assert services["dynamodb"]["image"].startswith("amazon/dynamodb-local")
+    assert "-sharedDb" in services["dynamodb"]["command"]  # the grader's credentials see the student's tables
+    assert services["redis"]["image"] == "redis:7"
+    published = {name: service["ports"] for name, service in services.items()}
+    assert published == {
+        "dynamodb": [f"127.0.0.1:{containers.DYNAMODB_PORT}:8000"],
+        "redis": [f"127.0.0.1:{containers.REDIS_PORT}:6379"],
+    }
+    assert containers.DEFAULT_DYNAMODB_ENDPOINT.endswith(f":{containers.DYNAMODB_PORT}")
+    assert f":{containers.REDIS_PORT}/" in containers.DEFAULT_REDIS_URL
+
+
+def test_the_compose_files_redis_command_has_rdb_on(built_images: images.Images, tmp_path: Path) -> None:
+    """The compose file's own Redis command, run on the test Redis image: the persistence check passes on it."""
+    with ExitStack() as stack:
+        label = uuid.uuid4().hex[:10]
+        stack.callback(remove_labelled, label)
+        container = loopback_container(built_images.redis, images.REDIS_PORT, f"lab-compose-redis-{label}", label)
+        # The official redis image is built with protected mode off; Debian's binary has it on, so it is said here.
+        container.with_command([*COMPOSE["services"]["redis"]["command"], "--protected-mode", "no"])
+        container.start()
+        stack.callback(container.stop)
+        redis_url = f"redis://127.0.0.1:{container.get_exposed_port(images.REDIS_PORT)}/0"
+        wait_until(lambda: redis_answers(redis_url), "the compose file's Redis")
+        target = containers.containers_target(f"http://127.0.0.1:{closed_port()}", redis_url, "us-east-1")
+        run = runner.grade(
+            load_spec(paths.default_lab_spec()),
+            target,
+            out_dir=tmp_path,
+            only=frozenset({"redis_persistence_configured"}),
+        )
+    assert run.get("redis_persistence_configured").status == "pass", run.get("redis_persistence_configured").message
 
 
 def test_images_are_reused_by_content_hash(built_images: images.Images) -> None:
