@@ -4,8 +4,8 @@ Each image is a root filesystem made of this machine's own files, imported with 
 
 - `labgrader-test/redis`: Debian's redis-server and the libraries `ldd` lists (RDB on, Redis's default save rules);
 - `labgrader-test/dynamodb`: this Python, its standard library and the distributions moto's server needs, running
-  the sandbox's own control plane (`labgrader.sandbox.moto_server`) on port 8000: the DynamoDB API a student's
-  DynamoDB Local would answer. Amazon's DynamoDB Local is under the vendor's terms, so it is never used in tests.
+  moto with the sandbox's corrections on port 8000 (dynamodb_server.py): the DynamoDB API a student's DynamoDB
+  Local would answer. Amazon's DynamoDB Local is under the vendor's terms, so it is never used in tests.
 
 An image is tagged with the hash of what goes into it (files, versions, this recipe), so a second build is a lookup.
 
@@ -41,8 +41,10 @@ SITE = "/opt/labgrader/site-packages"
 # What moto's server loads to answer the DynamoDB and Streams APIs (found by running it and listing the modules);
 # their requirements are added below.
 MOTO_SERVER_DISTRIBUTIONS = ("moto", "Flask", "flask-cors", "PyYAML", "py-partiql-parser")
-# The sandbox's control plane, without the rest of labgrader (its imports stay inside moto and the standard library).
-LABGRADER_FILES = ("__init__.py", "sandbox/__init__.py", "sandbox/moto_patches.py", "sandbox/moto_server.py")
+# The sandbox's corrections of moto, without the rest of labgrader (their imports stay inside moto and the standard
+# library), and the server that applies them in the container.
+LABGRADER_FILES = ("__init__.py", "sandbox/__init__.py", "sandbox/moto_patches.py")
+DYNAMODB_SERVER = Path(__file__).with_name("dynamodb_server.py")
 # Parts of the standard library a server never imports: left out to keep the image small.
 STDLIB_LEFT_OUT = frozenset(
     {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "site-packages", "dist-packages"}
@@ -152,8 +154,7 @@ def dynamodb_rootfs() -> RootFilesystem:
             f"EXPOSE {DYNAMODB_PORT}",
             f"ENV PYTHONPATH={SITE}",
             "ENV PYTHONDONTWRITEBYTECODE=1",
-            f'CMD ["{python}", "-m", "labgrader.sandbox.moto_server", "--host", "0.0.0.0", '
-            f'"--port", "{DYNAMODB_PORT}", "--port-file", "/tmp/moto.port"]',
+            f'CMD ["{python}", "{SITE}/{DYNAMODB_SERVER.name}"]',
         ),
     )
     rootfs.hash_inputs += [sys.version.encode(), python.read_bytes()]
@@ -175,6 +176,8 @@ def dynamodb_rootfs() -> RootFilesystem:
                 rootfs.add(source, f"{SITE}/{relative}")
                 if ".so" in source.suffixes:
                     rootfs.native.append(source)
+    rootfs.add(DYNAMODB_SERVER, f"{SITE}/{DYNAMODB_SERVER.name}")
+    rootfs.hash_inputs.append(DYNAMODB_SERVER.read_bytes())
     package = REPO / "src" / "labgrader"
     for relative_name in LABGRADER_FILES:
         rootfs.add(package / relative_name, f"{SITE}/labgrader/{relative_name}")
