@@ -52,19 +52,31 @@ def plans() -> tuple[ContainerPlan, ContainerPlan]:
     return (ContainerPlan(redis_image, REDIS_PORT), ContainerPlan(dynamodb_image, DYNAMODB_PORT, command))
 
 
-def attach(endpoint_url: str | None, redis_url: str | None, region: str) -> Target:
-    """The student's running DynamoDB endpoint and Redis; one line and exit 3 (within 3 s) when one is not there."""
+def attach(
+    endpoint_url: str | None,
+    redis_url: str | None,
+    region: str,
+    *,
+    needs_dynamodb: bool = True,
+    needs_redis: bool = True,
+) -> Target:
+    """The student's running DynamoDB endpoint and Redis; one line and exit 3 (within 3 s) when one the lab needs is
+    not there. A Redis the lab does not use (a DynamoDB-only lab) is neither required nor graded."""
     endpoint = check_endpoint_url(endpoint_url or DEFAULT_DYNAMODB_ENDPOINT)
-    redis_url = redis_url or DEFAULT_REDIS_URL
-    dynamodb_address = _address(endpoint, "--endpoint-url", ("http", "https"), 80)
-    redis_address = _address(redis_url, "--redis-url", ("redis", "rediss"), REDIS_PORT)
-    for what, url, (host, port) in (
-        ("DynamoDB endpoint", endpoint, dynamodb_address),
-        ("Redis", redis_url, redis_address),
-    ):
+    used_redis_url = redis_url or (DEFAULT_REDIS_URL if needs_redis else None)
+    wanted = [("dynamodb", endpoint, _address(endpoint, "--endpoint-url", ("http", "https"), 80))]
+    if used_redis_url is not None:
+        wanted.append(
+            ("redis", used_redis_url, _address(used_redis_url, "--redis-url", ("redis", "rediss"), REDIS_PORT))
+        )
+    for service, url, (host, port) in wanted:
+        if service == "dynamodb" and not needs_dynamodb:
+            continue
         problem = _connect_problem(host, port)
         if problem:
-            option = "--endpoint-url" if what.startswith("DynamoDB") else "--redis-url"
+            what, option = (
+                ("DynamoDB endpoint", "--endpoint-url") if service == "dynamodb" else ("Redis", "--redis-url")
+            )
             raise TargetError(
                 f"no {what} at {redact_url(url)} ({problem}): start your containers with `{START_COMMAND}` "
                 f"(labgrader's compose.yaml), or pass {option}.",
@@ -72,11 +84,9 @@ def attach(endpoint_url: str | None, redis_url: str | None, region: str) -> Targ
             )
     publishers = published_ports()
     owners = {
-        service: publishers[port]
-        for service, (host, port) in (("dynamodb", dynamodb_address), ("redis", redis_address))
-        if _is_loopback(host) and port in publishers
+        service: publishers[port] for service, _, (host, port) in wanted if _is_loopback(host) and port in publishers
     }
-    return containers_target(endpoint, redis_url, region, owners)
+    return containers_target(endpoint, used_redis_url, region, owners)
 
 
 def _address(url: str, option: str, schemes: tuple[str, ...], default_port: int) -> tuple[str, int]:
@@ -156,7 +166,7 @@ def _publishers(listed: Any) -> dict[int, str]:
 
 
 def containers_target(
-    dynamodb_endpoint: str, redis_url: str, region: str, owners: Mapping[str, str] | None = None
+    dynamodb_endpoint: str, redis_url: str | None, region: str, owners: Mapping[str, str] | None = None
 ) -> Target:
     return Target(
         name="containers",

@@ -79,9 +79,10 @@ class Target:
             profile = f", profile {self.profile}" if self.profile else ""
             return f"AWS, region {self.region} ({self.region_source}){profile}"
         if self.name == "containers":
-            dynamodb = self._owned("dynamodb", f"DynamoDB at {self.endpoint_url}")
-            redis_part = self._owned("redis", f"Redis at {redact_url(self.redis_url)}")
-            return f"containers ({dynamodb}, {redis_part}; region {self.region})"
+            parts = [self._owned("dynamodb", f"DynamoDB at {self.endpoint_url}")]
+            if self.redis_url:
+                parts.append(self._owned("redis", f"Redis at {redact_url(self.redis_url)}"))
+            return f"containers ({', '.join(parts)}; region {self.region})"
         if self.name == "aws":
             where = f"an AWS-compatible emulator at {self.endpoint_url} (region {self.region}"
             return where + (f", Redis at {redact_url(self.redis_url)})" if self.redis_url else ")")
@@ -238,6 +239,12 @@ def open_target(
     elif name == "containers":
         from labgrader import containers  # noqa: PLC0415 - keeps the Docker engine client out of other targets
 
-        yield containers.attach(endpoint_url, redis_url, region or spec.lab.region or "us-east-1")
+        yield containers.attach(
+            endpoint_url,
+            redis_url,
+            region or spec.lab.region or "us-east-1",
+            needs_dynamodb=spec.dynamodb is not None,
+            needs_redis=spec.redis is not None or spec.cache_aside is not None,
+        )
     else:
         raise TargetError(f"unknown target {name!r}: use one of {', '.join(TARGET_NAMES)}.")

@@ -24,7 +24,7 @@ import yaml
 
 from labgrader import catalog, containers, paths, runner
 from labgrader.spec import load_spec
-from labgrader.targets import TargetError
+from labgrader.targets import TargetError, open_target
 from tests.conftest import closed_port
 from tests.containers import images
 from tests.containers.conftest import (
@@ -111,6 +111,21 @@ def test_an_empty_stack_fails_naming_what_is_missing(fresh_stack: Stack, tmp_pat
     assert "aws dynamodb create-table" in (missing_table.hint or "")
     assert run.get("redis_exercise_state").status == "fail"
     assert run.get("redis_eviction_policy").status == "fail"
+
+
+def test_a_dynamodb_only_lab_grades_dynamodb_local_alone(fresh_stack: Stack, tmp_path: Path) -> None:
+    """The FCJ Music lab has no Redis: only the DynamoDB endpoint is needed (no default Redis is looked at)."""
+    spec = load_spec(paths.labs_dir() / "fcj-music.toml")
+    with open_target("containers", spec, endpoint_url=fresh_stack.endpoint_url) as target:
+        assert target.redis_url is None
+        run = runner.grade(spec, target, out_dir=tmp_path)
+    assert run.get("dynamodb_table_exists").status == "fail"
+    assert "Music" in run.get("dynamodb_table_exists").message
+    statuses = {check.id: check.status for check in run.checks}
+    assert "error" not in statuses.values(), statuses
+    for check in run.checks:
+        if check.section in ("redis", "cache_aside", "latency", "elasticache"):
+            assert check.status == "skip", (check.id, check.status)
 
 
 def test_a_broken_cache_aside_module_fails_on_the_containers(student_stack: Stack, tmp_path: Path) -> None:

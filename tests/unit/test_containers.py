@@ -3,12 +3,14 @@ answer; the real containers are in tests/containers (they run where a Docker eng
 
 from __future__ import annotations
 
+import socket
 from typing import ClassVar
 
 import pytest
 
 from labgrader import containers
 from labgrader.targets import TargetError
+from tests.conftest import closed_port
 
 
 class FakeContainer:
@@ -147,3 +149,24 @@ def test_a_malformed_url_is_a_usage_error(endpoint: str, redis_url: str, named: 
         containers.attach(endpoint, redis_url, "us-east-1")
     assert caught.value.exit_code == 2
     assert str(caught.value).startswith(named)
+
+
+def test_a_dynamodb_only_lab_needs_no_redis_and_never_looks_at_the_default_one() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        endpoint = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        target = containers.attach(endpoint, None, "us-east-1", needs_redis=False)
+    assert target.redis_url is None
+    assert target.describe() == f"containers (DynamoDB at {endpoint}; region us-east-1)"
+
+
+def test_a_missing_endpoint_names_the_command_that_starts_it() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        endpoint = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        redis_url = f"redis://:secret@127.0.0.1:{closed_port()}/0"
+        with pytest.raises(TargetError) as caught:
+            containers.attach(endpoint, redis_url, "us-east-1")
+    message = str(caught.value)
+    assert caught.value.exit_code == 3
+    assert message.startswith(f"no Redis at redis://:***@127.0.0.1:{redis_url.rsplit(':', 1)[1]}")
+    assert "`docker compose up -d`" in message
+    assert "secret" not in message
