@@ -99,7 +99,8 @@ class Target:
         if self.name == "containers":
             return "are your containers running? Start them with `docker compose up -d` (labgrader's compose.yaml)."
         if self.endpoint_url is not None:
-            return "is the emulator running? Start it (e.g. `docker compose up -d`), or fix --endpoint-url."
+            option = "--redis-url" if service == "redis" else "--endpoint-url"
+            return f"is the emulator running? Start it (e.g. `docker compose up -d`), or fix {option}."
         if service == "redis":
             return (
                 "ElastiCache is reachable only from inside its VPC: run labgrader on the lab's EC2 instance, "
