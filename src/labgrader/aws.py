@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from labgrader import emulator
 from labgrader.targets import Target
 
 # ≤ 3 s to connect (an unreachable endpoint is an `error` within seconds, not a hang); adaptive retries absorb
@@ -48,6 +49,8 @@ class AwsClients:
         else:
             self.session = boto3.Session(profile_name=target.profile, region_name=target.region)
         self._clients: dict[tuple[str, str], Any] = {}
+        if target.emulator and target.endpoint_url is not None:
+            emulator.install(self.session.events, target.endpoint_url)
         if on_call is not None:
             # Every API call of every client of this session, as the IAM action it needs (the policy test reads it).
             self.session.events.register("before-call", lambda model, **_: on_call(iam_action(model)))

@@ -1,14 +1,16 @@
-"""The `containers` target's wiring, with a stand-in for testcontainers' DockerContainer (no Docker engine here);
-the real integration test runs only where a Docker engine answers."""
+"""The `containers` target's wiring, with a stand-in for testcontainers' DockerContainer and for the Docker engine's
+answer; the real containers are in tests/containers (they run where a Docker engine answers)."""
 
 from __future__ import annotations
 
+import socket
 from typing import ClassVar
 
 import pytest
 
 from labgrader import containers
 from labgrader.targets import TargetError
+from tests.conftest import closed_port
 
 
 class FakeContainer:
@@ -87,33 +89,84 @@ def test_images_can_be_pinned_by_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert containers.plans()[0].image == "valkey/valkey:8"
 
 
-def _docker_engine_answers() -> bool:
-    """True when a Docker engine listens on DOCKER_HOST (unix socket) or the default socket."""
-    import os
-    import socket
-
-    address = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    if not address.startswith("unix://"):
-        return True  # a remote engine: let the test try it
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(1)
-    try:
-        probe.connect(address.removeprefix("unix://"))
-        probe.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
-        return b"OK" in probe.recv(1024)
-    except OSError:
-        return False
-    finally:
-        probe.close()
+def test_dynamodb_local_gets_its_command_and_another_image_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert containers.plans()[1].command == "-jar DynamoDBLocal.jar -inMemory -sharedDb"
+    monkeypatch.setenv("LABGRADER_DYNAMODB_IMAGE", "labgrader-test/dynamodb:abc")
+    assert containers.plans()[1].command is None
 
 
-@pytest.mark.skipif(not _docker_engine_answers(), reason="no Docker engine answers on this machine")
-def test_containers_target_grades_redis_reachable_for_real(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from labgrader import paths, runner
-    from labgrader.spec import load_spec
+ALL_INTERFACES = ".".join("0000")  # what the engine reports for a port published on every interface
+ENGINE_ANSWER = [
+    {
+        "Id": "0123456789abcdef",
+        "Names": ["/week8-dynamodb-1"],
+        "Image": "amazon/dynamodb-local",
+        "Ports": [{"IP": ALL_INTERFACES, "PrivatePort": 8000, "PublicPort": 8000, "Type": "tcp"}],
+    },
+    {
+        "Id": "fedcba9876543210",
+        "Names": ["/week8-redis-1"],
+        "Image": "redis:7",
+        "Ports": [
+            {"IP": ALL_INTERFACES, "PrivatePort": 6379, "PublicPort": 6379, "Type": "tcp"},
+            {"IP": "::", "PrivatePort": 6379, "PublicPort": 6379, "Type": "tcp"},
+        ],
+    },
+    {"Id": "unpublished", "Names": ["/worker"], "Image": "busybox", "Ports": [{"PrivatePort": 80, "Type": "tcp"}]},
+    "not a container",
+]
 
-    spec = load_spec(paths.default_lab_spec())
-    with containers.started("us-east-1") as target:
-        run = runner.grade(spec, target, out_dir=tmp_path, only=frozenset({"redis_reachable"}))
-    assert run.get("redis_reachable").status == "pass"
-    assert run.get("elasticache_replicas_present").status == "skip"
+
+def test_the_engine_names_the_container_behind_each_published_port() -> None:
+    assert containers._publishers(ENGINE_ANSWER) == {
+        8000: "container week8-dynamodb-1 (amazon/dynamodb-local)",
+        6379: "container week8-redis-1 (redis:7)",
+    }
+    assert containers._publishers({"message": "page not found"}) == {}
+
+
+def test_the_first_line_names_the_containers_found_and_only_the_endpoints_otherwise() -> None:
+    owners = {"dynamodb": "container week8-dynamodb-1 (amazon/dynamodb-local)", "redis": "container week8-redis-1"}
+    found = containers.containers_target("http://localhost:8000", "redis://:pw@localhost:6379/0", "us-east-1", owners)
+    assert found.describe() == (
+        "containers (DynamoDB at http://localhost:8000 in container week8-dynamodb-1 (amazon/dynamodb-local), "
+        "Redis at redis://:***@localhost:6379/0 in container week8-redis-1; region us-east-1)"
+    )
+    bare = containers.containers_target("http://localhost:8000", "redis://localhost:6379/0", "us-east-1")
+    assert "in container" not in bare.describe()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "redis_url", "named"),
+    [
+        ("localhost:8000", "redis://localhost:6379/0", "--endpoint-url"),
+        ("http://localhost:port", "redis://localhost:6379/0", "--endpoint-url"),
+        ("http://localhost:8000", "http://localhost:6379", "--redis-url"),
+    ],
+)
+def test_a_malformed_url_is_a_usage_error(endpoint: str, redis_url: str, named: str) -> None:
+    with pytest.raises(TargetError) as caught:
+        containers.attach(endpoint, redis_url, "us-east-1")
+    assert caught.value.exit_code == 2
+    assert str(caught.value).startswith(named)
+
+
+def test_a_dynamodb_only_lab_needs_no_redis_and_never_looks_at_the_default_one() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        endpoint = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        target = containers.attach(endpoint, None, "us-east-1", needs_redis=False)
+    assert target.redis_url is None
+    assert target.describe() == f"containers (DynamoDB at {endpoint}; region us-east-1)"
+
+
+def test_a_missing_endpoint_names_the_command_that_starts_it() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        endpoint = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        redis_url = f"redis://:secret@127.0.0.1:{closed_port()}/0"
+        with pytest.raises(TargetError) as caught:
+            containers.attach(endpoint, redis_url, "us-east-1")
+    message = str(caught.value)
+    assert caught.value.exit_code == 3
+    assert message.startswith(f"no Redis at redis://:***@127.0.0.1:{redis_url.rsplit(':', 1)[1]}")
+    assert "`docker compose up -d`" in message
+    assert "secret" not in message

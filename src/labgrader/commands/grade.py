@@ -24,6 +24,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser = commands.add_parser("grade", help="grade the lab; arguments after -- go to pytest")
     add_target_options(parser)
     parser.add_argument("--solution", type=Path, help="the student's cache-aside module (path/to/module.py)")
+    parser.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="containers: the DynamoDB endpoint (default http://localhost:8000); aws: an AWS-compatible emulator's "
+        "endpoint (e.g. LocalStack's http://localhost:4566)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default {DEFAULT_OUT})")
     parser.add_argument(
         "--disruptive",
@@ -57,7 +63,14 @@ def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
         extra = [*extra, "--lab-disruptive"]
     if args.read_only:
         extra = [*extra, "--lab-read-only"]
-    with open_target(args.target, spec, region=args.region, profile=args.profile, redis_url=args.redis_url) as target:
+    with open_target(
+        args.target,
+        spec,
+        region=args.region,
+        profile=args.profile,
+        redis_url=args.redis_url,
+        endpoint_url=args.endpoint_url,
+    ) as target:
         return grade_and_report(
             spec, target, args.out, solution, extra, formats=args.format, student_id=args.student_id, guard=guard
         )
