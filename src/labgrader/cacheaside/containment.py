@@ -118,6 +118,9 @@ class Sandbox:
     scratch: Path
     cgroup: Path | None = None
     namespace: str | None = None
+    # How the number of processes is bounded: "cgroup" (pids.max), "rlimit" (RLIMIT_NPROC), or None (unbounded:
+    # a root grader without a cgroup it may write).
+    process_limit: str | None = None
     _closed: bool = field(default=False, repr=False)
 
     def kill(self) -> None:
@@ -285,7 +288,8 @@ def start(
         start_new_session=True,
         preexec_fn=_limits(cgroup),  # noqa: PLW1509 - only setrlimit and a cgroup write, no locks
     )
-    return Sandbox(level=level, proc=proc, scratch=scratch, cgroup=cgroup)
+    limit = "cgroup" if cgroup is not None else ("rlimit" if os.geteuid() != 0 else None)
+    return Sandbox(level=level, proc=proc, scratch=scratch, cgroup=cgroup, process_limit=limit)
 
 
 def namespace_of(pid: int | str) -> str | None:

@@ -20,7 +20,7 @@ import pytest
 import redis
 from botocore.credentials import ReadOnlyCredentials
 
-from labgrader.cacheaside.containment import WEAKER
+from labgrader.cacheaside.containment import PROCESS_LIMIT, WEAKER
 from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, Step, StepResult
 from labgrader.cacheaside.proxy import DynamoDBProxy, throwaway_credentials
 from labgrader.cacheaside.runner import OUTPUT_KEPT, ScenarioRunner
@@ -99,6 +99,9 @@ class StudentSide:
         grading = session.config.stash.get(SESSION_KEY, None)
         if grading is not None and level is not None:
             grading.notes["student_code_containment"] = level
+            grading.notes["student_process_limit"] = (
+                f"{PROCESS_LIMIT} ({self.runner.process_limit})" if self.runner.process_limit else None
+            )
             if level in WEAKER:
                 grading.notes["containment_warning"] = WEAKER[level]
             if self.runner.survivors:

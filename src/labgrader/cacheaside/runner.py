@@ -172,6 +172,7 @@ class ScenarioRunner:
         self._ready = False
         self.started_in_s: float | None = None
         self.level: containment.Level | None = None
+        self.process_limit: str | None = None
         self.survivors: list[int] = []
         self._redis: dict[str, Any] = {}
 
@@ -215,6 +216,7 @@ class ScenarioRunner:
         finally:
             theirs.close()
         self.level = self._sandbox.level
+        self.process_limit = self._sandbox.process_limit
         self._control = ours
 
     def _server(self) -> socket.socket:
