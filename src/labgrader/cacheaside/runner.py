@@ -162,8 +162,9 @@ def _text(message: dict[str, Any], name: str) -> str:
 
 
 class ScenarioRunner:
-    def __init__(self, visible: Iterable[Path] = ()) -> None:
+    def __init__(self, visible: Iterable[Path] = (), level: containment.Level | None = None) -> None:
         self._visible: set[Path] = {Path(p).resolve() for p in visible}
+        self._level = level  # None: the strongest this machine allows
         self._sandbox: containment.Sandbox | None = None
         self._control: socket.socket | None = None
         self._reader = wire.Reader()
@@ -209,6 +210,7 @@ class ScenarioRunner:
                 pass_fds=(theirs.fileno(),),
                 stderr=self._log.fileno(),
                 visible=[Path(_package_root()), *self._visible],
+                level=self._level,
             )
         except OSError as exc:
             ours.close()

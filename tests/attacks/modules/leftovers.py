@@ -11,7 +11,7 @@ import _cache
 
 OUT = "{{OUT}}"
 MARKER = "{{MARKER}}"
-LEFTOVER = r'''
+LEFTOVER = r"""
 import os, signal, sys, time
 out, delay = sys.argv[1], float(sys.argv[3])
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -34,7 +34,7 @@ time.sleep(delay)
 for _ in range(100):
     vandalise(flush=delay > 0)  # at once only the files: flushing its own cache mid-scenario would just be a bug
     time.sleep(0.1)
-'''
+"""
 _started = False
 
 
