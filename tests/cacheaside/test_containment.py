@@ -173,3 +173,29 @@ def test_a_weaker_containment_is_said_at_the_top_of_the_scorecard():
     lines.clear()
     render(RunResult(lab="week8", target="local", started_at="", duration_s=1.0), lines.append)
     assert not any(line.startswith("note:") for line in lines)
+
+
+@bwrap_only
+def test_a_module_in_a_hidden_folder_is_bound_back_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    hidden = tmp_path / "home"
+    student = hidden / "student"
+    student.mkdir(parents=True)
+    (hidden / "grader-secret.txt").write_text("not for the module", encoding="utf-8")
+    (student / "helper.py").write_text("VALUE = 'next to the module'\n", encoding="utf-8")
+    (student / "products.py").write_text(
+        "import os, helper\n"
+        "def get_product(category, sku):\n"
+        f"    return {{'helper': helper.VALUE, 'siblings': sorted(os.listdir({str(hidden)!r}))}}\n" + CONTRACT,
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(containment, "HIDDEN", (*containment.HIDDEN, str(hidden)))
+    runner = ScenarioRunner()
+    try:
+        relative = os.path.relpath(student / "products.py")
+        outcome = runner.run(
+            ScenarioRequest(module=relative, env={}, steps=[call("get_product", "a", "1")], timeout_s=5)
+        )
+    finally:
+        runner.close()
+    assert outcome.status == "ok", outcome.error
+    assert outcome.steps[0].value == {"helper": "next to the module", "siblings": ["student"]}

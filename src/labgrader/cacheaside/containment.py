@@ -140,8 +140,14 @@ class Sandbox:
         session = self.proc.pid if self.level == "process-group" else None
         return survivors(self.namespace, self.cgroup, session)
 
-    def close(self) -> list[int]:
-        """Kill everything and remove the scratch folder and cgroup; the pids still alive (empty: all gone)."""
+    def close(self, grace_s: float = 0.0) -> list[int]:
+        """Kill everything and remove the scratch folder and cgroup; the pids still alive (empty: all gone).
+
+        grace_s: wait that long for the sandbox to end by itself first (the server exits when its control socket
+        closes), so that its processes are waited for and their CPU time is accounted to the grader's run."""
+        if not self._closed and grace_s > 0:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=grace_s)
         if not self._closed:
             self.kill()
         remaining = _wait_gone(self)

@@ -45,6 +45,7 @@ FORWARDED = (
     }
 )
 MAX_BODY = 16 * 1024 * 1024
+MAX_REFUSALS_KEPT = 100
 # Answer headers passed back to botocore (it checks x-amz-crc32 against the body, which is forwarded untouched).
 ANSWER_HEADERS = ("content-type", "x-amzn-requestid", "x-amz-crc32", "x-amz-id-2")
 
@@ -167,7 +168,8 @@ def _handler(proxy: DynamoDBProxy) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def _refuse(self, status: int, kind: str, message: str) -> None:
-            proxy.refused.append(message)
+            if len(proxy.refused) < MAX_REFUSALS_KEPT:
+                proxy.refused.append(message)
             body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{kind}", "message": message}).encode()
             self._answer(status, {"Content-Type": "application/x-amz-json-1.0"}, body)
 
