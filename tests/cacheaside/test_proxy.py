@@ -24,10 +24,10 @@ def upstream() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
 
     class Upstream(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             seen.append({"headers": dict(self.headers.items()), "body": json.loads(body)})
             answer = json.dumps({"Item": {"category": {"S": "books"}, "sku": {"S": "BK-1"}}}).encode()
@@ -84,7 +84,7 @@ def test_only_item_operations_on_the_lab_table_are_forwarded(upstream):
     try:
         for call in (
             lambda: client.delete_table(TableName="LabProducts"),
-            lambda: client.list_tables(),
+            client.list_tables,
             lambda: client.get_item(TableName="Grades", Key={"k": {"S": "x"}}),
             lambda: client.batch_get_item(RequestItems={"Grades": {"Keys": [{"k": {"S": "x"}}]}}),
         ):
