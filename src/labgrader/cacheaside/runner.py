@@ -172,7 +172,6 @@ class ScenarioRunner:
         self._spawned_at = 0.0
         self._ready = False
         self.started_in_s: float | None = None
-        self._busy = False  # a scenario is running
         self.level: containment.Level | None = None
         self.process_limit: str | None = None
         self.survivors: list[int] = []
@@ -300,7 +299,6 @@ class ScenarioRunner:
             theirs.close()
             os.close(output_w)
         scenario = _Scenario(self, request, channel, started + request.timeout_s)
-        self._busy = True
         try:
             status, error, steps = scenario.run()
         except BaseException:
@@ -311,7 +309,6 @@ class ScenarioRunner:
             raise
         channel.sock.close()
         code, server_gone = self._finish()
-        self._busy = False
         channel.drain_output(time.monotonic() + 1.0)
         channel.close()
         final: Status = "crashed" if status == "ended" else status
@@ -359,16 +356,13 @@ class ScenarioRunner:
     def close(self) -> None:
         """Stop the server and every process of the sandbox; `survivors` lists any that would not die (none)."""
         sandbox, self._sandbox = self._sandbox, None
-        busy, self._busy = self._busy, False
         self._ready = False
         if self._control is not None:
             with contextlib.suppress(OSError):
                 self._control.close()
             self._control = None
         if sandbox is not None:
-            # Between scenarios the server is idle and exits at once on its closed socket; mid-scenario (a timeout,
-            # Ctrl-C) there is nothing to wait for.
-            self.survivors = sandbox.close(grace_s=0.0 if busy else 0.5)
+            self.survivors = sandbox.close()
         if self._log is not None:
             self._log.close()
             self._log = None
