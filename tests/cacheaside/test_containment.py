@@ -199,3 +199,21 @@ def test_a_module_in_a_hidden_folder_is_bound_back_alone(tmp_path: Path, monkeyp
         runner.close()
     assert outcome.status == "ok", outcome.error
     assert outcome.steps[0].value == {"helper": "next to the module", "siblings": ["student"]}
+
+
+@bwrap_only
+def test_the_module_cannot_read_or_trace_the_server(run: Run):
+    # Same user inside the sandbox, no capabilities: only the server's non-dumpable flag stands in the way.
+    outcome = run(
+        """
+        import os
+        def get_product(category, sku):
+            try:
+                with open(f"/proc/{os.getppid()}/mem", "rb") as memory:
+                    memory.read(1)
+                return "read"
+            except OSError as exc:
+                return type(exc).__name__
+        """
+    )
+    assert outcome.steps[0].value == "PermissionError"

@@ -32,6 +32,7 @@ from labgrader.cacheaside import wire
 CONTROL_FD_ENV = "LABGRADER_CONTROL_FD"
 # Set by the grader: in a PID namespace of its own, `kill(-1)` reaches exactly the student's processes.
 CONTAINMENT_ENV = "LABGRADER_CONTAINMENT"
+PR_SET_DUMPABLE = 4
 
 
 def prewarm() -> None:
@@ -144,9 +145,20 @@ def serve(control: socket.socket) -> None:
         wire.send(control, {"finished": True, "code": code})
 
 
+def _not_dumpable() -> None:
+    """No ptrace of this process (nor its forks) by the module's processes of the same user: they cannot take
+    over the server that kills them. Linux only; elsewhere nothing to do."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes  # noqa: PLC0415
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
 def main() -> None:
     control = socket.socket(fileno=int(os.environ.pop(CONTROL_FD_ENV)))
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _not_dumpable()
     prewarm()
     serve(control)
 
