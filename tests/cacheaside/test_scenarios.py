@@ -306,7 +306,7 @@ def test_a_module_killing_the_server_mid_scenario_is_its_crash_and_the_next_scen
         assert outcome.status == "timeout"
     else:
         assert outcome.status == "crashed"
-        assert outcome.error == "the scenario's sandbox ended (its server process was killed) without an answer"
+        assert outcome.error == "the sandbox's server process was killed, which ended the scenario without an answer"
     assert run("def get_product(category, sku):\n    return 1\n", [call("get_product", "a", "1")]).status == "ok"
 
 

@@ -328,7 +328,7 @@ class ScenarioRunner:
     @staticmethod
     def _ended_reason(code: int | None, server_gone: bool) -> str:
         if server_gone:
-            return "the scenario's sandbox ended (its server process was killed) without an answer"
+            return "the sandbox's server process was killed, which ended the scenario without an answer"
         how = f"exit code {code}" if code is not None and code >= 0 else f"signal {-(code or 0)}"
         return f"the scenario process ended ({how}) without an answer"
 
