@@ -217,3 +217,55 @@ def test_the_module_cannot_read_or_trace_the_server(run: Run):
         """
     )
     assert outcome.steps[0].value == "PermissionError"
+
+
+def _usable(level: containment.Level) -> bool:
+    if level == "bwrap":
+        return containment.available() == "bwrap"
+    return containment.available() in ("bwrap", "unshare") and containment._probe(
+        [*containment._unshare_base(), "true"]
+    )
+
+
+@pytest.mark.parametrize("level", ["bwrap", "unshare"])
+def test_an_escaped_double_fork_dies_with_its_scenario_at_each_namespace_level(tmp_path: Path, level):
+    if not _usable(level):
+        pytest.skip(f"{level} cannot make a PID namespace here")
+    marker = f"{os.getpid()}.{level}"
+    module = tmp_path / "escapes.py"
+    module.write_text(
+        "import os, time\n"
+        "def get_product(category, sku):\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        f"            os.execv('/bin/sleep', ['sleep', '30', {marker!r}])\n"
+        "        os._exit(0)\n"
+        "    time.sleep(0.2)\n"
+        "    return 'forked'\n" + CONTRACT,
+        encoding="utf-8",
+    )
+    runner = ScenarioRunner(level=level)
+    try:
+        outcome = runner.run(
+            ScenarioRequest(module=str(module), env={}, steps=[call("get_product", "a", "1")], timeout_s=5)
+        )
+        assert outcome.status == "ok", outcome.error
+        assert runner.level == level
+        assert not _running(marker)  # gone when its scenario ended, before the server is even stopped
+    finally:
+        runner.close()
+    assert runner.survivors == []
+
+
+def _running(argument: str) -> bool:
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                words = Path(f"/proc/{entry.name}/cmdline").read_bytes().split(b"\0")
+                state = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+            except OSError:
+                continue
+            if argument.encode() in words and state != "Z":
+                return True
+    return False
