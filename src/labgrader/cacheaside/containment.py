@@ -155,9 +155,24 @@ class Sandbox:
             self._closed = True
             shutil.rmtree(self.scratch, ignore_errors=True)
             if self.cgroup is not None and not remaining:
-                with contextlib.suppress(OSError):
-                    self.cgroup.rmdir()
+                _remove_cgroup(self.cgroup)
         return remaining
+
+
+def _remove_cgroup(group: Path, timeout: float = 1.0) -> None:
+    """rmdir the cgroup once the kernel has let go of its last (zombie) process."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            group.rmdir()
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.01)
+        else:
+            return
 
 
 def _wait_gone(sandbox: Sandbox, timeout: float = 2.0) -> list[int]:
