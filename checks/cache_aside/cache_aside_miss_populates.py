@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.cacheaside.instrument import KEY_READS
 from labgrader.cacheaside.protocol import call, inspect
+from labgrader.cacheaside.proxy import KEY_READS
 from labgrader.cacheaside.values import item_difference
 from labgrader.check import check
 from labgrader.verdict import Passed, fail, passed

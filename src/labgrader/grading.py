@@ -57,6 +57,8 @@ class GradingSession:
     # results.json could not be written (disk full, folder gone): raised by runner.grade once pytest has returned.
     write_error: OutputError | None = None
     aws_calls: Counter[str] = field(default_factory=Counter)
+    # What the run says about itself beyond the checks (how the student's code was contained), in results.json.
+    notes: dict[str, Any] = field(default_factory=dict)
     _deselected: set[str] = field(default_factory=set)
     _collected: dict[str, CheckMeta] = field(default_factory=dict)
     _started: float = field(default_factory=time.monotonic)
@@ -279,6 +281,7 @@ class GradingSession:
                 **({"interrupted": True} if interrupted else {}),
                 # The IAM action of every AWS call the grader made (tests/trust/test_policy.py reads it).
                 "aws_calls": dict(sorted(self.aws_calls.items())),
+                **self.notes,
             },
         )
 

@@ -48,8 +48,16 @@ def _summary(run: RunResult) -> str:
     return ", ".join(f"{counts[s]} {s}" for s in LABELS if counts.get(s))
 
 
+def containment_note(run: RunResult) -> str | None:
+    """The header line when the student's code ran less contained than bubblewrap allows (no namespace tools)."""
+    warning = run.extra.get("containment_warning")
+    return f"note: {warning}" if isinstance(warning, str) else None
+
+
 def render(run: RunResult, write: Write, *, results_path: str | None = None) -> None:
     """The plain scorecard (no colour, no box drawing): what CI logs and pipes get."""
+    if note := containment_note(run):
+        write(note)
     for section, results in _sections(run).items():
         graded = [r for r in results if r.status != "skip"]
         earned = sum(r.points for r in results)
@@ -127,6 +135,8 @@ def render_rich(run: RunResult, console: Console, *, results_path: str | None = 
         f" ({percent:.0f} %)  {_summary(run)}  in {run.duration_s:.1f} s",
     )
     console.print()
+    if note := containment_note(run):
+        console.print(Text(note, style="yellow"))
     console.print(Group(*parts))
     console.print(total)
     if results_path:

@@ -32,16 +32,18 @@ SANDBOX = Target(
     redis_url="redis://127.0.0.1:6390/0",
 )
 AWS = Target(name="aws", region="eu-west-1", region_source="--region", profile="student")
-SHELL = {
-    "PATH": "/usr/bin",
-    "HOME": "/home/student",
-    "AWS_ENDPOINT_URL": "http://elsewhere:1",
-    "AWS_ENDPOINT_URL_DYNAMODB": "http://elsewhere:2",
-    "AWS_PROFILE": "other",
-    "AWS_SESSION_TOKEN": "token",
-    "REDIS_URL": "redis://elsewhere:6379/0",
-    "LAB_TABLE": "Other",
-    "REDIS_PASSWORD": "kept-for-the-grader",
+ENDPOINT = "http://127.0.0.1:41234"
+THROWAWAY = ("LGTHROWAWAY0123456789", "throwaway-secret")
+ALLOWED = {
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_EC2_METADATA_DISABLED",
+    "REDIS_URL",
+    "LAB_TABLE",
+    "LANG",
 }
 
 
@@ -50,31 +52,31 @@ def week8() -> LabSpec:
     return load_spec(paths.default_lab_spec())
 
 
-def test_the_sandbox_environment_points_everything_at_the_lab():
-    env = module_environment(SANDBOX, "LabProducts", "redis://127.0.0.1:6390/0", SHELL)
-    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
-    assert "AWS_ENDPOINT_URL_DYNAMODB" not in env
-    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == ("labgrader", "labgrader")
-    assert "AWS_SESSION_TOKEN" not in env
-    assert "AWS_PROFILE" not in env
-    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
-    assert env["REDIS_URL"] == "redis://127.0.0.1:6390/0"
+@pytest.mark.parametrize("target", [SANDBOX, AWS], ids=["local", "aws"])
+def test_the_module_environment_is_an_allow_list_with_the_graders_endpoint_and_throwaway_keys(target: Target):
+    env = module_environment(target, "LabProducts", "rediss://:lab-pass@lab-redis:6379/0", ENDPOINT, THROWAWAY)
+    assert set(env) == ALLOWED
+    assert env["AWS_ENDPOINT_URL"] == ENDPOINT  # the grader's endpoint, never the real one
+    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == THROWAWAY
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == target.region
+    assert env["REDIS_URL"] == "rediss://:lab-pass@lab-redis:6379/0"  # the lab's own Redis, password and all
     assert env["LAB_TABLE"] == "LabProducts"
-    assert env["PATH"] == "/usr/bin"
+    assert "labgrader" not in env.values()  # not even the sandbox's fixed keys
 
 
-def test_on_aws_the_module_uses_the_graders_credentials_and_no_endpoint():
-    env = module_environment(AWS, "LabProducts", "rediss://lab-redis.example:6379/0", SHELL)
-    assert not any(name.startswith("AWS_ENDPOINT_URL") for name in env)
-    assert env["AWS_PROFILE"] == "student"
-    assert env["AWS_SESSION_TOKEN"] == "token"
-    assert env["AWS_REGION"] == "eu-west-1"
-    assert env["REDIS_URL"] == "rediss://lab-redis.example:6379/0"
-
-
-def test_without_a_profile_the_shells_profile_stays():
-    env = module_environment(Target(name="aws", region="us-east-1", region_source="x"), "T", "redis://r:1/0", SHELL)
-    assert env["AWS_PROFILE"] == "other"
+def test_the_graders_own_environment_never_reaches_the_module(monkeypatch: pytest.MonkeyPatch):
+    planted = {
+        "GITHUB_TOKEN": "ghp_planted",
+        "AWS_SESSION_TOKEN": "planted-session",
+        "AWS_ACCESS_KEY_ID": "AKIAPLANTED",
+        "AWS_PROFILE": "grader",
+        "REDIS_PASSWORD": "planted-redis",
+    }
+    for name, value in planted.items():
+        monkeypatch.setenv(name, value)
+    env = module_environment(AWS, "LabProducts", "redis://r:6379/0", ENDPOINT, THROWAWAY)
+    assert not set(planted.values()) & set(env.values())
+    assert "AWS_PROFILE" not in env
 
 
 def test_scratch_items_carry_the_dataset_shapes(week8: LabSpec):

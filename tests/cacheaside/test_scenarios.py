@@ -17,7 +17,7 @@ import pytest
 
 from labgrader.cacheaside.child import last_line
 from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, Step, call, inspect
-from labgrader.cacheaside.runner import ScenarioRunner, ScenarioServerError
+from labgrader.cacheaside.runner import ScenarioRunner
 from tests.conftest import closed_port
 
 CONTRACT = """
@@ -122,13 +122,16 @@ def test_the_module_sees_exactly_the_scenario_environment_and_its_folder(run: Ru
         import helper
         def get_product(category, sku):
             env = os.environ
-            return {"env": sorted(env), "cwd": os.getcwd(), "helper": helper.VALUE, "table": env["LAB_TABLE"]}
+            return {"env": dict(env), "cwd": os.getcwd(), "helper": helper.VALUE, "table": env["LAB_TABLE"]}
         """,
         [call("get_product", "a", "1")],
         env={"LAB_TABLE": "LabProducts", "REDIS_URL": "redis://x:1/0"},
     )
     value = outcome.steps[0].value
-    assert value["env"] == ["LAB_TABLE", "REDIS_URL"]
+    # The scenario's variables, plus a scratch HOME/TMPDIR and the system's PATH: nothing of the grader's.
+    assert sorted(value["env"]) == ["HOME", "LAB_TABLE", "PATH", "REDIS_URL", "TMPDIR"]
+    assert value["env"]["HOME"] == value["env"]["TMPDIR"] != os.environ.get("HOME")
+    assert "labgrader-student-" in value["env"]["HOME"]
     assert Path(value["cwd"]) == tmp_path
     assert value["helper"] == "from the student folder"
     assert value["table"] == "LabProducts"
@@ -182,16 +185,15 @@ def test_the_first_failing_step_ends_the_scenario(run: Run):
     assert outcome.steps[1].label == "get_product('a', 'boom')"
 
 
-def test_a_hanging_module_is_killed_at_the_timeout_with_everything_it_started(run: Run, tmp_path: Path):
-    pid_file = tmp_path / "grandchild.pid"
+def test_a_hanging_module_is_killed_at_the_timeout_with_everything_it_started(run: Run):
+    marker = f"{time.time() % 1000:.6f}"  # a sleep of 60.<marker> s: this test's own process, found by its command line
     started = time.monotonic()
     outcome = run(
         f"""
         import subprocess, time
         def get_product(category, sku):
             print("waiting for the lock ...", flush=True)
-            helper = subprocess.Popen(["sleep", "60"])
-            open({str(pid_file)!r}, "w").write(str(helper.pid))
+            subprocess.Popen(["sleep", "60.{marker}"], start_new_session=True)
             time.sleep(60)
         """,
         [call("get_product", "a", "1")],
@@ -202,21 +204,25 @@ def test_a_hanging_module_is_killed_at_the_timeout_with_everything_it_started(ru
     assert outcome.last_step == "get_product('a', '1')"
     assert "waiting for the lock ..." in outcome.output_tail
     assert 1.0 <= elapsed < 5.0  # the 1 s timeout, plus a fork and a kill on a busy machine
-    helper = int(pid_file.read_text())
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline and _alive(helper):
-        time.sleep(0.02)
-    assert not _alive(helper), "the module's own child process outlived the scenario"
+    assert not processes_running(f"60.{marker}"), "the module's own child process outlived the scenario"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie (killed, not yet reaped by init) counts as gone.
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:  # noqa: PTH123
-        return stat.read().split(")")[-1].split()[0] != "Z"
+def processes_running(argument: str) -> list[int]:
+    """Live (non-zombie) processes anywhere on the machine with `argument` in their command line."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:  # noqa: PTH123
+                arguments = cmdline.read().split(b"\0")
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:  # noqa: PTH123
+                zombie = stat.read().rsplit(")", 1)[-1].split()[0] == "Z"
+        except OSError:
+            continue
+        if argument.encode() in arguments and not zombie:
+            found.append(int(entry.name))
+    return found
 
 
 def test_a_module_that_ends_the_process_is_a_crash(run: Run):
@@ -274,19 +280,33 @@ def test_a_grader_redis_that_is_down_is_the_graders_problem(run: Run):
 def test_a_dead_server_is_started_again(runner: ScenarioRunner, run: Run):
     source = "def get_product(category, sku):\n    return 1\n"
     assert run(source, [call("get_product", "a", "1")]).status == "ok"
-    proc = runner._proc
-    assert proc is not None
-    proc.kill()
-    proc.wait()
+    sandbox = runner._sandbox
+    assert sandbox is not None
+    sandbox.proc.kill()
+    sandbox.proc.wait()
     assert run(source, [call("get_product", "a", "1")]).status == "ok"
-    assert runner._proc is not None
-    assert runner._proc.pid != proc.pid
+    assert runner._sandbox is not None
+    assert runner._sandbox.proc.pid != sandbox.proc.pid
 
 
-def test_a_server_dying_mid_scenario_is_a_grader_error_and_the_next_scenario_runs(run: Run):
-    killer = "import os, signal\ndef get_product(category, sku):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
-    with pytest.raises(ScenarioServerError, match="the scenario server exited"):
-        run(killer, [call("get_product", "a", "1")])
+def test_a_module_killing_the_server_mid_scenario_is_its_crash_and_the_next_scenario_runs(
+    run: Run, runner: ScenarioRunner
+):
+    # The server is on the student's side of the wall: killing it ends the module's own scenario, nothing else.
+    killer = """
+    import os, signal, time
+    def get_product(category, sku):
+        os.kill(os.getppid(), signal.SIGKILL)
+        time.sleep(10)
+    """
+    outcome = run(killer, [call("get_product", "a", "1")], timeout_s=2.0)
+    if runner.level != "bwrap":
+        # unshare: the server is the namespace's init, the kernel ignores the kill; process-group: the module's
+        # process lives on, holding its channel, until the timeout.
+        assert outcome.status == "timeout"
+    else:
+        assert outcome.status == "crashed"
+        assert outcome.error == "the sandbox's server process was killed, which ended the scenario without an answer"
     assert run("def get_product(category, sku):\n    return 1\n", [call("get_product", "a", "1")]).status == "ok"
 
 

@@ -291,8 +291,13 @@ def slow_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _scenario_process(watch: ProcessWatch) -> lab_state.Proc | None:
-    """A scenario process: a child of the fork-server (a fork: same command line as its parent)."""
-    servers = {p.pid for p in watch.seen if "labgrader.cacheaside.server" in p.command}
+    """A scenario process: a child of the fork-server (a fork: same command line as its parent). The server is the
+    Python process, not the bwrap (or unshare) processes around it, whose command lines name it too."""
+    servers = {
+        p.pid
+        for p in watch.seen
+        if "labgrader.cacheaside.server" in p.command and not p.command.startswith(("bwrap", "unshare"))
+    }
     for server in servers:
         for child in lab_state.descendants(server):
             return child

@@ -1,7 +1,8 @@
 """The `cache_aside` fixture, shared by the cache-aside and the latency checks (their conftests import it).
 
-The student's module behind a harness that writes scratch items, runs scenarios through one fork-server per run
-(started early in collection by `prestart`), and removes its scratch data when each check ends.
+The student's module behind a harness that writes scratch items, runs scenarios through one contained fork-server
+per run (started early in collection by `prestart`) with its DynamoDB calls going through the grader's endpoint,
+and removes its scratch data when each check ends.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from typing import Any
 
 import pytest
 import redis
+from botocore.credentials import ReadOnlyCredentials
+from botocore.exceptions import NoCredentialsError
 
-from labgrader.cacheaside.harness import CacheAsideHarness, prestart_runner, shared_runner
+from labgrader.aws import AwsClients
+from labgrader.cacheaside.harness import CacheAsideHarness, prestart_runner, student_side
 from labgrader.scratch import Scratch
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
@@ -29,15 +33,26 @@ def cache_aside(
     target: Target,
     solution_path: Path | None,
     dynamodb: Any,
+    aws: AwsClients,
     redis_client: redis.Redis,
     redis_url: str,
     scratch: Scratch,
 ) -> Iterator[CacheAsideHarness]:
+    side = student_side(request.config)
+    assert lab.dynamodb is not None  # the cache-aside and latency sections need [dynamodb]
+
+    def credentials() -> ReadOnlyCredentials:
+        found = aws.session.get_credentials()
+        if found is None:
+            raise NoCredentialsError
+        return found.get_frozen_credentials()
+
     harness = CacheAsideHarness(
         lab=lab,
         target=target,
         solution=solution_path,
-        runner=shared_runner(request.config),
+        runner=side.runner,
+        proxy=side.endpoint(dynamodb, credentials, lab.dynamodb.table),
         dynamodb=dynamodb,
         redis=redis_client,
         redis_url=redis_url,

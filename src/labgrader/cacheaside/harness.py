@@ -8,11 +8,10 @@ ends, with the Redis keys the scenarios touched. The student's dataset items are
 
 from __future__ import annotations
 
-import os
 import shlex
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,9 +19,12 @@ from typing import Any
 
 import pytest
 import redis
+from botocore.credentials import ReadOnlyCredentials
 
+from labgrader.cacheaside.containment import PROCESS_LIMIT, WEAKER
 from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, Step, StepResult
-from labgrader.cacheaside.runner import ScenarioRunner
+from labgrader.cacheaside.proxy import DynamoDBProxy, throwaway_credentials
+from labgrader.cacheaside.runner import OUTPUT_KEPT, ScenarioRunner
 from labgrader.dataset import to_attribute_value, to_python
 from labgrader.dynamodb_scratch import delete_item_command
 from labgrader.evaluate.dynamodb import TableKey, actual_keys, attribute_types
@@ -44,7 +46,9 @@ NO_MODULE_HINT = (
     "labgrader grade --solution path/to/cache_aside.py  (the module defining get_product and update_product)"
 )
 
-_RUNNER_KEY = pytest.StashKey[ScenarioRunner]()
+NO_ENDPOINT = "http://127.0.0.1:9"  # the discard port: a harness without the grader's endpoint reaches nothing
+
+_STUDENT_SIDE_KEY = pytest.StashKey["StudentSide"]()
 
 
 # The checks that run the student's module in scenarios.
@@ -70,20 +74,63 @@ def prestart_runner(config: pytest.Config) -> None:
     grading = config.stash.get(SESSION_KEY, None)
     if grading is None or grading.phase != "grade" or grading.spec.cache_aside is None:
         return
-    if (grading.solution or grading.spec.cache_aside.solution) is None:
+    solution = grading.solution or grading.spec.cache_aside.solution
+    if solution is None:
         return
     if grading.only is None or grading.only & SCENARIO_CHECKS:
-        shared_runner(config).prestart()
+        shared_runner(config).prestart(Path(solution).parent)
+
+
+class StudentSide:
+    """The run's scenario server and DynamoDB endpoint. Stopped first when the session finishes (before the
+    grader writes results.json and the reports), and every student process is then known to be gone."""
+
+    def __init__(self) -> None:
+        self.runner = ScenarioRunner()
+        self.proxy: DynamoDBProxy | None = None
+
+    def endpoint(self, dynamodb: Any, credentials: Callable[[], ReadOnlyCredentials], table: str) -> DynamoDBProxy:
+        if self.proxy is None:
+            self.proxy = DynamoDBProxy(dynamodb.meta.endpoint_url, dynamodb.meta.region_name, credentials, table)
+        return self.proxy
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from labgrader.grading import SESSION_KEY  # noqa: PLC0415
+
+        level = self.runner.level
+        self.close()
+        grading = session.config.stash.get(SESSION_KEY, None)
+        if grading is not None and level is not None:
+            grading.notes["student_code_containment"] = level
+            grading.notes["student_process_limit"] = (
+                f"{PROCESS_LIMIT} ({self.runner.process_limit})" if self.runner.process_limit else None
+            )
+            if level in WEAKER:
+                grading.notes["containment_warning"] = WEAKER[level]
+            if self.runner.survivors:
+                grading.notes["student_processes_left"] = self.runner.survivors
+
+    def close(self) -> None:
+        self.runner.close()
+        if self.proxy is not None:
+            self.proxy.close()
+            self.proxy = None
+
+
+def student_side(config: pytest.Config) -> StudentSide:
+    """One scenario server and one DynamoDB endpoint per grading run, whichever check asks first."""
+    side = config.stash.get(_STUDENT_SIDE_KEY, None)
+    if side is None:
+        side = StudentSide()
+        config.stash[_STUDENT_SIDE_KEY] = side
+        config.pluginmanager.register(side, f"labgrader-student-side-{id(side)}")
+        config.add_cleanup(side.close)
+    return side
 
 
 def shared_runner(config: pytest.Config) -> ScenarioRunner:
-    """One scenario server per grading run, whichever section's check asks first; stopped with the run."""
-    runner = config.stash.get(_RUNNER_KEY, None)
-    if runner is None:
-        runner = ScenarioRunner()
-        config.stash[_RUNNER_KEY] = runner
-        config.add_cleanup(runner.close)
-    return runner
+    return student_side(config).runner
 
 
 def closed_redis_url() -> str:
@@ -94,25 +141,25 @@ def closed_redis_url() -> str:
     return f"redis://127.0.0.1:{port}/0"
 
 
-def module_environment(target: Target, table: str, redis_url: str, base: Mapping[str, str]) -> dict[str, str]:
-    """The standard environment a student's module gets (SPEC §1): the grader's, with AWS and Redis pointed at the
-    lab. Endpoint overrides of the grader's shell are dropped; the sandbox's endpoint and static keys are set."""
-    dropped = ("REDIS_URL", "LAB_TABLE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
-    env = {k: v for k, v in base.items() if not k.startswith("AWS_ENDPOINT_URL") and k not in dropped}
-    env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = target.region
-    endpoint = target.endpoint_for("dynamodb")
-    if endpoint:
-        env["AWS_ENDPOINT_URL"] = endpoint
-    if target.static_credentials:
-        env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = target.static_credentials
-        env.pop("AWS_SESSION_TOKEN", None)
-    elif target.profile:
-        env["AWS_PROFILE"] = target.profile
-    elif "AWS_PROFILE" in base:
-        env["AWS_PROFILE"] = base["AWS_PROFILE"]
-    env["REDIS_URL"] = redis_url
-    env["LAB_TABLE"] = table
-    return env
+def module_environment(
+    target: Target, table: str, redis_url: str, endpoint_url: str, credentials: tuple[str, str]
+) -> dict[str, str]:
+    """The whole environment a student's module gets (SPEC §1), an allow-list: the region, the grader's DynamoDB
+    endpoint with throwaway credentials (the endpoint re-signs with the grader's own), the lab's Redis and table.
+    Nothing of the grader's own environment (tokens, keys, profiles) is passed on; HOME and TMPDIR are the
+    sandbox's scratch folder, PATH the system's (runner.py)."""
+    key, secret = credentials
+    return {
+        "AWS_REGION": target.region,
+        "AWS_DEFAULT_REGION": target.region,
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "REDIS_URL": redis_url,  # the lab's own Redis: the module needs it, password included
+        "LAB_TABLE": table,
+        "LANG": "C.UTF-8",
+    }
 
 
 def scratch_attribute_types(spec: DynamoDBSpec) -> dict[str, str]:
@@ -163,7 +210,8 @@ class CacheAsideHarness:
     redis: redis.Redis
     redis_url: str
     scratch: Scratch
-    base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    proxy: DynamoDBProxy | None = None
+    module_credentials: tuple[str, str] = field(default_factory=throwaway_credentials)
     _items: list[dict[str, Any]] = field(default_factory=list)
     _keys: set[str] = field(default_factory=set)
     _timeout_s: float = 0.0
@@ -355,7 +403,10 @@ class CacheAsideHarness:
     # --- scenarios --------------------------------------------------------------------------------------------
 
     def environment(self, redis_url: str | None = None) -> dict[str, str]:
-        return module_environment(self.target, self.table, redis_url or self.redis_url, self.base_env)
+        endpoint = self.proxy.url if self.proxy is not None else NO_ENDPOINT
+        return module_environment(
+            self.target, self.table, redis_url or self.redis_url, endpoint, self.module_credentials
+        )
 
     def run(
         self, steps: list[Step], *, module_redis_url: str | None = None, timeout_s: float | None = None
@@ -366,6 +417,7 @@ class CacheAsideHarness:
             steps=steps,
             timeout_s=timeout_s or self.spec.scenario_timeout_s,
             grader_redis_url=self.redis_url,
+            dynamodb=self.proxy,
         )
         self._timeout_s = request.timeout_s
         return self.runner.run(request)
@@ -374,7 +426,9 @@ class CacheAsideHarness:
         """The scenario's steps when it ran to the end; else the check's `fail` (or `error` for the grader's own
         problem) naming the step and the exception's last line. `expected` completes the sentence."""
         name = outcome.module
-        extra = {"output": outcome.output_tail[-500:]} if outcome.output_tail.strip() else None
+        extra: dict[str, Any] | None = {"output": outcome.output_tail[-500:]} if outcome.output_tail.strip() else None
+        if extra is not None and outcome.output_bytes > OUTPUT_KEPT:
+            extra["output_bytes"] = outcome.output_bytes
         if outcome.status == "ok":
             return list(outcome.steps)
         if outcome.status == "grader_error":
@@ -382,7 +436,7 @@ class CacheAsideHarness:
         if outcome.status == "import_error":
             fail(
                 f"Cache-aside module {name}: importing it raised {outcome.error}; expected it to import with only "
-                "the lab's environment (AWS_REGION, AWS_ENDPOINT_URL on the sandbox, REDIS_URL, LAB_TABLE).",
+                "the lab's environment (AWS_REGION, AWS_ENDPOINT_URL: the grader's endpoint, REDIS_URL, LAB_TABLE).",
                 call=f"import {name}",
                 observed=outcome.error,
                 expected="a clean import",
@@ -417,6 +471,16 @@ class CacheAsideHarness:
                 observed=outcome.error,
                 expected=expected,
                 extra=extra,
+            )
+        if outcome.status == "protocol_error":
+            fail(
+                f"Cache-aside module {name}: during {step} {outcome.error}; expected {expected}, its answers "
+                "left to the grader.",
+                call=step,
+                observed=outcome.error,
+                expected=expected,
+                extra=extra,
+                hint="Never write to file descriptors the module did not open itself (the grader's channel is one).",
             )
         failed = outcome.steps[-1] if outcome.steps else None
         label = failed.label if failed else step

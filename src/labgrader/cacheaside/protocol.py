@@ -1,9 +1,11 @@
-"""What the grader asks a scenario process to do, and what comes back (JSON lines between the two).
+"""What a scenario is, and what the grader observed of it.
 
-A scenario is a fresh import of the student's module in its own environment followed by steps:
+A scenario is a fresh import of the student's module in its own process followed by steps, each carried out by
+the grader (runner.py):
 
-- `call(function, *args)`: call the module's function, record its value (type-tagged), exception (last line),
-  duration and the DynamoDB calls it made;
+- `call(function, *args)`: the student's process calls the module's function and sends back its value
+  (type-tagged) or exception (last line); the grader times the round trip and counts the DynamoDB calls made
+  meanwhile at its own endpoint;
 - `inspect(key)`: the grader looks at the Redis key from the server side (EXISTS, PTTL, TYPE, raw value);
 - `delete(key)`: the grader removes the key;
 - `timed_rounds(...)`: alternating miss/hit timings of `get_product` (the miss made real by deleting the key first).
@@ -14,16 +16,19 @@ The first step that raises ends the scenario (later steps depend on it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from labgrader.cacheaside import values
 
+if TYPE_CHECKING:
+    from labgrader.cacheaside.proxy import DynamoDBProxy
+
 Step = dict[str, Any]
-Status = Literal["ok", "import_error", "missing_function", "step_error", "timeout", "crashed", "grader_error"]
+Status = Literal[
+    "ok", "import_error", "missing_function", "step_error", "timeout", "crashed", "protocol_error", "grader_error"
+]
 
 CONTRACT_FUNCTIONS = ("get_product", "update_product")
-# The folder (made and removed by the grader's runner) where the server keeps each scenario's captured output.
-OUTPUT_DIR_ENV = "LABGRADER_SCENARIO_OUTPUT_DIR"
 
 
 def call(function: str, *args: Any) -> Step:
@@ -62,16 +67,8 @@ class ScenarioRequest:
     timeout_s: float
     grader_redis_url: str | None = None
     functions: tuple[str, ...] = CONTRACT_FUNCTIONS
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "module": self.module,
-            "env": self.env,
-            "steps": self.steps,
-            "timeout_s": self.timeout_s,
-            "grader_redis_url": self.grader_redis_url,
-            "functions": list(self.functions),
-        }
+    # The grader's endpoint the module's DynamoDB calls go through (counted there); None: not counted.
+    dynamodb: DynamoDBProxy | None = None
 
 
 @dataclass(frozen=True)
@@ -82,10 +79,6 @@ class KeyState:
     pttl: int  # milliseconds; -1 no expiry, -2 no key
     type: str
     raw: str  # the value as text (GET of a string, HGETALL of a hash, ...), truncated
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> KeyState:
-        return cls(bool(data["exists"]), int(data["pttl"]), str(data["type"]), str(data.get("raw", "")))
 
 
 @dataclass(frozen=True)
@@ -101,21 +94,6 @@ class StepResult:
     key: KeyState | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StepResult:
-        return cls(
-            kind=str(data["kind"]),
-            label=str(data["label"]),
-            ok=bool(data["ok"]),
-            value=values.decode(data.get("value")),
-            error=data.get("error"),
-            seconds=float(data.get("seconds", 0.0)),
-            operations=tuple(data.get("operations", ())),
-            reads=tuple(data.get("reads", ())),
-            key=KeyState.from_json(data["key"]) if data.get("key") else None,
-            data=dict(data.get("data") or {}),
-        )
-
 
 @dataclass(frozen=True)
 class ScenarioOutcome:
@@ -126,18 +104,7 @@ class ScenarioOutcome:
     last_step: str | None = None
     output_tail: str = ""
     seconds: float = 0.0
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ScenarioOutcome:
-        return cls(
-            status=data["status"],
-            module=str(data["module"]),
-            steps=tuple(StepResult.from_json(s) for s in data.get("steps", ())),
-            error=data.get("error"),
-            last_step=data.get("last_step"),
-            output_tail=str(data.get("output_tail", "")),
-            seconds=float(data.get("seconds", 0.0)),
-        )
+    output_bytes: int = 0  # everything the scenario's processes printed (the last 1 MiB is kept)
 
     @property
     def calls(self) -> list[StepResult]:

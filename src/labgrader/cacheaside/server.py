@@ -1,11 +1,14 @@
-"""The scenario fork-server: `python -m labgrader.cacheaside.server`, one per grading run.
+"""The scenario fork-server: `python -m labgrader.cacheaside.server`, one per grading run, started contained
+(containment.py) with the minimal environment. It is on the student's side: untrusted, and trusted with nothing.
 
 It imports boto3, botocore and redis once (≈ 0.3 s), then forks a fresh child per scenario (≈ 3 ms), so each
-scenario gets a clean interpreter state — the student's module imported anew, its own environment, no client
-left over from another scenario — without paying the imports again. The parent (the grader) talks to it over
-stdin/stdout, one JSON object per line; each child reports on a pipe of its own, and its printed output goes to a
-file whose tail comes back with the outcome. A child that outlives its scenario timeout is killed with its whole
-process group.
+scenario gets a clean interpreter — the student's module imported anew, no client left over from another
+scenario — without paying the imports again. The grader talks to it on a Unix socket (its fd in the
+environment): each scenario
+request carries two file descriptors, the scenario's own socket to the grader (the child's only channel) and the
+write end of its output pipe (the child's stdout and stderr). On `finish` the server kills every other process
+of its PID namespace (`kill(-1)`: whatever the module left behind, in any session or group) and reports the
+child's exit status. Nothing here observes or judges the module: the grader does, from outside.
 
 Pre-warming keeps semantics: every botocore session shares one data loader (a cache of the service-model JSON
 files botocore ships, no credentials or endpoints in it), so a student's `boto3.client("dynamodb")` costs ≈ 10 ms
@@ -16,24 +19,20 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import os
-import select
 import signal
+import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from labgrader.cacheaside.protocol import OUTPUT_DIR_ENV
+from labgrader.cacheaside import wire
 
-OUTPUT_TAIL = 2000
-GRACE_S = 1.0
-# The scenario process being run ("pid") and its output file ("output"): a SIGTERM to the server (the grader
-# stopping mid-scenario: Ctrl-C, its answer timeout) ends them too, so nothing of the student's module runs on
-# after the grader has cleaned up its scratch data.
-_running: dict[str, Any] = {}
+CONTROL_FD_ENV = "LABGRADER_CONTROL_FD"
+# Set by the grader: in a PID namespace of its own, `kill(-1)` reaches exactly the student's processes.
+CONTAINMENT_ENV = "LABGRADER_CONTAINMENT"
+PR_SET_DUMPABLE = 4
 
 
 def prewarm() -> None:
@@ -45,7 +44,7 @@ def prewarm() -> None:
     import botocore.session  # noqa: PLC0415
     import redis  # noqa: PLC0415
 
-    from labgrader.cacheaside import child, instrument  # noqa: F401, PLC0415
+    from labgrader.cacheaside import child  # noqa: F401, PLC0415
 
     shared = botocore.loaders.create_loader()
     original = botocore.session.create_loader
@@ -60,101 +59,62 @@ def prewarm() -> None:
     session.client("dynamodb", endpoint_url="http://127.0.0.1:9")
     session.resource("dynamodb", endpoint_url="http://127.0.0.1:9")
     redis.Redis.from_url("redis://127.0.0.1:9/0")
-    instrument.install()
     gc.collect()
     gc.freeze()  # keep the imported heap shared with the children (no copy-on-write from GC passes)
 
 
-def _read_events(fd: int, pid: int, deadline: float) -> tuple[dict[str, Any] | None, str | None, bool]:
-    """Read the child's JSON lines until its result, EOF or the deadline: (result, last step, timed out)."""
-    buffer = b""
-    last_step: str | None = None
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None, last_step, True
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
+def in_own_pid_namespace() -> bool:
+    # pid 1 or 2 is init (unshare --fork) or init's first child (bwrap): only ever true in a namespace of our own.
+    return os.environ.get(CONTAINMENT_ENV) in ("bwrap", "unshare") and os.getpid() <= 2
+
+
+def _kill_everything_else(child: int) -> None:
+    if in_own_pid_namespace():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)  # every process of the namespace but init and this one
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child, signal.SIGKILL)
+
+
+def _reap(child: int) -> int:
+    """The child's exit code (negative: the signal), reaping every other process that is ours to reap."""
+    code = -signal.SIGKILL
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.001)
             continue
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return None, last_step, False
-        buffer += chunk
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
-            event = json.loads(line)
-            if event.get("event") == "step":
-                last_step = event.get("label")
-            elif event.get("event") == "result":
-                return event, last_step, False
+        if pid == child:
+            code = os.waitstatus_to_exitcode(status)
+    return code
 
 
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
-
-
-def _reap(pid: int, grace: float) -> int | None:
-    """Wait up to `grace` seconds for the child, then kill its group; its exit status (None if signalled)."""
-    deadline = time.monotonic() + grace
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() >= deadline:
-            _kill_group(pid)
-            _, status = os.waitpid(pid, 0)
-            break
-        time.sleep(0.002)
-    _kill_group(pid)  # whatever the module left running in its group
-    return os.waitstatus_to_exitcode(status)
-
-
-def _stop(signum: int, _frame: object) -> None:
-    """SIGTERM: kill the running scenario's process group, then exit."""
-    pid = _running.get("pid")
-    if pid is not None:
-        _kill_group(pid)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-    if _running.get("output"):
-        with contextlib.suppress(OSError):
-            Path(_running["output"]).unlink()
-    os._exit(128 + signum)
-
-
-def _child(request: dict[str, Any], write_fd: int, output_fd: int, protocol_fds: tuple[int, ...]) -> None:
-    """In the forked child: never returns."""
+def _start_child(request: dict[str, Any], scenario_fd: int, output_fd: int, control: socket.socket) -> int:
+    pid = os.fork()
+    if pid != 0:
+        return pid
+    # The child: never returns.
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         os.setpgid(0, 0)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
-        for fd in (devnull, output_fd, *protocol_fds):
-            if fd <= 2:
-                continue  # already replaced by dup2 above
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        for fd in (devnull, output_fd, control.fileno()):
+            if fd > 2:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - the process ends with os._exit
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-        channel = os.fdopen(write_fd, "w", buffering=1)
-
-        def emit(event: dict[str, Any]) -> None:
-            channel.write(json.dumps(event) + "\n")
-            channel.flush()
-
         from labgrader.cacheaside import child  # noqa: PLC0415
 
-        result = child.run(request, emit)
-        emit({"event": "result", **result})
-    except BaseException as exc:  # noqa: BLE001 - a harness failure is reported, never raised into the server
-        with contextlib.suppress(BaseException):
-            emit({"event": "result", "status": "grader_error", "error": f"{type(exc).__name__}: {exc}"})
+        child.serve(request, scenario_fd)
     finally:
         with contextlib.suppress(BaseException):
             sys.stdout.flush()
@@ -162,77 +122,45 @@ def _child(request: dict[str, Any], write_fd: int, output_fd: int, protocol_fds:
         os._exit(0)
 
 
-def run_scenario(request: dict[str, Any], protocol_fds: tuple[int, ...] = ()) -> dict[str, Any]:
-    module = Path(str(request.get("module", ""))).name
-    timeout = float(request.get("timeout_s", 10.0))
-    read_fd, write_fd = os.pipe()
-    output_fd, output_path = tempfile.mkstemp(prefix="scenario-", suffix=".log", dir=os.environ.get(OUTPUT_DIR_ENV))
-    started = time.monotonic()
-    # SIGTERM waits until the child is recorded (and the child restores its default disposition first).
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        _child(request, write_fd, output_fd, protocol_fds)
-    _running.update(pid=pid, output=output_path)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-    os.close(write_fd)
-    os.close(output_fd)
-    with contextlib.suppress(OSError):
-        os.setpgid(pid, pid)
-    try:
-        result, last_step, timed_out = _read_events(read_fd, pid, started + timeout)
-    finally:
-        os.close(read_fd)
-    code = _reap(pid, 0.0 if timed_out else GRACE_S)
-    _running.pop("pid", None)
-    seconds = time.monotonic() - started
-    output = Path(output_path)
-    try:
-        with output.open("rb") as printed:
-            printed.seek(max(0, os.fstat(printed.fileno()).st_size - OUTPUT_TAIL))
-            tail = printed.read().decode("utf-8", "replace")
-    finally:
-        output.unlink()
-        _running.pop("output", None)
-    if result is None:
-        if timed_out:
-            outcome: dict[str, Any] = {"status": "timeout", "error": f"no answer within {timeout:g} s"}
-        else:
-            how = f"exit code {code}" if code is not None and code >= 0 else f"signal {-(code or 0)}"
-            outcome = {"status": "crashed", "error": f"the scenario process ended ({how}) without an answer"}
-    else:
-        outcome = {k: v for k, v in result.items() if k != "event"}
-    outcome.update(module=module, last_step=last_step, output_tail=tail, seconds=seconds)
-    outcome.setdefault("steps", [])
-    return outcome
+def serve(control: socket.socket) -> None:
+    wire.send(control, {"ready": True, "namespace": str(Path("/proc/self/ns/pid").readlink())})
+    while True:
+        message, fds = wire.receive_with_fds(control)
+        if message is None:
+            return  # the grader went away
+        if "start" not in message or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            return
+        scenario_fd, output_fd = fds
+        child = _start_child(message["start"], scenario_fd, output_fd, control)
+        os.close(scenario_fd)
+        os.close(output_fd)
+        wire.send(control, {"started": True})
+        finish, _ = wire.receive_with_fds(control)
+        _kill_everything_else(child)
+        code = _reap(child)
+        if finish is None:
+            return
+        wire.send(control, {"finished": True, "code": code})
 
 
-def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    protocol_fds = (requests.fileno(), answers.fileno())
+def _not_dumpable() -> None:
+    """No ptrace of this process (nor its forks) by the module's processes of the same user: they cannot take
+    over the server that kills them. Linux only; elsewhere nothing to do."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes  # noqa: PLC0415
 
-    def answer(data: dict[str, Any]) -> None:
-        answers.write(json.dumps(data).encode() + b"\n")
-        answers.flush()
-
-    answer({"ready": True, "pid": os.getpid()})
-    for line in requests:
-        if not line.strip():
-            continue
-        request = json.loads(line)
-        try:
-            answer(run_scenario(request, protocol_fds))
-        except Exception as exc:  # noqa: BLE001 - keep serving; the grader turns this into `error`
-            answer({"status": "grader_error", "module": "", "error": f"{type(exc).__name__}: {exc}", "steps": []})
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def main() -> None:
-    # The protocol owns the original stdout; anything else printed here goes to stderr.
-    answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    signal.signal(signal.SIGTERM, _stop)
+    control = socket.socket(fileno=int(os.environ.pop(CONTROL_FD_ENV)))
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _not_dumpable()
     prewarm()
-    serve(sys.stdin.buffer, answers)
+    serve(control)
 
 
 if __name__ == "__main__":

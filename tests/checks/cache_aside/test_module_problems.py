@@ -35,7 +35,7 @@ def test_a_module_that_raises_on_import_fails_each_check_and_the_run_completes(g
         assert result.status == "fail", check_id
         assert result.message == (
             "Cache-aside module raises_on_import.py: importing it raised KeyError: 'PRODUCTS_TABLE'; expected it to "
-            "import with only the lab's environment (AWS_REGION, AWS_ENDPOINT_URL on the sandbox, REDIS_URL, "
+            "import with only the lab's environment (AWS_REGION, AWS_ENDPOINT_URL: the grader's endpoint, REDIS_URL, "
             "LAB_TABLE)."
         )
     assert run.get("latency_redis_faster_than_dynamodb").status == "pass"

@@ -1,0 +1,271 @@
+"""The scenario sandbox without any endpoint: what the student's process can see, write, signal and use, and how
+the grader treats what it writes on the grader's channel."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from labgrader.cacheaside import containment, wire
+from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, call
+from labgrader.cacheaside.runner import OUTPUT_KEPT, ScenarioRunner
+
+CONTRACT = "\ndef update_product(category, sku, changes):\n    return None\n"
+bwrap_only = pytest.mark.skipif(containment.available() != "bwrap", reason="needs bubblewrap (the full sandbox)")
+
+
+@pytest.fixture(scope="module")
+def runner() -> Iterator[ScenarioRunner]:
+    scenario_runner = ScenarioRunner()
+    yield scenario_runner
+    scenario_runner.close()
+
+
+Run = Callable[..., ScenarioOutcome]
+
+
+@pytest.fixture
+def run(runner: ScenarioRunner, tmp_path: Path) -> Run:
+    def scenario(source: str, *, timeout_s: float = 5.0) -> ScenarioOutcome:
+        path = tmp_path / "student_module.py"
+        path.write_text(textwrap.dedent(source) + CONTRACT, encoding="utf-8")
+        request = ScenarioRequest(
+            module=str(path), env={"LAB_TABLE": "T"}, steps=[call("get_product", "a", "1")], timeout_s=timeout_s
+        )
+        return runner.run(request)
+
+    return scenario
+
+
+@bwrap_only
+def test_the_module_sees_only_its_own_processes_and_cannot_signal_the_grader(run: Run):
+    outcome = run(
+        f"""
+        import os
+        def get_product(category, sku):
+            try:
+                os.kill({os.getpid()}, 0)
+                grader = "signalled"
+            except ProcessLookupError:
+                grader = "no such process"
+            pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+            return {{"pids": pids, "grader": grader, "ppid": os.getppid()}}
+        """
+    )
+    assert outcome.status == "ok", outcome.error
+    value = outcome.steps[0].value
+    assert value["grader"] == "no such process"
+    assert value["pids"][:3] == [1, 2, 3]  # bwrap's init, the server, this scenario
+    assert len(value["pids"]) == 3
+    assert value["ppid"] == 2
+
+
+@bwrap_only
+def test_the_module_runs_as_nobody_without_capabilities_on_a_read_only_file_system(run: Run, tmp_path: Path):
+    outcome = run(
+        f"""
+        import os
+        def attempt(path):
+            try:
+                with open(path, "w") as f:
+                    f.write("x")
+                return "written"
+            except OSError as exc:
+                return type(exc).__name__ + ": " + (exc.strerror or "")
+        def get_product(category, sku):
+            status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+            return {{
+                "uid": os.getuid(),
+                "caps": status["CapEff"].strip(),
+                "own_folder": attempt({str(tmp_path / "planted.txt")!r}),
+                "graders_folder": attempt({str(Path.cwd() / "planted.txt")!r}),
+                "home": attempt(os.path.join(os.environ["HOME"], "notes.txt")),
+                "root": sorted(os.listdir("/root")),
+            }}
+        """
+    )
+    assert outcome.status == "ok", outcome.error
+    value = outcome.steps[0].value
+    assert value["uid"] == containment.SANDBOX_UID
+    assert value["caps"] == "0000000000000000"
+    assert value["own_folder"] == value["graders_folder"] == "OSError: Read-only file system"
+    assert value["home"] == "written"  # the scratch tmpfs, gone with the sandbox
+    # Home folders are hidden (credentials, tokens, shell history): only what the interpreter needs is bound back.
+    needed = {p.relative_to("/root").parts[0] for p in containment.python_paths() if p.is_relative_to("/root")}
+    assert set(value["root"]) <= needed
+    assert not {".aws", ".config", ".gitconfig", ".ssh"} & set(value["root"])
+    assert not (tmp_path / "planted.txt").exists()
+
+
+def test_limits_apply_to_the_module(run: Run):
+    outcome = run(
+        """
+        import resource
+        def get_product(category, sku):
+            limits = resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_CORE)[0]
+            return {"as": limits[0], "core": limits[1]}
+        """
+    )
+    assert outcome.steps[0].value == {"as": containment.MEMORY_LIMIT, "core": 0}
+
+
+def _write_on_channel(payload: bytes) -> str:
+    return f"""
+        import os, socket, stat
+        def get_product(category, sku):
+            for name in os.listdir("/proc/self/fd"):
+                fd = int(name)
+                try:
+                    unix = stat.S_ISSOCK(os.fstat(fd).st_mode) and socket.socket(fileno=os.dup(fd)).family == 1
+                    if unix:
+                        os.write(fd, {payload!r})
+                except OSError:
+                    pass
+            return {{"sku": sku}}
+        """
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        (b"\x00\x00\x00\x05hello", "a message that is not JSON (JSONDecodeError)"),
+        (b"\x00\x00\x00\x02[]", "a JSON list instead of a message"),
+        (b"\xff\xff\xff\xff", "a message of 4294967295 bytes (at most 4194304)"),
+        (wire.frame({"token": "guess", "returned": "forged"}), "an answer to a call the grader did not make"),
+    ],
+    ids=["not-json", "not-an-object", "oversized", "forged-token"],
+)
+def test_anything_but_the_answer_on_the_channel_is_the_modules_protocol_error(run: Run, payload: bytes, error: str):
+    outcome = run(_write_on_channel(payload))
+    assert outcome.status == "protocol_error"
+    assert outcome.error == f"the scenario process wrote {error} on the grader's channel"
+
+
+def test_printed_output_is_kept_bounded_and_counted(run: Run):
+    outcome = run(
+        """
+        import sys
+        def get_product(category, sku):
+            for _ in range(3 * 1024):
+                sys.stdout.write("y" * 1023 + "\\n")
+            return None
+        """
+    )
+    assert outcome.status == "ok"
+    assert outcome.output_bytes == 3 * 1024 * 1024 > OUTPUT_KEPT
+    assert outcome.output_tail.endswith("y" * 1023 + "\n")
+    assert len(outcome.output_tail) <= 2000
+
+
+def test_a_weaker_containment_is_said_at_the_top_of_the_scorecard():
+    from labgrader.results import RunResult
+    from labgrader.scorecard import render
+
+    lines: list[str] = []
+    weaker = RunResult(lab="week8", target="local", started_at="", duration_s=1.0, extra={})
+    weaker.extra["containment_warning"] = containment.WEAKER["process-group"]
+    render(weaker, lines.append)
+    assert lines[0] == f"note: {containment.WEAKER['process-group']}"
+    lines.clear()
+    render(RunResult(lab="week8", target="local", started_at="", duration_s=1.0), lines.append)
+    assert not any(line.startswith("note:") for line in lines)
+
+
+@bwrap_only
+def test_a_module_in_a_hidden_folder_is_bound_back_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    hidden = tmp_path / "home"
+    student = hidden / "student"
+    student.mkdir(parents=True)
+    (hidden / "grader-secret.txt").write_text("not for the module", encoding="utf-8")
+    (student / "helper.py").write_text("VALUE = 'next to the module'\n", encoding="utf-8")
+    (student / "products.py").write_text(
+        "import os, helper\n"
+        "def get_product(category, sku):\n"
+        f"    return {{'helper': helper.VALUE, 'siblings': sorted(os.listdir({str(hidden)!r}))}}\n" + CONTRACT,
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(containment, "HIDDEN", (*containment.HIDDEN, str(hidden)))
+    runner = ScenarioRunner()
+    try:
+        relative = os.path.relpath(student / "products.py")
+        outcome = runner.run(
+            ScenarioRequest(module=relative, env={}, steps=[call("get_product", "a", "1")], timeout_s=5)
+        )
+    finally:
+        runner.close()
+    assert outcome.status == "ok", outcome.error
+    assert outcome.steps[0].value == {"helper": "next to the module", "siblings": ["student"]}
+
+
+@bwrap_only
+def test_the_module_cannot_read_or_trace_the_server(run: Run):
+    # Same user inside the sandbox, no capabilities: only the server's non-dumpable flag stands in the way.
+    outcome = run(
+        """
+        import os
+        def get_product(category, sku):
+            try:
+                with open(f"/proc/{os.getppid()}/mem", "rb") as memory:
+                    memory.read(1)
+                return "read"
+            except OSError as exc:
+                return type(exc).__name__
+        """
+    )
+    assert outcome.steps[0].value == "PermissionError"
+
+
+def _usable(level: containment.Level) -> bool:
+    if level == "bwrap":
+        return containment.available() == "bwrap"
+    return containment.available() in ("bwrap", "unshare") and containment._probe(
+        [*containment._unshare_base(), "true"]
+    )
+
+
+@pytest.mark.parametrize("level", ["bwrap", "unshare"])
+def test_an_escaped_double_fork_dies_with_its_scenario_at_each_namespace_level(tmp_path: Path, level):
+    if not _usable(level):
+        pytest.skip(f"{level} cannot make a PID namespace here")
+    marker = f"{os.getpid()}.{level}"
+    module = tmp_path / "escapes.py"
+    module.write_text(
+        "import os, time\n"
+        "def get_product(category, sku):\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        f"            os.execv('/bin/sleep', ['sleep', '30', {marker!r}])\n"
+        "        os._exit(0)\n"
+        "    time.sleep(0.2)\n"
+        "    return 'forked'\n" + CONTRACT,
+        encoding="utf-8",
+    )
+    runner = ScenarioRunner(level=level)
+    try:
+        outcome = runner.run(
+            ScenarioRequest(module=str(module), env={}, steps=[call("get_product", "a", "1")], timeout_s=5)
+        )
+        assert outcome.status == "ok", outcome.error
+        assert runner.level == level
+        assert not _running(marker)  # gone when its scenario ended, before the server is even stopped
+    finally:
+        runner.close()
+    assert runner.survivors == []
+
+
+def _running(argument: str) -> bool:
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                words = Path(f"/proc/{entry.name}/cmdline").read_bytes().split(b"\0")
+                state = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+            except OSError:
+                continue
+            if argument.encode() in words and state != "Z":
+                return True
+    return False
