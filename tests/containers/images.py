@@ -43,7 +43,18 @@ SITE = "/opt/labgrader/site-packages"
 MOTO_SERVER_DISTRIBUTIONS = ("moto", "Flask", "flask-cors", "PyYAML", "py-partiql-parser")
 # The sandbox's corrections of moto, without the rest of labgrader (their imports stay inside moto and the standard
 # library), and the server that applies them in the container.
-LABGRADER_FILES = ("__init__.py", "sandbox/__init__.py", "sandbox/moto_patches.py")
+# The ElastiCache modules come along because moto_patches imports them at load time; their data-plane code (Redis
+# topology) is only imported when an ElastiCache call runs, which a DynamoDB container never answers.
+LABGRADER_FILES = (
+    "__init__.py",
+    "bounded.py",
+    "sandbox_state.py",
+    "sandbox/__init__.py",
+    "sandbox/moto_patches.py",
+    "sandbox/events.py",
+    "sandbox/parameter_groups.py",
+    "sandbox/data_plane.py",
+)
 DYNAMODB_SERVER = Path(__file__).with_name("dynamodb_server.py")
 # Parts of the standard library a server never imports: left out to keep the image small.
 STDLIB_LEFT_OUT = frozenset(
