@@ -131,8 +131,10 @@ def _check_cell(result: CheckResult, blocked_by: str | None = None, blocks: list
         if result.status in MISSES and result.hint:
             text.append("\nfix: ", style="bold cyan")
             text.append(terminal(result.hint), style="cyan")
-    if blocks:
-        text.append("\n" + "\n".join(_blocks_lines(blocks)), style="default")
+    if blocks:  # one paragraph: rich wraps it to the cell
+        listed = ", ".join(f"{terminal(r.id)} {_points(r)}" for r in blocks)
+        text.append(f"\nblocks {blocked_points(blocks)}: ", style="bold")
+        text.append(listed)
     return text
 
 

@@ -67,6 +67,7 @@ def _student_env(home: Path) -> dict[str, str]:
 
 
 @pytest.mark.sandbox
+@pytest.mark.slow  # ≈ 95 s on a loaded 2-core machine: ≈ 45 `aws` CLI calls at ≈ 1.7 s of start-up each, then grading
 def test_the_guide_on_a_fresh_sandbox_earns_full_marks(tmp_path: Path) -> None:
     home, folder = tmp_path / "home", tmp_path / "lab"
     home.mkdir()
