@@ -215,7 +215,7 @@ def test_junit_advice_is_skipped_with_its_message_not_a_failure(tmp_path: Path, 
     (outcome,) = cases["dynamodb_pitr_enabled"].result
     assert isinstance(outcome, Skipped)
     assert outcome.type == "advice"
-    assert outcome.message.startswith("ADVICE (advisory, no points): DynamoDB table LabProducts has point-in-time")
+    assert outcome.message.startswith("ADVICE (advisory: it never fails the lab): DynamoDB table LabProducts has point-in-time")
     assert advice_run.get("dynamodb_pitr_enabled").hint in (outcome.text or "")
 
 
@@ -223,7 +223,7 @@ def test_gradescope_and_classroom_keep_their_status_and_say_advice(advice_run: R
     # Gradescope's contract: "passed" or "failed"; Classroom's: pass/fail/error (tests/reports/test_report_contracts.py).
     test = next(t for t in gradescope.build(advice_run)["tests"] if t["name"].startswith("dynamodb_pitr_enabled"))
     assert (test["status"], test["score"], test["max_score"]) == ("failed", 0.0, 0.0)
-    assert test["output"].startswith("ADVICE (advisory: no points, the grade does not depend on it): ")
+    assert test["output"].startswith("ADVICE (advisory: it never fails the lab): ")
     room = next(t for t in classroom.build(advice_run)["tests"] if t["name"] == "dynamodb_pitr_enabled")
     assert room["status"] == "fail"
     assert room["message"].startswith("ADVICE (advisory")

@@ -298,7 +298,7 @@ def student_text(check: CheckResult, *, mask_hidden: bool = False, blocked_by: s
     if check.status == "error":
         lines[0] = f"The grader could not look: {lines[0]}"
     elif is_advice(check):
-        lines[0] = f"ADVICE (advisory: no points, the grade does not depend on it): {lines[0]}"
+        lines[0] = f"ADVICE (advisory: it never fails the lab): {lines[0]}"
     if blocked_by is not None:
         lines.append(f"Blocked by {blocked_by}: fix that first (its fix is shown with it); this check is graded then.")
     elif check.status in MISSES and check.hint:
