@@ -48,6 +48,13 @@ def test_the_commands_have_no_placeholders_and_no_repository_relative_paths() ->
         assert "../shared" not in body
 
 
+def test_every_block_is_valid_bash() -> None:
+    """The AWS blocks cannot run here; `bash -n` at least proves each one parses as printed."""
+    for _lang, _place, body in FENCE.findall(GUIDE.read_text(encoding="utf-8")):
+        parsed = subprocess.run(["bash", "-n"], input=body, capture_output=True, text=True, check=False)
+        assert parsed.returncode == 0, f"{parsed.stderr}\n{body}"
+
+
 def test_the_readme_links_the_guide_and_nothing_outside_the_repository() -> None:
     text = README.read_text(encoding="utf-8")
     assert "(docs/guide.md)" in text
@@ -93,3 +100,39 @@ def test_the_guide_on_a_fresh_sandbox_earns_full_marks(tmp_path: Path) -> None:
     for sandbox_home in (home / ".labgrader", home / ".labgrader-second"):
         state = sandbox_state.read(sandbox_home)
         assert state is None or not state.alive()
+
+
+@pytest.mark.sandbox
+def test_the_one_change_at_a_time_order_is_accepted(tmp_path: Path) -> None:
+    """Section 7's aside: a group made with one node gets its replica, then automatic failover, then Multi-AZ. The
+    sandbox refuses what AWS refuses (failover without a replica, Multi-AZ without failover), so this is the order."""
+    home, folder = tmp_path / "home", tmp_path / "lab"
+    home.mkdir()
+    folder.mkdir()
+    network = next(b for b in blocks("both") if "create-vpc" in b)
+    subnet_group = next(b for b in blocks("both") if "create-cache-subnet-group" in b)
+    aside = next(body for _l, place, body in FENCE.findall(GUIDE.read_text(encoding="utf-8")) if not place and
+                 "increase-replica-count" in body)  # fmt: skip
+    single_node = (
+        "aws elasticache create-replication-group --replication-group-id lab-redis "
+        '--replication-group-description "one node" --engine redis --cache-node-type cache.t4g.micro '
+        '--num-cache-clusters 1 --cache-subnet-group-name lab-redis-subnets --security-group-ids "$REDIS_SG" '
+        "--query ReplicationGroup.Status --output text\n"
+    )
+    check = (
+        "aws elasticache describe-replication-groups --replication-group-id lab-redis --output text "
+        "--query 'ReplicationGroups[0].[AutomaticFailover, MultiAZ, length(MemberClusters)]'\n"
+    )
+    script = "\n".join(
+        ["set -euo pipefail", 'labgrader sandbox up --detach', 'eval "$(labgrader sandbox env)"', network,
+         subnet_group, single_node, aside, check]
+    )  # fmt: skip
+    try:
+        done = subprocess.run(
+            ["bash", "-c", script], cwd=folder, env=_student_env(home), capture_output=True, text=True, timeout=180,
+            check=False,
+        )  # fmt: skip
+    finally:
+        manager.down(home / ".labgrader")
+    assert done.returncode == 0, f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
+    assert done.stdout.strip().splitlines()[-1].split() == ["enabled", "enabled", "2"]
