@@ -35,3 +35,20 @@ def test_the_example_module_passes_every_cache_aside_check(solved, local_target,
     ids = {entry.id for entry in catalog.CATALOG if entry.section == "cache_aside"}
     run = grade(solved, local_target, only=ids, solution=module)
     assert {i: run.get(i).status for i in ids} == dict.fromkeys(ids, "pass")
+
+
+@pytest.mark.sandbox
+def test_a_module_that_prints_is_graded_as_if_it_did_not(solved, local_target, grade, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The README: what a module prints is captured apart and fails nothing by itself."""
+    example = next(block for block in _blocks("python") if "def get_product" in block)
+    noisy = example.replace(
+        "def get_product(category, sku):\n",
+        "def get_product(category, sku):\n    print('get_product', category, sku)\n"
+        "    sys.stderr.write('a warning\\n')\n",
+    )
+    assert noisy != example
+    module = tmp_path / "cache_aside.py"
+    module.write_text("import sys\nprint('loading the cache-aside module')\n" + noisy, encoding="utf-8")
+    ids = {entry.id for entry in catalog.CATALOG if entry.section == "cache_aside"}
+    run = grade(solved, local_target, only=ids, solution=module)
+    assert {i: run.get(i).status for i in ids} == dict.fromkeys(ids, "pass")

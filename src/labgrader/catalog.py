@@ -6,6 +6,7 @@ check function in `checks/`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -78,3 +79,15 @@ BY_ID: dict[str, CatalogEntry] = {entry.id: entry for entry in CATALOG}
 
 def ids_for_phase(phase: Phase) -> list[str]:
     return [entry.id for entry in CATALOG if entry.phase == phase]
+
+
+# A check that fails only because another objective is not met says so in its message, "(prerequisite: <check ID>)".
+_PREREQUISITE = re.compile(r"prerequisite:\s*([a-z0-9_]+)")
+
+
+def prerequisite_named(message: str) -> str | None:
+    """The catalog ID a fail message names as its prerequisite ("… (prerequisite: dynamodb_table_exists)."), if any."""
+    for match in _PREREQUISITE.finditer(message):
+        if match.group(1) in BY_ID:
+            return match.group(1)
+    return None

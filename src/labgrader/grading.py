@@ -237,6 +237,7 @@ class GradingSession:
             section=entry.section,
             objective=meta.objective,
             visibility=(override.visibility if override and override.visibility else "visible"),
+            blocked_by=catalog.prerequisite_named(outcome.message) if outcome.status == "fail" else None,
         )
 
     def record_aws_call(self, action: str) -> None:

@@ -36,12 +36,17 @@ class CheckResult:
     section: str = ""
     objective: str = ""
     visibility: str = "visible"
+    # The check ID whose miss this fail follows from (its message names it as the prerequisite): the reports show
+    # the root cause's fix once and list the checks it blocks under it.
+    blocked_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Messages and evidence can quote what a student's module printed or raised: bounded in every report.
         data = asdict(self)
         data["message"], data["hint"] = bounded(self.message), bounded(self.hint)
         data["evidence"] = _bounded_values(data["evidence"])
+        if self.blocked_by is None:  # an extra field, present only where it says something
+            del data["blocked_by"]
         return data
 
 

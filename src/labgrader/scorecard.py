@@ -1,5 +1,9 @@
 """The terminal scorecard: per section, each check's status and points; for each miss, its message and the fix.
 
+Root causes first: a check that fails only because another one is not met (its `blocked_by`) shows "blocked by
+<id>" instead of repeating that fix, and the root cause lists the checks it blocks with their points. An advisory
+miss shows as ADVICE, not FAIL.
+
 Two renderings of the same content: `render_rich` (colours, one table per section) on an interactive terminal, and
 the plain `render` (one line per check, unchanged since the first version) for CI logs and pipes. `show` picks.
 """
@@ -15,12 +19,14 @@ from rich.text import Text
 
 from labgrader.catalog import SECTION_TITLES
 from labgrader.inert import terminal
+from labgrader.reports.model import blocked_points, blocked_roots, label, summary_counts
 from labgrader.results import EXIT_FAIL, EXIT_OK, CheckResult, RunResult
 
 Write = Callable[[str], None]
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP", "pending": "PENDING"}
 STYLES = {"pass": "bold green", "fail": "bold red", "error": "bold yellow", "skip": "dim", "pending": "bold blue"}
+ADVICE_STYLE = "bold magenta"
 MISSES = ("fail", "error", "pending")
 
 
@@ -29,7 +35,36 @@ def _points(result: CheckResult) -> str:
 
 
 def progress_line(result: CheckResult) -> str:
-    return f"  {LABELS[result.status]:<8}{_points(result):>7}  {terminal(result.id)}"
+    return f"  {label(result):<8}{_points(result):>7}  {terminal(result.id)}"
+
+
+def _style(result: CheckResult) -> str:
+    return ADVICE_STYLE if label(result) == "ADVICE" else STYLES[result.status]
+
+
+def _blocked_by_root(run: RunResult) -> tuple[dict[str, str], dict[str, list[CheckResult]]]:
+    """(check ID → its root cause, root cause ID → the checks it blocks)."""
+    roots = blocked_roots(run)
+    blocks: dict[str, list[CheckResult]] = {}
+    for result in run.checks:
+        if result.id in roots:
+            blocks.setdefault(roots[result.id], []).append(result)
+    return roots, blocks
+
+
+def _blocks_lines(blocked: list[CheckResult], width: int = 100) -> list[str]:
+    """ "blocks 3 checks, 8 points:" then the checks with their points, a few to a line."""
+    lines, line = [f"blocks {blocked_points(blocked)}:"], ""
+    for entry in (f"{terminal(r.id)} {_points(r)}" for r in blocked):
+        if line and len(line) + len(entry) + 2 > width:
+            lines.append(f"  {line},")
+            line = ""
+        line = f"{line}, {entry}" if line else entry
+    return [*lines, f"  {line}"] if line else lines
+
+
+def _blocked_note(root: str) -> str:
+    return f"(blocked by {root}: fix that first)"
 
 
 def _section_title(section: str) -> str:
@@ -44,8 +79,7 @@ def _sections(run: RunResult) -> dict[str, list[CheckResult]]:
 
 
 def _summary(run: RunResult) -> str:
-    counts = run.counts()
-    return ", ".join(f"{counts[s]} {s}" for s in LABELS if counts.get(s))
+    return summary_counts(run)
 
 
 def containment_note(run: RunResult) -> str | None:
@@ -58,6 +92,7 @@ def render(run: RunResult, write: Write, *, results_path: str | None = None) -> 
     """The plain scorecard (no colour, no box drawing): what CI logs and pipes get."""
     if note := containment_note(run):
         write(note)
+    roots, blocks = _blocked_by_root(run)
     for section, results in _sections(run).items():
         graded = [r for r in results if r.status != "skip"]
         earned = sum(r.points for r in results)
@@ -66,12 +101,17 @@ def render(run: RunResult, write: Write, *, results_path: str | None = None) -> 
         if not graded:
             continue
         for result in results:
+            if result.id in roots:
+                write(f"{progress_line(result)}  {_blocked_note(roots[result.id])}")
+                continue
             write(progress_line(result))
             # Messages quote what the student's code did: one line each, no terminal escapes.
             if result.status in MISSES:
                 write(f"            {terminal(result.message)}")
                 if result.hint:
                     write(f"            fix: {terminal(result.hint)}")
+                for line in _blocks_lines(blocks[result.id]) if result.id in blocks else ():
+                    write(f"            {line}")
             elif result.status == "skip":
                 write(f"            {terminal(result.message)}")
     write(f"\nScore {run.score:g}/{run.max_score:g} ({_summary(run)}) in {run.duration_s:.1f} s")
@@ -82,24 +122,36 @@ def render(run: RunResult, write: Write, *, results_path: str | None = None) -> 
 def rich_progress_line(result: CheckResult) -> Text:
     return Text.assemble(
         "  ",
-        (f"{LABELS[result.status]:<8}", STYLES[result.status]),
+        (f"{label(result):<8}", _style(result)),
         (f"{_points(result):>7}", "cyan"),
         f"  {terminal(result.id)}",
     )
 
 
-def _check_cell(result: CheckResult) -> Text:
-    text = Text(terminal(result.id), style="bold" if result.status in MISSES else "")
+def _check_cell(result: CheckResult, blocked_by: str | None = None, blocks: list[CheckResult] | None = None) -> Text:
+    text = Text(terminal(result.id), style="bold" if result.status in MISSES and blocked_by is None else "")
+    if blocked_by is not None:
+        text.append(f"  {_blocked_note(blocked_by)}", style="dim")
+        return text
     if result.status in MISSES or result.status == "skip":
         if result.message:
             text.append(f"\n{terminal(result.message)}", style="default" if result.status in MISSES else "dim")
         if result.status in MISSES and result.hint:
             text.append("\nfix: ", style="bold cyan")
             text.append(terminal(result.hint), style="cyan")
+    if blocks:  # one paragraph: rich wraps it to the cell
+        listed = ", ".join(f"{terminal(r.id)} {_points(r)}" for r in blocks)
+        text.append(f"\nblocks {blocked_points(blocks)}: ", style="bold")
+        text.append(listed)
     return text
 
 
-def section_table(title: str, results: list[CheckResult]) -> Table | Text:
+def section_table(
+    title: str,
+    results: list[CheckResult],
+    roots: dict[str, str] | None = None,
+    blocks: dict[str, list[CheckResult]] | None = None,
+) -> Table | Text:
     earned = sum(r.points for r in results)
     possible = sum(r.max_points for r in results)
     if all(r.status == "skip" for r in results):
@@ -119,13 +171,15 @@ def section_table(title: str, results: list[CheckResult]) -> Table | Text:
     table.add_column("Points", justify="right", no_wrap=True, width=7)
     table.add_column("Check", ratio=1, overflow="fold")
     for result in results:
-        table.add_row(Text(LABELS[result.status], style=STYLES[result.status]), _points(result), _check_cell(result))
+        cell = _check_cell(result, (roots or {}).get(result.id), (blocks or {}).get(result.id))
+        table.add_row(Text(label(result), style=_style(result)), _points(result), cell)
     return table
 
 
 def render_rich(run: RunResult, console: Console, *, results_path: str | None = None) -> None:
+    roots, blocks = _blocked_by_root(run)
     parts: list[Table | Text] = [
-        section_table(_section_title(section), results) for section, results in _sections(run).items()
+        section_table(_section_title(section), results, roots, blocks) for section, results in _sections(run).items()
     ]
     percent = 100 * run.score / run.max_score if run.max_score else 0.0
     style = {EXIT_OK: "bold green", EXIT_FAIL: "bold red"}.get(run.exit_code, "bold yellow")

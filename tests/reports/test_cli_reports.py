@@ -102,8 +102,21 @@ def test_grade_writes_every_format_and_each_miss_shows_its_fix(
     assert room == json.loads((out / "classroom.json").read_text())
     assert room["status"] == "fail"
     assert ci_env["GITHUB_STEP_SUMMARY"].read_text() == summary + "\n"
+    # dynamodb_table_keys_match fails only because the table is missing: it names that check instead of its fix.
+    assert status["dynamodb_table_keys_match"]["blocked_by"] == "dynamodb_table_exists"
+    for blocked in (
+        gs_tests["dynamodb_table_keys_match"]["output"],
+        room_tests["dynamodb_table_keys_match"]["message"],
+    ):
+        assert "Blocked by dynamodb_table_exists: fix that first" in blocked
+        assert "Fix:" not in blocked
+    root_command = split_hint(status["dynamodb_table_exists"]["hint"])[1]
+    assert page.count(html.escape(root_command)) == 1
+    assert summary.count(markdown.code(root_command)) == 1
     for miss in misses:
         assert miss["hint"], miss["id"]
+        if miss.get("blocked_by"):
+            continue
         prose, command = split_hint(miss["hint"])
         assert html.escape(prose) in page, miss["id"]
         assert html.escape(command) in page, miss["id"]

@@ -154,6 +154,33 @@ def test_a_second_up_refuses_in_one_line(tmp_path: Path) -> None:
         manager.down(tmp_path)
 
 
+def test_a_second_sandbox_runs_beside_the_first_with_home(tmp_path: Path) -> None:
+    """`--home DIR` is a second sandbox on its own ports; its `env` exports LABGRADER_HOME, so `grade --target local`
+    in that shell finds it; `status` and `down` with the same `--home` leave the first one running."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    manager.up(first)
+    try:
+        up = _labgrader(first, "sandbox", "up", "--detach", "--home", str(second))
+        assert up.returncode == 0, up.stderr
+        assert f'use it with: eval "$(labgrader sandbox env --home {second})"' in up.stdout
+        env = _labgrader(first, "sandbox", "env", "--home", str(second))
+        exports = dict(line.removeprefix("export ").split("=", 1) for line in env.stdout.splitlines())
+        first_state, second_state = sandbox_state.read(first), sandbox_state.read(second)
+        assert first_state is not None
+        assert second_state is not None
+        assert exports["LABGRADER_HOME"] == str(second)
+        assert exports["AWS_ENDPOINT_URL"] == second_state.moto_url != first_state.moto_url
+        assert _labgrader(first, "sandbox", "env").stdout.count(f"LABGRADER_HOME={first}") == 1
+        assert _labgrader(first, "sandbox", "status", "--home", str(second)).returncode == 0
+        down = _labgrader(first, "sandbox", "down", "--home", str(second))
+        assert down.returncode == 0, down.stderr
+        assert not second_state.alive()
+        assert first_state.alive()
+    finally:
+        manager.down(second)
+        manager.down(first)
+
+
 def test_env_without_a_sandbox_is_one_line(tmp_path: Path) -> None:
     done = _labgrader(tmp_path, "sandbox", "env")
     assert done.returncode == 1

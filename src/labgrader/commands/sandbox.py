@@ -1,11 +1,18 @@
-"""`labgrader sandbox up [--detach] | env | status | down`: the embedded local stack."""
+"""`labgrader sandbox up [--detach] | env | status | down [--home DIR]`: the embedded local stack.
+
+One sandbox per home (`--home`, else `$LABGRADER_HOME`, else ~/.labgrader): a second sandbox is a second home.
+`env` also exports LABGRADER_HOME, so `labgrader grade --target local` after `eval "$(labgrader sandbox env)"`
+grades the sandbox those exports point at.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import threading
+from pathlib import Path
 
 from labgrader import sandbox_state
 from labgrader.commands.common import complain, say
@@ -21,14 +28,27 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     up = actions.add_parser("up", help="start it (foreground until Ctrl-C, or --detach)")
     up.add_argument("--detach", action="store_true", help="return once it is up; stop it with `sandbox down`")
     up.add_argument("--region", default="us-east-1")
-    actions.add_parser("env", help='print exports: eval "$(labgrader sandbox env)"')
-    actions.add_parser("status", help="what runs, on which ports")
-    actions.add_parser("down", help="stop every sandbox process and remove its data")
+    env = actions.add_parser("env", help='print exports: eval "$(labgrader sandbox env)"')
+    status = actions.add_parser("status", help="what runs, on which ports")
+    down = actions.add_parser("down", help="stop every sandbox process and remove its data")
+    for action in (up, env, status, down):
+        action.add_argument(
+            "--home",
+            metavar="DIR",
+            help="the sandbox's home (default $LABGRADER_HOME, else ~/.labgrader): one sandbox per home",
+        )
+
+
+def _use_home(home: str | None) -> None:
+    """`--home DIR` is `LABGRADER_HOME=DIR` for this command (every part of the sandbox reads that variable)."""
+    if home:
+        os.environ["LABGRADER_HOME"] = str(Path(home).expanduser().absolute())
 
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
+    _use_home(args.home)
     if args.action == "up":
-        return _up(args.detach, args.region)
+        return _up(args.detach, args.region, args.home)
     if args.action == "env":
         current = sandbox_state.read()
         if current is None or not current.alive():
@@ -40,7 +60,8 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
             else:
                 complain("the sandbox is not running: start it with `labgrader sandbox up --detach`.")
             return NOT_RUNNING
-        for key, value in manager.env_exports(current).items():
+        exports = {**manager.env_exports(current), "LABGRADER_HOME": str(sandbox_state.default_home().absolute())}
+        for key, value in exports.items():
             print(f"export {key}={shlex.quote(value)}")
         return EXIT_OK
     if args.action == "status":
@@ -63,10 +84,11 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     return EXIT_OK
 
 
-def _up(detach: bool, region: str) -> int:
+def _up(detach: bool, region: str, home: str | None) -> int:
     state = manager.up(region=region)
     say(f"sandbox: up (moto {state.moto_url}, redis {state.redis_url}, sentinel port {state.sentinel_port})")
-    say('use it with: eval "$(labgrader sandbox env)"')
+    home_option = f" --home {shlex.quote(os.environ['LABGRADER_HOME'])}" if home else ""
+    say(f'use it with: eval "$(labgrader sandbox env{home_option})"')
     if detach:
         return EXIT_OK
     say("press Ctrl-C to stop it")

@@ -29,7 +29,7 @@ from typing import Any
 
 from labgrader.inert import NAME_LIMIT, bounded
 from labgrader import outdir
-from labgrader.reports.model import student_text
+from labgrader.reports.model import blocked_roots, student_text
 from labgrader.results import EXIT_FAIL, EXIT_OK, RunResult
 
 FILE_NAME = "classroom.json"
@@ -42,12 +42,13 @@ _TEST_STATUS = {"pass": "pass", "fail": "fail", "error": "error", "pending": "er
 def build(run: RunResult) -> dict[str, Any]:
     code = run.exit_code
     status = "pass" if code == EXIT_OK else "fail" if code == EXIT_FAIL else "error"
+    roots = blocked_roots(run)
     tests = [
         {
             "name": bounded(check.id, NAME_LIMIT),
             "status": _TEST_STATUS[check.status],
             "score": check.points,
-            "message": student_text(check, mask_hidden=True),
+            "message": student_text(check, mask_hidden=True, blocked_by=roots.get(check.id)),
             "line_no": 0,
             "duration": round(check.duration_s * 1000),
         }

@@ -25,7 +25,7 @@ from typing import Any
 from labgrader import outdir
 from labgrader.catalog import SECTION_TITLES
 from labgrader.inert import NAME_LIMIT, bounded
-from labgrader.reports.model import misses, sections, student_text, summary_counts, title
+from labgrader.reports.model import blocked_roots, root_causes, sections, student_text, summary_counts, title
 from labgrader.results import RunResult
 
 RESULTS_PATH = Path("results") / "results.json"
@@ -37,6 +37,7 @@ def build(run: RunResult) -> dict[str, Any]:
     tests: list[dict[str, Any]] = []
     not_graded: list[str] = []
     order = list(SECTION_TITLES)
+    roots = blocked_roots(run)
     for section in sections(run):
         section_number = order.index(section.key) + 1 if section.key in order else len(order) + 1
         for position, check in enumerate(section.checks, start=1):
@@ -53,7 +54,7 @@ def build(run: RunResult) -> dict[str, Any]:
                     "score": check.points,
                     "max_score": check.max_points,
                     "status": "passed" if check.status == "pass" else "failed",
-                    "output": student_text(check),
+                    "output": student_text(check, blocked_by=roots.get(check.id)),
                     "tags": tags,
                     "visibility": check.visibility,
                 }
@@ -72,7 +73,7 @@ def build(run: RunResult) -> dict[str, Any]:
         ]
     else:
         lines = [f"{header} {run.score:g}/{run.max_score:g} ({summary_counts(run)})."]
-    to_fix = [c for c in misses(run) if c.visibility == "visible"]
+    to_fix = [c for c, _ in root_causes(run) if c.visibility == "visible"]
     if to_fix:
         lines.append(f"To fix first: {', '.join(c.id for c in to_fix[:5])}.")
     if any(c.status == "error" and c.visibility == "visible" for c in run.checks):

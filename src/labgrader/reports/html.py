@@ -1,6 +1,9 @@
 """`report.html`: one self-contained page (inline CSS, pictures as data URIs, no script, no network) for a student
 or an instructor: the score, what to fix with the exact fix, every check by section with its evidence, and the
 latency pictures the latency checks leave in the report folder. Mobile-first layout: readable on a phone.
+
+"What to fix" lists each root cause once, with the checks it blocks (and their points) under it; in the sections a
+blocked check links to its root cause instead of repeating the fix. An advisory miss is ADVICE, in its own colour.
 """
 
 from __future__ import annotations
@@ -19,8 +22,13 @@ from labgrader.reports import cleanup_section
 from labgrader.reports.model import (
     LABELS,
     Section,
-    misses,
+    blocked_points,
+    blocked_roots,
+    display_counts,
+    is_advice,
+    label,
     points_text,
+    root_causes,
     sections,
     split_hint,
     summary_counts,
@@ -40,9 +48,10 @@ PICTURE_LIMIT = 2 << 20
 
 CSS = """
 :root{--bg:#f6f7f9;--card:#fff;--text:#1d2430;--muted:#5b6573;--line:#dde1e7;--code:#f0f2f5;
---pass:#1a7f37;--fail:#cf222e;--error:#b35900;--skip:#6e7781;--pending:#0969da}
+--pass:#1a7f37;--fail:#cf222e;--error:#b35900;--skip:#6e7781;--pending:#0969da;--advice:#8250df}
 @media (prefers-color-scheme:dark){:root{--bg:#0f1216;--card:#181c22;--text:#e6e9ee;--muted:#9aa4b2;
---line:#2d333b;--code:#22272e;--pass:#3fb950;--fail:#f85149;--error:#d29922;--skip:#8b949e;--pending:#58a6ff}}
+--line:#2d333b;--code:#22272e;--pass:#3fb950;--fail:#f85149;--error:#d29922;--skip:#8b949e;--pending:#58a6ff;
+--advice:#a371f7}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,
@@ -59,6 +68,7 @@ h2{font-size:1.1rem;margin:0;display:flex;justify-content:space-between;gap:8px;
 .counts{list-style:none;padding:0;margin:10px 0 0;display:flex;flex-wrap:wrap;gap:6px}
 .counts li,.badge{border-radius:999px;padding:1px 10px;font-size:.8rem;font-weight:700;color:#fff;white-space:nowrap}
 .pass{--c:var(--pass)}.fail{--c:var(--fail)}.error{--c:var(--error)}.skip{--c:var(--skip)}.pending{--c:var(--pending)}
+.advice{--c:var(--advice)}
 .counts li,.badge{background:var(--c)}
 section.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:14px 16px;
 margin-bottom:12px}
@@ -73,7 +83,9 @@ p.objective{margin:4px 0 0;color:var(--muted);font-size:.9rem}
 p.msg{margin:4px 0 0}
 .fix{margin:8px 0 0}
 .fix p{margin:0 0 2px}
-.fix b{display:block;font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--c)}
+.fix b,.blocks b{display:block;font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--c)}
+.blocks{margin:8px 0 0}.blocks ul{margin:2px 0 0;padding-left:1.2rem}
+p.blocked{margin:4px 0 0;color:var(--muted)}
 code,pre{font:.85rem/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 pre{background:var(--code);border-radius:8px;padding:8px 10px;margin:2px 0 0;white-space:pre-wrap;
 overflow-wrap:anywhere}
@@ -122,15 +134,31 @@ def _tags(check: CheckResult) -> str:
     return "".join(f'<span class="tag">{_text(t)}</span>' for t in tags)
 
 
+def _kind(check: CheckResult) -> str:
+    """The CSS class of a check's colour: its status, or `advice` for an advisory miss."""
+    return "advice" if is_advice(check) else check.status
+
+
 def _row(check: CheckResult) -> str:
     return (
-        f'<div class="row"><span class="badge {check.status}">{LABELS[check.status]}</span>'
+        f'<div class="row"><span class="badge {_kind(check)}">{label(check)}</span>'
         f'<code class="cid">{_text(check.id)}</code>{_tags(check)}'
         f'<span class="pts">{_text(points_text(check))}</span></div>'
     )
 
 
-def _fix_item(check: CheckResult) -> str:
+def _blocks(blocked: list[CheckResult]) -> str:
+    if not blocked:
+        return ""
+    items = "".join(
+        f'<li><a href="#c-{_text(c.id)}"><code>{_text(c.id)}</code></a> '
+        f'<span class="pts">{_text(points_text(c))}</span></li>'
+        for c in blocked
+    )
+    return f'<div class="blocks"><b>Blocks {_text(blocked_points(blocked))}</b><ul>{items}</ul></div>'
+
+
+def _fix_item(check: CheckResult, blocked: list[CheckResult]) -> str:
     hint = ""
     if check.hint:
         prose, command = split_hint(check.hint)
@@ -140,29 +168,33 @@ def _fix_item(check: CheckResult) -> str:
 
     lead = "The grader could not look: " if check.status == "error" else ""
     return (
-        f'<li class="{check.status}">{_row(check)}'
-        f'<p class="msg">{_text(lead + (check.message or title(check)))}</p>{hint}'
+        f'<li class="{_kind(check)}">{_row(check)}'
+        f'<p class="msg">{_text(lead + (check.message or title(check)))}</p>{hint}{_blocks(blocked)}'
         f'<p class="objective"><a href="#c-{_text(check.id)}">details and evidence</a></p></li>'
     )
 
 
-def _check_item(check: CheckResult) -> str:
+def _check_item(check: CheckResult, blocked_by: str | None) -> str:
     objective = f'<p class="objective">{_text(check.objective)}</p>' if title(check) != check.id else ""
     message = f'<p class="msg">{_text(check.message)}</p>' if check.message else ""
-    fix = (
-        '<p class="objective"><a href="#to-fix">the fix is under "What to fix"</a></p>'
-        if check.status in ("fail", "error", "pending") and check.hint
-        else ""
-    )
+    if blocked_by is not None:
+        fix = (
+            f'<p class="blocked">Blocked by <a href="#c-{_text(blocked_by)}"><code>{_text(blocked_by)}</code></a>: '
+            "fix that first, then this check is graded.</p>"
+        )
+    elif check.status in ("fail", "error", "pending") and check.hint:
+        fix = '<p class="objective"><a href="#to-fix">the fix is under "What to fix"</a></p>'
+    else:
+        fix = ""
     body = f"{_row(check)}{objective}{message}{fix}{_evidence(check)}"
-    return f'<li class="{check.status}" id="c-{_text(check.id)}">{body}</li>'
+    return f'<li class="{_kind(check)}" id="c-{_text(check.id)}">{body}</li>'
 
 
 def _percent(score: float, max_score: float) -> float:
     return round(100 * score / max_score, 1) if max_score else 0.0
 
 
-def _section(section: Section) -> str:
+def _section(section: Section, roots: dict[str, str]) -> str:
     head = f"<h2><span>{_text(section.title)}</span>"
     if not section.graded:
         return (
@@ -170,7 +202,7 @@ def _section(section: Section) -> str:
             f'<p class="note">{_text(section.skip_reason)}</p></section>'
         )
     width = _percent(section.score, section.max_score)
-    items = "".join(_check_item(c) for c in section.checks)
+    items = "".join(_check_item(c, roots.get(c.id)) for c in section.checks)
     return (
         f'<section class="card" id="s-{_text(section.key)}">{head}'
         f'<span class="pts">{section.score:g}/{section.max_score:g}</span></h2>'
@@ -209,8 +241,8 @@ def _when(started_at: str) -> str:
 
 def render(run: RunResult, picture_dir: Path | None = None) -> str:
     percent = _percent(run.score, run.max_score)
-    counts = run.counts()
-    chips = "".join(f'<li class="{s}">{counts[s]} {s}</li>' for s in LABELS if counts.get(s))
+    counts = display_counts(run)
+    chips = "".join(f'<li class="{s}">{counts[s]} {s}</li>' for s in (*LABELS, "advice") if counts.get(s))
     meta = " · ".join(
         _text(part)
         for part in (
@@ -223,10 +255,10 @@ def render(run: RunResult, picture_dir: Path | None = None) -> str:
         )
         if part
     )
-    to_fix = misses(run)
+    to_fix = root_causes(run)
     if to_fix:
-        fix_body = f'<ol class="checks">{"".join(_fix_item(c) for c in to_fix)}</ol>'
-        if any(c.status == "error" for c in to_fix):
+        fix_body = f'<ol class="checks">{"".join(_fix_item(c, blocked) for c, blocked in to_fix)}</ol>'
+        if any(c.status == "error" for c, _ in to_fix):
             fix_body += (
                 '<p class="note">ERROR means the grader could not look (endpoint unreachable, missing permission):'
                 " there is no verdict on those objectives yet.</p>"
@@ -244,7 +276,8 @@ def render(run: RunResult, picture_dir: Path | None = None) -> str:
             )
             + "</section>"
         )
-    body = "".join(_section(s) for s in sections(run))
+    roots = blocked_roots(run)
+    body = "".join(_section(s, roots) for s in sections(run))
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -271,7 +304,8 @@ def render(run: RunResult, picture_dir: Path | None = None) -> str:
 {body}
 </main>
 <footer>Generated by labgrader from results.json ({_text(run.phase)} phase). Statuses: PASS met · FAIL the lab is
-wrong · ERROR the grader could not look · PENDING still being created · SKIP not graded here.</footer>
+wrong · ADVICE an advisory objective not met (no points) · ERROR the grader could not look · PENDING still being
+created · SKIP not graded here.</footer>
 </div>
 </body>
 </html>

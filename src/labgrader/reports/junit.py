@@ -6,6 +6,12 @@ reporters) show exactly one testcase per check ID, named by the ID, classname `l
 pass → no child; fail → `<failure>`; error (the grader could not look) → `<error>`, never a failure; skip and pending
 → `<skipped>` with the reason. pytest's own detail (a traceback) is kept after ours. A check with no pytest testcase
 (not implemented, or regenerating from a saved results.json without the file) gets one built from results.json.
+
+An advisory miss (a check with `required: false`) is `<skipped type="advice">` with the advice and its fix, not a
+`<failure>`: skipped is the one non-failing outcome that Jenkins, GitLab and the GitHub JUnit reporters list with its
+message (a passing testcase's system-out is hidden or dropped by most of them, so the advice would vanish), and a
+failure would turn the CI job red over something that costs no points. A check blocked by a root cause stays a
+`<failure>` whose message starts "blocked by <id>" and whose text names that check instead of repeating its fix.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 
 from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded
 from labgrader import outdir
+from labgrader.reports.model import blocked_roots, is_advice
 from labgrader.results import CheckResult, RunResult
 
 FILE_NAME = "junit.xml"
@@ -49,9 +56,11 @@ def junit_path_in(extra: list[str] | tuple[str, ...]) -> Path | None:
     return None
 
 
-def _detail(check: CheckResult, pytest_text: str) -> str:
+def _detail(check: CheckResult, pytest_text: str, blocked_by: str | None = None) -> str:
     parts = [bounded(check.message)]
-    if check.hint:
+    if blocked_by is not None:
+        parts.append(f"Blocked by {blocked_by}: fix that first (its fix is in that testcase); this check is graded then.")
+    elif check.hint:
         parts.append(f"Fix: {bounded(check.hint)}")
     if check.evidence:
         parts.append("Evidence: " + bounded(json.dumps(check.evidence, indent=2, default=str, sort_keys=True)))
@@ -60,7 +69,7 @@ def _detail(check: CheckResult, pytest_text: str) -> str:
     return clean("\n\n".join(p for p in parts if p), 4 * EVIDENCE_LIMIT)
 
 
-def _apply(case: ET.Element, check: CheckResult) -> None:
+def _apply(case: ET.Element, check: CheckResult, blocked_by: str | None = None) -> None:
     pytest_text = "\n".join((child.text or "") for child in case if child.tag in _OUTCOMES)
     for child in [c for c in case if c.tag in _OUTCOMES]:
         case.remove(child)
@@ -68,9 +77,14 @@ def _apply(case: ET.Element, check: CheckResult) -> None:
     case.set("classname", clean(f"labgrader.{check.section or 'other'}", MESSAGE_LIMIT))
     case.set("time", f"{check.duration_s:.3f}")
     outcome: ET.Element | None = None
-    if check.status == "fail":
-        outcome = ET.Element("failure", {"type": "fail", "message": clean(check.message, MESSAGE_LIMIT)})
-        outcome.text = _detail(check, pytest_text)
+    if is_advice(check):
+        advice = f"ADVICE (advisory: it never fails the lab): {check.message}"
+        outcome = ET.Element("skipped", {"type": "advice", "message": clean(advice, MESSAGE_LIMIT)})
+        outcome.text = _detail(check, "")
+    elif check.status == "fail":
+        message = check.message if blocked_by is None else f"blocked by {blocked_by}: {check.message}"
+        outcome = ET.Element("failure", {"type": "fail", "message": clean(message, MESSAGE_LIMIT)})
+        outcome.text = _detail(check, pytest_text, blocked_by)
     elif check.status == "error":
         outcome = ET.Element(
             "error", {"type": "error", "message": clean(f"The grader could not look: {check.message}", MESSAGE_LIMIT)}
@@ -106,6 +120,7 @@ def finalize(run: RunResult, path: Path) -> Path:
     if run.started_at and not suite.get("timestamp"):
         suite.set("timestamp", clean(run.started_at, MESSAGE_LIMIT))
     by_id = {c.id: c for c in run.checks}
+    roots = blocked_roots(run)
     seen: set[str] = set()
     for parent in root.iter("testsuite"):
         for case in list(parent.findall("testcase")):
@@ -116,10 +131,10 @@ def finalize(run: RunResult, path: Path) -> Path:
                 parent.remove(case)
                 continue
             seen.add(check_id)
-            _apply(case, by_id[check_id])
+            _apply(case, by_id[check_id], roots.get(check_id))
     for check in run.checks:
         if check.id not in seen:
-            _apply(ET.SubElement(suite, "testcase"), check)
+            _apply(ET.SubElement(suite, "testcase"), check, roots.get(check.id))
     for parent in root.iter("testsuite"):
         cases = parent.findall("testcase")
         parent.set("tests", str(len(cases)))

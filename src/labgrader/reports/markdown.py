@@ -1,7 +1,8 @@
 """Markdown summary (`summary.md`), appended to `$GITHUB_STEP_SUMMARY` when that variable is set.
 
 Student-facing: the score, what to fix (message + exact fix), then every check in a collapsed table. Evidence stays
-out (it is in report.html and results.json); checks whose visibility is not `visible` show a hidden note.
+out (it is in report.html and results.json); checks whose visibility is not `visible` show a hidden note. Each root
+cause is listed once with the checks it blocks under it; an advisory miss is ADVICE (💡), not FAIL.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from labgrader import outdir
 from labgrader.reports import cleanup_section
 from labgrader.reports.model import (
     HIDDEN_NOTE,
-    LABELS,
-    misses,
+    blocked_points,
+    blocked_roots,
+    is_advice,
+    label,
     points_text,
+    root_causes,
     sections,
     split_hint,
     summary_counts,
@@ -28,6 +32,7 @@ from labgrader.results import CheckResult, RunResult
 
 FILE_NAME = "summary.md"
 ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skip": "⏭️", "pending": "⏳"}
+ADVICE_ICON = "💡"
 
 
 # Markdown that could turn text into a link, an image, HTML, a code span or a table column, escaped with a backslash;
@@ -65,14 +70,21 @@ def bar(score: float, max_score: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _miss(check: CheckResult) -> list[str]:
-    head = f"- {ICONS[check.status]} **{inline(check.id)}** ({LABELS[check.status]}, {points_text(check)})"
+def icon(check: CheckResult) -> str:
+    return ADVICE_ICON if is_advice(check) else ICONS[check.status]
+
+
+def _miss(check: CheckResult, blocked: list[CheckResult]) -> list[str]:
+    head = f"- {icon(check)} **{inline(check.id)}** ({label(check)}, {points_text(check)})"
     if check.visibility != "visible":
         return [f"{head}: {HIDDEN_NOTE}"]
     lines = [f"{head}: {inline(check.message or title(check))}"]
     if check.hint:
         prose, command = split_hint(check.hint)
         lines.append("  - Fix: " + " ".join(part for part in (inline(prose), code(command) if command else "") if part))
+    if blocked:
+        lines.append(f"  - Blocks {blocked_points(blocked)}:")
+        lines += [f"    - {code(c.id)} ({points_text(c)})" for c in blocked]
     return lines
 
 
@@ -90,25 +102,26 @@ def render(run: RunResult) -> str:
         if not section.graded:
             lines.append(f"| {cell(section.title)} | - | {cell(section.skip_reason)} |")
             continue
-        marks = " ".join(ICONS[c.status] for c in section.checks)
+        marks = " ".join(icon(c) for c in section.checks)
         lines.append(f"| {cell(section.title)} | {section.score:g}/{section.max_score:g} | {marks} |")
-    to_fix = misses(run)
+    to_fix = root_causes(run)
     lines.append("")
     if to_fix:
         lines += ["### What to fix", ""]
-        for check in to_fix:
-            lines += _miss(check)
-        if any(c.status == "error" for c in to_fix):
+        for check, blocked in to_fix:
+            lines += _miss(check, blocked)
+        if any(c.status == "error" for c, _ in to_fix):
             lines += ["", "_ERROR: the grader could not look (endpoint unreachable, missing permission); no verdict._"]
     else:
         lines.append("Every graded check passes.")
     lines += ["", *cleanup_section.markdown_lines(run)]
     lines += ["<details><summary>Every check</summary>", "", "| | Check | Points | Result |", "|---|---|---:|---|"]
+    roots = blocked_roots(run)
     for check in run.checks:
         text = HIDDEN_NOTE if check.visibility != "visible" else (check.message or title(check))
-        lines.append(
-            f"| {ICONS[check.status]} | {code(check.id, in_table=True)} | {points_text(check)} | {cell(text)} |"
-        )
+        if check.id in roots and check.visibility == "visible":
+            text = f"blocked by {roots[check.id]}: {text}"
+        lines.append(f"| {icon(check)} | {code(check.id, in_table=True)} | {points_text(check)} | {cell(text)} |")
     lines += ["", "</details>", ""]
     return "\n".join(lines)
 

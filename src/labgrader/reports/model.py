@@ -26,6 +26,8 @@ _RUN_FIELDS = frozenset(
 # Statuses a student still has to act on, in the order a report lists them.
 MISSES = ("fail", "error", "pending")
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP", "pending": "PENDING"}
+# An advisory check (required: false) that is not met is advice, not a failure: it never changes the exit code.
+ADVICE = "ADVICE"
 HIDDEN_NOTE = "Hidden check: its details are shown after grading."
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 # labgrader's own evidence nests a few levels; deeper is a crafted file (and would exhaust the JSON encoder's stack).
@@ -120,7 +122,13 @@ def _check_from_dict(raw: Any, index: int) -> CheckResult:
         section=_text(raw.get("section") or (entry.section if entry else ""), f"{where}.section"),
         objective=_text(raw.get("objective") or "", f"{where}.objective"),
         visibility=visibility,
+        blocked_by=_blocked_by(raw.get("blocked_by")),
     )
+
+
+def _blocked_by(value: Any) -> str | None:
+    """A results.json's `blocked_by` when it names a catalog check; anything else is ignored (older files have none)."""
+    return value if isinstance(value, str) and value in BY_ID else None
 
 
 def _clean(value: Any, where: str, depth: int) -> Any:
@@ -208,6 +216,55 @@ def misses(run: RunResult) -> list[CheckResult]:
     return sorted(found, key=lambda c: (not c.required, MISSES.index(c.status)))
 
 
+def is_advice(check: CheckResult) -> bool:
+    """An advisory check that is not met: shown as ADVICE, never as FAIL."""
+    return check.status == "fail" and not check.required
+
+
+def label(check: CheckResult) -> str:
+    """The status word a person reads: LABELS, except ADVICE for an advisory miss."""
+    return ADVICE if is_advice(check) else LABELS[check.status]
+
+
+def blocked_roots(run: RunResult) -> dict[str, str]:
+    """Check ID → the root cause it is blocked by, for every fail that names a prerequisite which is itself a miss
+    in this run. Chains resolve to their root (no cache-aside scenario without keys, no keys without a table)."""
+    by_id = {c.id: c for c in run.checks}
+    roots: dict[str, str] = {}
+    for check in run.checks:
+        current, seen, root = check, {check.id}, None
+        while current.status == "fail" and current.blocked_by in by_id:
+            if current.blocked_by in seen:  # a crafted cycle: no root cause, each check shows its own fix
+                root = None
+                break
+            prerequisite = by_id[current.blocked_by]
+            if prerequisite.status not in MISSES:
+                break
+            root = prerequisite.id
+            seen.add(root)
+            current = prerequisite
+        if root is not None:
+            roots[check.id] = root
+    return roots
+
+
+def root_causes(run: RunResult) -> list[tuple[CheckResult, list[CheckResult]]]:
+    """What to fix, each root cause once: (miss, the checks it blocks, in catalog order), in `misses` order; a
+    blocked check is listed only under its root."""
+    roots = blocked_roots(run)
+    blocked: dict[str, list[CheckResult]] = {}
+    for check in run.checks:
+        if check.id in roots:
+            blocked.setdefault(roots[check.id], []).append(check)
+    return [(c, blocked.get(c.id, [])) for c in misses(run) if c.id not in roots]
+
+
+def blocked_points(checks: list[CheckResult]) -> str:
+    """ "3 checks, 9 points" for the checks a root cause blocks."""
+    points = sum(c.max_points for c in checks)
+    return f"{len(checks)} check{'s' if len(checks) != 1 else ''}, {points:g} point{'s' if points != 1 else ''}"
+
+
 def title(check: CheckResult) -> str:
     """The objective when the check has one, else its ID."""
     return check.objective if check.objective and check.objective != check.id else check.id
@@ -232,21 +289,35 @@ def points_text(check: CheckResult) -> str:
     return f"{check.points:g}/{check.max_points:g}" if check.max_points or check.points else "-"
 
 
-def student_text(check: CheckResult, *, mask_hidden: bool = False) -> str:
-    """What a student reads about one check: the message, and for a miss the fix. Never the raw evidence."""
+def student_text(check: CheckResult, *, mask_hidden: bool = False, blocked_by: str | None = None) -> str:
+    """What a student reads about one check: the message, and for a miss the fix (for a check blocked by a root
+    cause, which check to fix first instead of repeating its fix). Never the raw evidence."""
     if mask_hidden and check.visibility != "visible":
         return HIDDEN_NOTE
     lines = [bounded(check.message or title(check))]
     if check.status == "error":
         lines[0] = f"The grader could not look: {lines[0]}"
-    if check.status in MISSES and check.hint:
+    elif is_advice(check):
+        lines[0] = f"ADVICE (advisory: it never fails the lab): {lines[0]}"
+    if blocked_by is not None:
+        lines.append(f"Blocked by {blocked_by}: fix that first (its fix is shown with it); this check is graded then.")
+    elif check.status in MISSES and check.hint:
         lines.append(f"Fix: {bounded(check.hint)}")
     return "\n".join(lines)
 
 
+def display_counts(run: RunResult) -> dict[str, int]:
+    """Counts by displayed status: an advisory miss counts as "advice", not "fail" (results.json keeps `fail`)."""
+    counts: dict[str, int] = {}
+    for check in run.checks:
+        key = "advice" if is_advice(check) else check.status
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def summary_counts(run: RunResult) -> str:
-    counts = run.counts()
-    return ", ".join(f"{counts[s]} {s}" for s in LABELS if counts.get(s))
+    counts = display_counts(run)
+    return ", ".join(f"{counts[s]} {s}" for s in (*LABELS, "advice") if counts.get(s))
 
 
 def identity(run: RunResult) -> tuple[str, str] | None:
