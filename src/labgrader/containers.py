@@ -173,6 +173,7 @@ def containers_target(
         region=region,
         region_source="containers",
         endpoint_url=dynamodb_endpoint,
+        student_endpoint=True,
         endpoint_services=frozenset({"dynamodb", "dynamodbstreams"}),
         static_credentials=(SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY),
         redis_url=redis_url,

@@ -59,12 +59,14 @@ class Target:
     endpoint_services: frozenset[str] = frozenset()
     # What answers at each endpoint, when known ("dynamodb"/"redis" → "container lab-redis (redis:7)").
     endpoint_owners: Mapping[str, str] = field(default_factory=dict)
+    # The endpoint is one the student runs and named (--endpoint-url, or their containers), not AWS or the sandbox.
+    student_endpoint: bool = False
 
     @property
     def emulator(self) -> bool:
         """An AWS-compatible emulator the student runs (not AWS, not labgrader's own sandbox): an API it does not
         implement makes the check concerned `skip`, naming the API."""
-        return self.name != "local" and self.endpoint_url is not None
+        return self.student_endpoint and self.endpoint_url is not None
 
     def provides(self, capability: str) -> bool:
         return capability not in self.unavailable
@@ -75,7 +77,7 @@ class Target:
         return None
 
     def describe(self) -> str:
-        if self.name == "aws" and self.endpoint_url is None:
+        if self.name == "aws" and not self.emulator:
             profile = f", profile {self.profile}" if self.profile else ""
             return f"AWS, region {self.region} ({self.region_source}){profile}"
         if self.name == "containers":
@@ -98,7 +100,7 @@ class Target:
             return "is the sandbox up? Run `labgrader sandbox status` (or `labgrader sandbox up --detach`)."
         if self.name == "containers":
             return "are your containers running? Start them with `docker compose up -d` (labgrader's compose.yaml)."
-        if self.endpoint_url is not None:
+        if self.emulator:
             option = "--redis-url" if service == "redis" else "--endpoint-url"
             return f"is the emulator running? Start it (e.g. `docker compose up -d`), or fix {option}."
         if service == "redis":
@@ -196,6 +198,7 @@ def _emulator_target(
         endpoint_url=endpoint_url,
         profile=profile,
         static_credentials=None if has_credentials else (SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY),
+        student_endpoint=True,
         redis_url=redis_url or os.environ.get("REDIS_URL") or None,
         unavailable={"sentinel": "an emulator's Redis has no sentinel: failover is graded on the sandbox or AWS"},
     )

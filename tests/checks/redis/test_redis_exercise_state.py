@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -62,7 +63,8 @@ def test_fails_when_the_session_lives_too_long(own_keys, sandbox_primary, local_
     sandbox_primary.expire(session, 7200)
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
-    assert f"{session} expires in 7200 s, expected at most 3600 s" in result.message
+    # Redis counts the TTL down in whole seconds: a second may pass between EXPIRE and the check's TTL.
+    assert re.search(rf"{re.escape(session)} expires in (7198|7199|7200) s, expected at most 3600 s", result.message)
 
 
 def test_fails_when_a_key_is_missing_or_of_another_type(own_keys, sandbox_primary, local_target, grade):
