@@ -44,7 +44,12 @@ class AwsClients:
         self.config = config
         if target.static_credentials:
             key, secret = target.static_credentials
-            self.session = boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=target.region)
+            self.session = boto3.Session(
+                aws_access_key_id=key,
+                aws_secret_access_key=secret,
+                aws_session_token=target.session_token,
+                region_name=target.region,
+            )
         else:
             self.session = boto3.Session(profile_name=target.profile, region_name=target.region)
         self._clients: dict[tuple[str, str], Any] = {}

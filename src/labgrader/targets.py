@@ -55,6 +55,8 @@ class Target:
     unavailable: Mapping[str, str] = field(default_factory=dict)
     # Services reached through `endpoint_url`; others (on containers) are unavailable.
     endpoint_services: frozenset[str] = frozenset()
+    # With `static_credentials`: the session token of temporary credentials (an assumed role, `grade --roster`).
+    session_token: str | None = None
 
     def provides(self, capability: str) -> bool:
         return capability not in self.unavailable
