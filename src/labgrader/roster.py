@@ -21,6 +21,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from labgrader.aws import SHARED_MODELS
 from labgrader.targets import AWS_REGION_NAME, Target, TargetError
 
 COLUMNS = ("student_id", "role_arn", "region", "external_id", "redis_url")
@@ -183,6 +184,7 @@ def assume(instructor: Instructor, student: Student, region: str) -> dict[str, A
     """Temporary credentials for the student's grader role (AccessKeyId, SecretAccessKey, SessionToken)."""
     try:
         session = boto3.Session(profile_name=instructor.profile) if instructor.profile else boto3.Session()
+        session._session.register_component("data_loader", SHARED_MODELS)
         # boto3's own service-specific variable wins, as it would for any other boto3 client.
         endpoint = os.environ.get("AWS_ENDPOINT_URL_STS") or instructor.endpoint_url
         sts = session.client("sts", region_name=region, endpoint_url=endpoint, config=STS_CONFIG)
