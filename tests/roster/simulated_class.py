@@ -68,7 +68,8 @@ def reference(spec: LabSpec, clients: AwsClients, target: Target) -> None:
 def no_ttl(spec: LabSpec, clients: AwsClients, target: Target) -> None:
     """The reference setup, then TTL switched off again: one known mistake (dynamodb_ttl_enabled fails)."""
     reference(spec, clients, target)
-    assert spec.dynamodb is not None and spec.dynamodb.ttl is not None
+    assert spec.dynamodb is not None
+    assert spec.dynamodb.ttl is not None
     clients.client("dynamodb").update_time_to_live(
         TableName=spec.dynamodb.table,
         TimeToLiveSpecification={"Enabled": False, "AttributeName": spec.dynamodb.ttl.attribute},
@@ -129,7 +130,7 @@ def refusing_sts(moto_url: str) -> Iterator[str]:
     (moto assumes any role); everything else is passed to moto as it is."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             form = parse_qs(body.decode("utf-8"))
             if form.get("Action") == ["AssumeRole"] and form.get("RoleArn", [""])[0].endswith(f"/{REFUSED_ROLE}"):
@@ -144,7 +145,7 @@ def refusing_sts(moto_url: str) -> Iterator[str]:
                 self._answer(403, payload, "text/xml")
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-            request = Request(moto_url + self.path, data=body, headers=headers, method="POST")
+            request = Request(moto_url + self.path, data=body, headers=headers, method="POST")  # noqa: S310 - loopback
             with urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback moto only
                 self._answer(answer.status, answer.read(), answer.headers.get("Content-Type", "text/xml"))
 

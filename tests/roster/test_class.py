@@ -14,8 +14,8 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,9 +145,11 @@ def test_the_class_report_shows_every_student_the_rates_and_the_common_misses(
     misses = page.split('id="misses"', 1)[1].split("</section>", 1)[0]
     # The most common miss is TTL (3 no_ttl + 2 nothing), with its fix.
     assert misses.index("dynamodb_ttl_enabled") < misses.index("dynamodb_table_exists")
-    assert "5 FAIL" in misses and "aws dynamodb update-time-to-live" in misses
+    assert "5 FAIL" in misses
+    assert "aws dynamodb update-time-to-live" in misses
     rates = page.split('id="rates"', 1)[1].split("</section>", 1)[0]
-    assert "<code>dynamodb_ttl_enabled</code>" in rates and "22/27" in rates
+    assert "<code>dynamodb_ttl_enabled</code>" in rates
+    assert "22/27" in rates
 
 
 def test_the_sweep_lists_every_account_with_its_cost_then_deletes(
@@ -165,12 +167,16 @@ def test_the_sweep_lists_every_account_with_its_cost_then_deletes(
     sections = listed.stdout.split("== ")
     for student in reference:
         section = next(s for s in sections if s.startswith(student.student_id))
-        assert "Leftovers of lab week8" in section and "lab-redis" in section and "LabProducts" in section
+        assert "Leftovers of lab week8" in section
+        assert "lab-redis" in section
+        assert "LabProducts" in section
     nothing = next(s for s in sections if s.startswith(students[2].student_id))
     assert "Nothing of lab week8 is left" in nothing
-    assert "AccessDenied" in listed.stderr and students[3].student_id in listed.stderr
+    assert "AccessDenied" in listed.stderr
+    assert students[3].student_id in listed.stderr
     total = listed.stdout.strip().splitlines()[-1]
-    assert total.startswith("Class total: $") and "in 3 account(s) looked at" in total
+    assert total.startswith("Class total: $")
+    assert "in 3 account(s) looked at" in total
     assert float(total.split("$", 1)[1].split("/h", 1)[0]) > 0  # two replication groups are billing
 
     deleted = labgrader("cleanup", "--target", "aws", "--roster", str(roster), "--delete", "--yes", env=instructor_env)
