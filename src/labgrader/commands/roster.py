@@ -1,7 +1,7 @@
 """`grade --roster` and `cleanup --roster`: a whole class, one student's AWS account per roster row.
 
 Grading writes `--out/<student>/` (results.json and the reports of one run), then `--out/gradebook.csv` and
-`--out/class.html`. Exit 0 when every account was graded (whatever the grades), 3 when some could not be
+`--out/class.html` (and `--out/class.json`, the same in machine-readable form). Exit 0 when every account was graded (whatever the grades), 3 when some could not be
 (their rows say why), 2 for a bad roster or option.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -31,6 +33,8 @@ from labgrader.roster_grading import Job, Outcome, grade_class, summary_line
 from labgrader.spec import LabSpec
 
 GRADEBOOK_FILE = "gradebook.csv"
+# The class run in machine-readable form: one entry per student (status, score, reason, wall and CPU seconds).
+SUMMARY_FILE = "class.json"
 
 
 def add_roster_options(parser: argparse.ArgumentParser, *, grading: bool) -> None:
@@ -166,6 +170,13 @@ def grade(args: argparse.Namespace, spec: LabSpec, extra: list[str]) -> int:
     book = out / GRADEBOOK_FILE
     book.write_text(gradebook.render(entries), encoding="utf-8")
     page = classreport.write(spec.lab.name, rows, result.duration_s, out)
+    summary = {
+        "lab": spec.lab.name,
+        "duration_s": round(result.duration_s, 3),
+        "workers": min(workers, len(jobs)),
+        "students": [dataclasses.asdict(outcome) for outcome in result.outcomes],
+    }
+    (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     errors = result.errors
     say(
         f"Class graded in {result.duration_s:.1f} s: {len(rows) - len(errors)} account(s) graded, "
