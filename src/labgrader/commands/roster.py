@@ -1,8 +1,8 @@
 """`grade --roster` and `cleanup --roster`: a whole class, one student's AWS account per roster row.
 
-Grading writes `--out/<student>/` (results.json and the reports of one run), then `--out/gradebook.csv` and
-`--out/class.html` (and `--out/class.json`, the same in machine-readable form). Exit 0 when every account was graded (whatever the grades), 3 when some could not be
-(their rows say why), 2 for a bad roster or option.
+Grading writes `--out/<student>/` (results.json and the reports of one run), then `--out/gradebook.csv`,
+`--out/class.html` and `--out/class.json` (the same, machine-readable). Exit 0 when every account was graded
+(whatever the grades), 3 when some could not be (their rows say why), 2 for a bad roster or option.
 """
 
 from __future__ import annotations
