@@ -9,6 +9,7 @@ keep each session's pytest state apart; a worker that dies takes only its curren
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +26,15 @@ from labgrader.results import RESULTS_FILE, CheckResult, RunResult, load
 from labgrader.roster import AssumeRoleError, Instructor, Student, assume, student_target
 from labgrader.spec import LabSpec
 from labgrader.targets import TargetError
+
+# pytest's unraisable- and thread-exception plugins run full garbage collections at the end of every session
+# (≈ 0.25 s of CPU per account in a worker's large heap); a roster worker's sessions report through results.json.
+WORKER_PYTEST_ARGS = ("-p", "no:unraisableexception", "-p", "no:threadexception")
+
+
+def _worker_started() -> None:
+    """Imported modules live as long as the worker: out of the collector's way (each account's garbage is not)."""
+    gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,7 @@ def grade_student(job: Job) -> Outcome:
         credentials = assume(job.instructor, student, job.region)
         target = student_target(job.instructor, student, job.region, credentials)
         checked = preflight.run(target)
-        runner.grade(job.spec, target, out_dir=folder, extra_args=list(job.extra_args))
+        runner.grade(job.spec, target, out_dir=folder, extra_args=[*WORKER_PYTEST_ARGS, *job.extra_args])
         data = load(folder / RESULTS_FILE)
     except (AssumeRoleError, TargetError) as exc:
         return _not_graded(job, str(exc), started)
@@ -175,7 +185,9 @@ def grade_class(jobs: Sequence[Job], workers: int, on_done: Progress) -> ClassRu
     context.set_forkserver_preload(["labgrader.roster_grading"])
     pending: dict[Future[Outcome], Job] = {}
     queue = list(jobs)
-    executor = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=context)
+    executor = ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))), mp_context=context, initializer=_worker_started
+    )
     try:
         while queue or pending:
             # Keep the pool fed but not flooded: a broken pool then loses only what was in flight.
@@ -190,7 +202,9 @@ def grade_class(jobs: Sequence[Job], workers: int, on_done: Progress) -> ClassRu
             if any(isinstance(future.exception(), BrokenProcessPool) for future in done):
                 # A worker died: the accounts it had are `error` rows above; the others are graded by a new pool.
                 executor.shutdown(wait=False, cancel_futures=True)
-                executor = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context)
+                executor = ProcessPoolExecutor(
+                    max_workers=max(1, workers), mp_context=context, initializer=_worker_started
+                )
                 queue = [*pending.values(), *queue]
                 pending.clear()
     finally:

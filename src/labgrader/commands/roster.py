@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
@@ -23,6 +24,7 @@ from labgrader import __version__, pricing, reports, roster
 from labgrader.cleanup import plan, table, take_inventory
 from labgrader.cleanup.execute import Executor
 from labgrader.cleanup.inventory import enabled_regions, scan_clients
+from labgrader.cleanup.model import Inventory
 from labgrader.commands.common import complain, say
 from labgrader.errors import describe_could_not_look
 from labgrader.inert import terminal
@@ -31,6 +33,7 @@ from labgrader.reports.model import MalformedResultsError, load_run
 from labgrader.results import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE, RESULTS_FILE
 from labgrader.roster_grading import Job, Outcome, grade_class, summary_line
 from labgrader.spec import LabSpec
+from labgrader.targets import Target
 
 GRADEBOOK_FILE = "gradebook.csv"
 # The class run in machine-readable form: one entry per student (status, score, reason, wall and CPU seconds).
@@ -200,27 +203,28 @@ def cleanup(args: argparse.Namespace, spec: LabSpec) -> int:
     say(f"labgrader {__version__}: cleanup of lab {spec.lab.name} in {len(students)} AWS account(s)")
     class_hourly = 0.0
     unseen: list[str] = []
-    for student in students:
-        region = instructor.region_for(student, default_region)
+    # Looking is read-only and mostly waiting on AWS: every account at once (at most --jobs); deleting below goes
+    # account by account.
+    with ThreadPoolExecutor(max_workers=args.jobs or roster.default_jobs()) as pool:
+        looks = list(
+            pool.map(
+                lambda student: _look(args, spec, student, instructor=instructor, region=default_region, prices=prices),
+                students,
+            )
+        )
+    for student, (target, looked) in zip(students, looks, strict=True):
         say(f"\n== {student.student_id} (account {student.account}) ==")
-        try:
-            credentials = roster.assume(instructor, student, region)
-            target = roster.student_target(instructor, student, region, credentials)
-            regions = enabled_regions(target) if args.all_regions else None
-            found = take_inventory(spec, target, regions, prices=prices)
-        except roster.AssumeRoleError as exc:
+        if target is None or not isinstance(looked, Inventory):
             unseen.append(student.student_id)
-            complain(f"{student.student_id}: {exc}")
+            complain(f"{student.student_id}: {looked}")
             continue
-        except Exception as exc:  # noqa: BLE001 - one account that cannot be looked at is that account's line
-            unseen.append(student.student_id)
-            complain(f"{student.student_id}: could not take the inventory: {describe_could_not_look(exc)}")
-            continue
+        found = looked
         table.render(found, say, prices)
         steps = plan.build(found)
         if steps and deleting:
             say(f"Deleting the leftovers of lab {spec.lab.name} in account {student.account}, in order:")
-            Executor(scan_clients(target), target.name, say).run(steps)
+            # An emulator (--endpoint-url / AWS_ENDPOINT_URL) deletes within seconds: poll it as the sandbox.
+            Executor(scan_clients(target), "local" if target.endpoint_url else target.name, say).run(steps)
             found = take_inventory(spec, target, list(found.regions), prices=prices)
             say("After deleting:")
             table.render(found, say, prices)
@@ -228,9 +232,32 @@ def cleanup(args: argparse.Namespace, spec: LabSpec) -> int:
             table.render_plan(steps, say, "Dry run: --delete --yes would run, in this order:")
         hourly, _monthly, _unknown = found.total()
         class_hourly += hourly
-    looked = len(students) - len(unseen)
+    seen = len(students) - len(unseen)
     say(
-        f"\nClass total: ${class_hourly:.3f}/h (${class_hourly * 730:.2f}/month) still billing in {looked} "
+        f"\nClass total: ${class_hourly:.3f}/h (${class_hourly * 730:.2f}/month) still billing in {seen} "
         f"account(s) looked at" + (f"; {len(unseen)} could not be looked at: {', '.join(unseen)}" if unseen else ".")
     )
     return EXIT_COULD_NOT_LOOK if unseen else EXIT_OK
+
+
+def _look(
+    args: argparse.Namespace,
+    spec: LabSpec,
+    student: roster.Student,
+    *,
+    instructor: roster.Instructor,
+    region: str,
+    prices: pricing.PriceTable,
+) -> tuple[Target | None, Inventory | str]:
+    """(the account's target, its inventory), or (None / the target, why it could not be looked at)."""
+    region = instructor.region_for(student, region)
+    try:
+        credentials = roster.assume(instructor, student, region)
+    except roster.AssumeRoleError as exc:
+        return None, str(exc)
+    target = roster.student_target(instructor, student, region, credentials)
+    try:
+        regions = enabled_regions(target) if args.all_regions else None
+        return target, take_inventory(spec, target, regions, prices=prices)
+    except Exception as exc:  # noqa: BLE001 - one account that cannot be looked at is that account's line
+        return target, f"could not take the inventory: {describe_could_not_look(exc)}"
