@@ -115,12 +115,14 @@ def build(spec: LabSpec, moto_url: str, region: str, students: list[Student], wo
         list(pool.map(one, students))
 
 
-def write_roster(path: Path, students: list[Student]) -> Path:
+def write_roster(path: Path, students: list[Student], redis_urls: dict[str, str] | None = None) -> Path:
+    """The roster CSV; a `redis_url` column when some students have one (by student ID)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student_id", "role_arn"])
+        writer.writerow(["student_id", "role_arn", *(["redis_url"] if redis_urls else [])])
         for student in students:
-            writer.writerow([student.student_id, role_arn(student.account, student.role)])
+            row = [student.student_id, role_arn(student.account, student.role)]
+            writer.writerow(row + ([redis_urls.get(student.student_id, "")] if redis_urls else []))
     return path
 
 

@@ -152,6 +152,26 @@ def test_the_class_report_shows_every_student_the_rates_and_the_common_misses(
     assert "22/27" in rates
 
 
+def test_a_student_with_a_redis_url_gets_the_data_plane_graded(
+    solved: LabSpec, sandbox: SandboxState, instructor_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The roster's redis_url (e.g. a tunnel into the student's VPC; here the sandbox's Redis, which the shared
+    reference solution filled) is where that student's Redis checks look."""
+    students = sc.make_class({"reference": 1}, first_account=201)
+    sc.build(solved, sandbox.moto_url, sandbox.region, students)
+    roster = sc.write_roster(tmp_path / "roster.csv", students, {students[0].student_id: sandbox.redis_url})
+    out = tmp_path / "out"
+    done = labgrader(
+        "grade", "--target", "aws", "--roster", str(roster), "--out", str(out), "--format", "json",
+        *NOT_ON_MOTO, env=instructor_env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    checks = {c["id"]: c for c in sc.results(out, students[0])["checks"]}
+    assert checks["redis_reachable"]["status"] == "pass"
+    assert checks["redis_string_ops"]["status"] == "pass"
+    assert not [c for c in checks.values() if NO_REDIS_URL in c["message"]]
+
+
 def test_the_sweep_lists_every_account_with_its_cost_then_deletes(
     week8: LabSpec, sandbox: SandboxState, instructor_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -51,8 +51,6 @@ def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
         complain(problem)
         return EXIT_USAGE
     spec = load_lab(args.lab)
-    if args.roster is not None:
-        return roster.grade(args, spec, extra)
     solution = None
     if args.solution is not None:
         if not args.solution.is_file():
@@ -64,6 +62,8 @@ def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
         extra = [*extra, "--lab-disruptive"]
     if args.read_only:
         extra = [*extra, "--lab-read-only"]
+    if args.roster is not None:
+        return roster.grade(args, spec, extra)
     with open_target(args.target, spec, region=args.region, profile=args.profile, redis_url=args.redis_url) as target:
         return grade_and_report(
             spec, target, args.out, solution, extra, formats=args.format, student_id=args.student_id, guard=guard

@@ -70,6 +70,8 @@ def roster_usage_problem(args: argparse.Namespace) -> str | None:
         return "--jobs must be between 1 and 256."
     if getattr(args, "redis_url", None):
         return "--redis-url is one Redis: with --roster give each student's in the roster's redis_url column."
+    if getattr(args, "student_id", None):
+        return "--student-id names one student: with --roster the IDs come from its student_id column."
     if getattr(args, "solution", None) is not None:
         return "--solution is one student's module: a roster run grades the AWS accounts only."
     return None
