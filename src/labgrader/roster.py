@@ -105,12 +105,14 @@ def load(path: Path) -> list[Student]:
         if not any(cell.strip() for cell in row):
             continue  # blank lines are not students
         student = _student(where, line, header, row)
-        if student.folder in folders:
+        # Compared without case: on macOS and Windows, Alice/ and alice/ are one folder.
+        folder = student.folder.lower()
+        if folder in folders:
             raise RosterError(
                 f"{where} line {line}: student_id {student.student_id!r} has the same results folder as line "
-                f"{folders[student.folder]} ({student.folder}); give each student a distinct ID."
+                f"{folders[folder]} ({student.folder}); give each student a distinct ID."
             )
-        folders[student.folder] = line
+        folders[folder] = line
         students.append(student)
     if not students:
         raise RosterError(f"--roster {where}: a header but no student rows.")

@@ -57,6 +57,7 @@ def test_a_good_roster_with_optional_columns_in_any_order(tmp_path: Path) -> Non
         (f"student_id,role_arn,external_id\nalice,{ARN},a b\n", "line 2: external_id must be"),
         (f"student_id,role_arn\nalice,{ARN},extra\n", "line 2: 3 fields for 2 columns"),
         (f"student_id,role_arn\na/b,{ARN}\na_b,{ARN}\n", "line 3: student_id 'a_b' has the same results folder"),
+        (f"student_id,role_arn\nAlice,{ARN}\nalice,{ARN}\n", "line 3: student_id 'alice' has the same results"),
     ],
 )
 def test_a_bad_roster_is_one_line_naming_the_row(tmp_path: Path, text: str, expected: str) -> None:
