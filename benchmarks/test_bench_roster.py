@@ -3,7 +3,8 @@ DynamoDB checks; no Redis URL in the roster, so the data-plane checks skip) on o
 
 Goal (issue 17): ≤ 60 s wall on a 2-core machine, peak memory reported. One round: a class takes a minute.
 Recorded in extra_info: the per-account median and p90 wall seconds and the workers' median CPU seconds per
-account (from class.json), the peak RSS of labgrader's whole process tree and of the moto server.
+account (from class.json); the peak RSS and the CPU seconds of labgrader's whole process tree and of the moto
+server during the run (their sum over the cores is the run's floor on an otherwise idle machine).
 """
 
 from __future__ import annotations
@@ -64,17 +65,34 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 class PeakMemory:
-    """Polls the RSS of a process tree (sum over its processes) every 100 ms."""
+    """Polls a process tree every 100 ms: the peak of its summed RSS, and each process's CPU seconds as last seen
+    (so the tree's CPU includes workers that exit before the end)."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak_kb, self._stop = pid, 0, threading.Event()
+        self.cpu: dict[int, float] = {}
+        self._start_cpu = _cpu_s(pid)
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._thread.start()
 
     def _poll(self) -> None:
         while not self._stop.wait(0.1):
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in _tree(self.pid)))
+            tree = _tree(self.pid)
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in tree))
+            for pid in tree:
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_s(pid))
+
+    def cpu_s(self) -> float:
+        return sum(self.cpu.values()) - (self._start_cpu if self.pid in self.cpu else 0.0)
 
     def stop(self) -> int:
         self._stop.set()
@@ -94,7 +112,7 @@ def test_a_class_of_100_accounts(benchmark: BenchmarkFixture, sandbox: SandboxSt
         "AWS_DEFAULT_REGION": sandbox.region,
     }
     moto_pid = sandbox.processes["moto"].pid
-    peaks: dict[str, int] = {}
+    peaks: dict[str, float] = {}
     out = tmp_path / "out"
 
     def grade_class() -> int:
@@ -105,6 +123,8 @@ def test_a_class_of_100_accounts(benchmark: BenchmarkFixture, sandbox: SandboxSt
         stdout, stderr = process.communicate(timeout=600)
         peaks["labgrader_peak_rss_mb"] = round(tree.stop() / 1024, 1)
         peaks["moto_peak_rss_mb"] = round(moto.stop() / 1024, 1)
+        peaks["labgrader_cpu_s"] = round(tree.cpu_s(), 1)
+        peaks["moto_cpu_s"] = round(moto.cpu_s(), 1)
         assert "Traceback" not in stdout + stderr, stderr
         return process.returncode
 
