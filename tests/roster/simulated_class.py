@@ -29,6 +29,8 @@ ROLE = "labgrader-grader"
 # A role name the refusing STS proxy below answers with AccessDenied, as AWS does for a role whose trust policy
 # does not name the instructor (moto's STS assumes any role).
 REFUSED_ROLE = "labgrader-grader-not-trusting"
+# A role whose AssumeRole the proxy always answers with AWS's throttling error (past every retry).
+THROTTLED_ROLE = "labgrader-grader-throttled"
 
 
 def account_id(number: int) -> str:
@@ -87,11 +89,18 @@ Setup = Callable[[LabSpec, AwsClients, Target], None]
 class Student:
     student_id: str
     account: str
-    kind: str  # reference, no_ttl, nothing, refused
+    kind: str  # reference, no_ttl, nothing, refused, throttled
     role: str = ROLE
 
 
-SETUPS: dict[str, Setup] = {"reference": reference, "no_ttl": no_ttl, "nothing": nothing, "refused": reference}
+SETUPS: dict[str, Setup] = {
+    "reference": reference,
+    "no_ttl": no_ttl,
+    "nothing": nothing,
+    "refused": reference,
+    "throttled": reference,
+}
+ROLES = {"refused": REFUSED_ROLE, "throttled": THROTTLED_ROLE}
 
 
 def make_class(kinds: dict[str, int], first_account: int = 1) -> list[Student]:
@@ -100,7 +109,7 @@ def make_class(kinds: dict[str, int], first_account: int = 1) -> list[Student]:
     for kind, count in kinds.items():
         for _ in range(count):
             account = account_id(number)
-            role = REFUSED_ROLE if kind == "refused" else ROLE
+            role = ROLES.get(kind, ROLE)
             students.append(Student(f"s{number:03d}-{kind}", account, kind, role))
             number += 1
     return students
@@ -129,7 +138,7 @@ def write_roster(path: Path, students: list[Student], redis_urls: dict[str, str]
 @contextmanager
 def refusing_sts(moto_url: str) -> Iterator[str]:
     """A loopback proxy for STS in front of the sandbox's moto: AssumeRole of REFUSED_ROLE gets AWS's AccessDenied
-    (moto assumes any role); everything else is passed to moto as it is."""
+    (moto assumes any role), of THROTTLED_ROLE AWS's Throttling, every time; everything else goes to moto as it is."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -145,6 +154,13 @@ def refusing_sts(moto_url: str) -> Iterator[str]:
                     f"<Code>AccessDenied</Code><Message>{message}</Message></Error></ErrorResponse>"
                 ).encode()
                 self._answer(403, payload, "text/xml")
+                return
+            if form.get("Action") == ["AssumeRole"] and form.get("RoleArn", [""])[0].endswith(f"/{THROTTLED_ROLE}"):
+                payload = (
+                    b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+                    b"<Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"
+                )
+                self._answer(400, payload, "text/xml")
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
             request = Request(moto_url + self.path, data=body, headers=headers, method="POST")  # noqa: S310 - loopback

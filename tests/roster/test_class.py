@@ -2,8 +2,8 @@
 `cleanup --target aws --roster`: every student's verdicts, the gradebook and the class report.
 
 Each student is a moto account (moto keys its backends by the assumed role's account ID). Moto's STS assumes any
-role, so a role that cannot be assumed is refused by a loopback proxy in front of moto's STS
-(simulated_class.refusing_sts), reached through boto3's own AWS_ENDPOINT_URL_STS.
+role, so roles that cannot be assumed (AccessDenied, or Throttling past every retry) are answered by a loopback
+proxy in front of moto's STS (simulated_class.refusing_sts), reached through boto3's own AWS_ENDPOINT_URL_STS.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from labgrader.sandbox_state import SandboxState
 from labgrader.spec import LabSpec
 from tests.roster import simulated_class as sc
 
-CLASS = {"reference": 22, "no_ttl": 3, "nothing": 2, "refused": 3}
+CLASS = {"reference": 22, "no_ttl": 3, "nothing": 2, "refused": 2, "throttled": 1}
+NOT_GRADED = {"refused": "AccessDenied", "throttled": "Throttling"}
 # moto has no cache parameter groups (DescribeCacheParameters answers 500): on an emulator endpoint that check
 # cannot look, so the class run deselects it (it then reports `skip`, "not selected").
 NOT_ON_MOTO = ("--", "-k", "not elasticache_parameter_group_eviction_policy")
@@ -68,7 +69,7 @@ def graded_class(
     week8: LabSpec, sandbox: SandboxState, instructor_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[list[sc.Student], Path, subprocess.CompletedProcess[str]]:
     students = sc.make_class(CLASS, first_account=1)
-    sc.build(week8, sandbox.moto_url, sandbox.region, [s for s in students if s.kind != "refused"])
+    sc.build(week8, sandbox.moto_url, sandbox.region, [s for s in students if s.kind not in NOT_GRADED])
     folder = tmp_path_factory.mktemp("class")
     roster = sc.write_roster(folder / "roster.csv", students)
     out = folder / "out"
@@ -82,7 +83,7 @@ def graded_class(
 def test_every_student_of_the_class_gets_their_verdicts(graded_class: tuple[list[sc.Student], Path, Any]) -> None:
     students, out, done = graded_class
     assert "Traceback" not in done.stdout + done.stderr
-    assert done.returncode == 3, done.stderr  # three accounts could not be graded
+    assert done.returncode == 3, done.stderr  # three accounts could not be graded (refused, throttled)
     assert f"{len(students) - 3} account(s) graded, 3 could not be graded" in done.stdout
     for student in students:
         data = sc.results(out, student)
@@ -90,9 +91,9 @@ def test_every_student_of_the_class_gets_their_verdicts(graded_class: tuple[list
         statuses = {c["id"]: c["status"] for c in data["checks"]}
         messages = {c["id"]: c["message"] for c in data["checks"]}
         assert set(statuses) == set(catalog.ids_for_phase("grade"))
-        if student.kind == "refused":
+        if student.kind in NOT_GRADED:
             assert set(statuses.values()) == {"error"}
-            assert "AccessDenied" in data["roster_error"]
+            assert NOT_GRADED[student.kind] in data["roster_error"]
             assert student.account in data["roster_error"]
             continue
         assert data["aws_account_id"] == student.account  # graded in the student's own account
@@ -124,13 +125,13 @@ def test_the_gradebook_has_one_row_per_student_and_the_pass_rates(
     for student in students:
         row = by_student[student.student_id]
         assert row["identity_source"] == "student_id"
-        expected_ttl = {"reference": "pass", "no_ttl": "fail", "nothing": "fail", "refused": "error"}[student.kind]
+        expected_ttl = {"reference": "pass", "no_ttl": "fail", "nothing": "fail"}.get(student.kind, "error")
         assert row["dynamodb_ttl_enabled"] == expected_ttl, student.student_id
         if student.kind == "reference":
             assert row["score"] == row["max_score"] != "0"
     rate = rows[-1]
     assert rate["student"] == f"pass rate (n={len(students)})"
-    # TTL passes for the 22 reference students, out of the 30 rows that graded it (refused rows say error).
+    # TTL passes for the 22 reference students, out of the 30 rows that graded it (the not-graded rows say error).
     assert rate["dynamodb_ttl_enabled"] == f"{100 * 22 / 30:.1f}%"
 
 
