@@ -140,8 +140,9 @@ def test_the_class_report_shows_every_student_the_rates_and_the_common_misses(
 ) -> None:
     students, out, _done = graded_class
     page = (out / "class.html").read_text(encoding="utf-8")
-    for student in students:
-        assert student.student_id in page
+    for student in students:  # each name links the student's own report
+        assert f'<a href="{student.student_id}/report.html">{student.student_id}</a>' in page
+        assert (out / student.student_id / "report.html").is_file()
     assert "27 graded · 3 could not be graded" in page
     misses = page.split('id="misses"', 1)[1].split("</section>", 1)[0]
     # The most common miss is TTL (3 no_ttl + 2 nothing), with its fix.

@@ -28,7 +28,7 @@ from labgrader.cleanup.model import Inventory
 from labgrader.commands.common import complain, say
 from labgrader.errors import describe_could_not_look
 from labgrader.inert import terminal
-from labgrader.reports import classreport, gradebook
+from labgrader.reports import classreport, gradebook, html
 from labgrader.reports.model import MalformedResultsError, load_run
 from labgrader.results import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE, RESULTS_FILE
 from labgrader.roster_grading import Job, Outcome, grade_class, summary_line
@@ -169,6 +169,7 @@ def grade(args: argparse.Namespace, spec: LabSpec, extra: list[str]) -> int:
                 outcome.max_score,
                 outcome.reason,
                 run,
+                has_report=(out / outcome.folder / html.FILE_NAME).is_file(),
             )
         )
     entries = gradebook.collect([out / row.folder for row in rows if row.run is not None], warn=complain)

@@ -46,6 +46,7 @@ class StudentRow:
     max_score: float
     reason: str
     run: RunResult | None
+    has_report: bool = False  # the student's folder holds report.html (--format with html)
 
 
 def pass_rates(rows: Sequence[StudentRow]) -> list[tuple[str, int, int]]:
@@ -80,7 +81,7 @@ def common_misses(rows: Sequence[StudentRow], limit: int = COMMON_MISSES) -> lis
 
 def _student_row(row: StudentRow) -> str:
     link = quote(f"{row.folder}/report.html")
-    name = f'<a href="{_text(link)}">{_text(row.student_id)}</a>' if row.run is not None else _text(row.student_id)
+    name = f'<a href="{_text(link)}">{_text(row.student_id)}</a>' if row.has_report else _text(row.student_id)
     badge = STATUS_BADGE.get(row.status, "error")
     score = "-" if row.status == "error" else f"{row.score:g}/{row.max_score:g}"
     return (
