@@ -61,6 +61,8 @@ class Target:
     endpoint_owners: Mapping[str, str] = field(default_factory=dict)
     # The endpoint is one the student runs and named (--endpoint-url, or their containers), not AWS or the sandbox.
     student_endpoint: bool = False
+    # With `static_credentials`: the session token of temporary credentials (an assumed role, `grade --roster`).
+    session_token: str | None = None
 
     @property
     def emulator(self) -> bool:

@@ -18,6 +18,7 @@ from labgrader.cleanup.execute import Executor, Outcome
 from labgrader.cleanup.inventory import enabled_regions, scan_clients
 from labgrader.cleanup.model import Inventory, Step
 from labgrader.cleanup.report import cleanup_block
+from labgrader.commands import roster
 from labgrader.commands.common import DEFAULT_OUT, add_report_options, complain, load_lab, say
 from labgrader.errors import describe_could_not_look
 from labgrader.outdir import check_out_dir
@@ -43,6 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     parser.add_argument("--yes", action="store_true", help="confirm --delete: really delete")
     add_report_options(parser)
+    roster.add_roster_options(parser, grading=False)
 
 
 def _inventory(
@@ -69,8 +71,14 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if args.yes and not args.delete:
         complain("--yes confirms --delete: add --delete to delete the leftovers (without it cleanup only reads).")
         return EXIT_USAGE
+    problem = roster.roster_usage_problem(args)
+    if problem:
+        complain(problem)
+        return EXIT_USAGE
     spec = load_lab(args.lab)
     check_out_dir(args.out)
+    if args.roster is not None:
+        return roster.cleanup(args, spec)
     prices = pricing.load()
     with open_target(args.target, spec, region=args.region, profile=args.profile) as target:
         say(f"labgrader {__version__}: cleanup of lab {spec.lab.name} on {target.describe()}")

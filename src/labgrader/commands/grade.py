@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from labgrader.commands import roster
 from labgrader.commands.common import (
     DEFAULT_OUT,
     ReportGuard,
@@ -42,6 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="skip the checks that write scratch items/keys (for credentials that may only read)",
     )
     add_report_options(parser, student_id=True)
+    roster.add_roster_options(parser, grading=True)
 
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
@@ -50,6 +52,11 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
+    problem = roster.roster_usage_problem(args)
+    if problem:
+        guard.reason = problem
+        complain(problem)
+        return EXIT_USAGE
     spec = load_lab(args.lab)
     check_out_dir(args.out)
     solution = None
@@ -63,6 +70,8 @@ def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
         extra = [*extra, "--lab-disruptive"]
     if args.read_only:
         extra = [*extra, "--lab-read-only"]
+    if args.roster is not None:
+        return roster.grade(args, spec, extra)
     with open_target(
         args.target,
         spec,
