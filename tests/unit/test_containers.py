@@ -25,8 +25,13 @@ class FakeContainer:
         self.command: str | None = None
         self.running = False
 
-    def with_exposed_ports(self, *ports: int) -> FakeContainer:
-        self.ports.extend(ports)
+    def with_bind_ports(self, port: int, host: tuple[str, None]) -> FakeContainer:
+        assert host == ("127.0.0.1", None)  # published on loopback only, on a free port
+        self.ports.append(port)
+        return self
+
+    def with_kwargs(self, **kwargs: object) -> FakeContainer:
+        self.labels = kwargs["labels"]
         return self
 
     def with_command(self, command: str) -> FakeContainer:
