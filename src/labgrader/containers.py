@@ -193,6 +193,15 @@ def _default_factory() -> Callable[[str], Any]:
     return DockerContainer
 
 
+def _loopback_only(container: Any, port: int) -> None:
+    """Publish `port` on 127.0.0.1 only (a free port), not on every interface as testcontainers does."""
+    ports = getattr(container, "ports", None)
+    if isinstance(ports, dict):
+        ports.pop(port, None)
+        ports.pop(str(port), None)
+        ports[f"{port}/tcp"] = ("127.0.0.1", None)  # docker-py's (address, port) binding
+
+
 @contextmanager
 def started(
     region: str, factory: Callable[[str], Any] | None = None, labels: Mapping[str, str] | None = None
@@ -204,7 +213,8 @@ def started(
     with ExitStack() as stack:
         running = []
         for plan in (redis_plan, dynamodb_plan):
-            container = factory(plan.image).with_bind_ports(plan.port, ("127.0.0.1", None))
+            container = factory(plan.image).with_exposed_ports(plan.port)
+            _loopback_only(container, plan.port)
             if labels:
                 container = container.with_kwargs(labels=dict(labels))
             if plan.command:

@@ -25,9 +25,8 @@ class FakeContainer:
         self.command: str | None = None
         self.running = False
 
-    def with_bind_ports(self, port: int, host: tuple[str, None]) -> FakeContainer:
-        assert host == ("127.0.0.1", None)  # published on loopback only, on a free port
-        self.ports.append(port)
+    def with_exposed_ports(self, *ports: int) -> FakeContainer:
+        self.ports.extend(ports)
         return self
 
     def with_kwargs(self, **kwargs: object) -> FakeContainer:
