@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from labgrader.cacheaside import containment
-from labgrader.reports.setup_section import MAX_COMMAND_CHARS, MAX_LINE_CHARS, inert, summary_lines
+from labgrader.reports.setup_section import MAX_COMMAND_CHARS, MAX_LINE_CHARS, MAX_SHOWN, inert, summary_lines
 from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, TargetError, open_target
@@ -40,7 +40,6 @@ DEFAULT_TIMEOUT_S = 300.0
 # What is kept of the script's output and of its failures: enough to explain, never the grader's memory.
 OUTPUT_TAIL_BYTES = 16 * 1024
 OUTPUT_TAIL_LINES = 20
-MAX_FAILURES = 20
 # The script's folder is copied for it; a folder larger than this is refused (exit 2) instead of copied.
 MAX_FOLDER_BYTES = 64 * 1024**2
 MAX_FOLDER_FILES = 5000
@@ -311,7 +310,7 @@ def _add_failure(result: SetupResult, record: bytes, last_output: str) -> None:
     parts = record.decode("utf-8", errors="replace").split("\t", 2)
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
         return  # not the trap's line (the script wrote on the trap's descriptor itself)
-    if len(result.failures) >= MAX_FAILURES:
+    if len(result.failures) >= MAX_SHOWN:
         result.more_failures += 1
         return
     result.failures.append(
