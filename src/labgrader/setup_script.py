@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from labgrader.cacheaside import containment
+from labgrader.redaction import Redactor
 from labgrader.reports.setup_section import MAX_COMMAND_CHARS, MAX_LINE_CHARS, MAX_SHOWN, inert, summary_lines
 from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from labgrader.spec import LabSpec
@@ -500,6 +501,8 @@ def grade_from_scratch(
             say(f"setup: {what} up in {time.monotonic() - started:.1f} s; running {script.name} with bash "
                 f"(timeout {timeout:g} s)")  # fmt: skip
             result = run_script(script, exports, target_name=target_name, timeout=timeout)
-            for line in summary_lines(result.to_dict()):
+            # The script never sees the grader's secrets; scrubbed all the same, as every report is.
+            record = Redactor.from_environment(target.redis_url).data(result.to_dict())
+            for line in summary_lines(record):
                 say(line)
-            return grade(target, {"setup": result.to_dict()})
+            return grade(target, {"setup": record})

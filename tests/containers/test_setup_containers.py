@@ -88,3 +88,18 @@ def test_ctrl_c_during_the_script_leaves_no_container(built_images: images.Image
     assert code == 130, output
     assert set(_setup_containers()) == before
     assert not processes_mentioning(marker, str(tmp_path / "tmp"))
+
+
+def test_ctrl_c_while_the_containers_start_leaves_none(built_images: images.Images, tmp_path: Path) -> None:
+    """Interrupted as soon as the engine has a first container of the run (created, perhaps not yet started)."""
+    before = set(_setup_containers())
+    proc = subprocess.Popen(
+        command(REFERENCE_SCRIPT, tmp_path / "out", "--target", "containers"),
+        env=grader_environment(tmp_path / "tmp", _images(built_images)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    code, output = interrupt(proc, lambda: bool(set(_setup_containers()) - before))
+    assert code == 130, output
+    assert set(_setup_containers()) == before
