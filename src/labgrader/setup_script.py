@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -103,17 +104,21 @@ class SetupResult:
 # --- running the script ------------------------------------------------------------------------------------------
 
 
-def _trap_file(folder: Path, fd: int) -> Path:
-    """Sourced by bash (BASH_ENV) before the script: reports each failing command on fd `fd`, tab-separated."""
+def _trap_file(folder: Path, fd: int, marks: _Output) -> Path:
+    """Sourced by bash (BASH_ENV) before the script. A DEBUG trap marks where each command's output starts and the ERR
+    trap where a failure happened, both on stderr (in order with the output); the ERR trap also reports the failure
+    (exit code, line, command) on fd `fd`, which a script's own redirections of stderr do not lose."""
     path = folder / "labgrader-err-trap.sh"
     path.write_text(
         "unset BASH_ENV\n"
         "set -o errtrace\n"
         "__labgrader_failed() {\n"
         "    local command=\"${3//$'\\n'/ }\"\n"
-        f'    printf \'%s\\t%s\\t%s\\n\' "$1" "$2" "${{command:0:{MAX_COMMAND_CHARS}}}" >&{fd}\n'
-        "} 2>/dev/null\n"
-        'trap \'__labgrader_failed "$?" "$LINENO" "$BASH_COMMAND"\' ERR\n',
+        f"    printf '\\n%s\\n' '{marks.failure_mark}' >&2\n"
+        f'    printf \'%s\\t%s\\t%s\\n\' "$1" "$2" "${{command:0:{MAX_COMMAND_CHARS}}}" >&{fd} 2>/dev/null\n'
+        "}\n"
+        'trap \'__labgrader_failed "$?" "$LINENO" "$BASH_COMMAND"\' ERR\n'
+        f'trap \'printf "\\n%s\\n" "{marks.command_mark}" >&2\' DEBUG\n',
         encoding="utf-8",
     )
     path.chmod(0o644)
@@ -160,26 +165,48 @@ def script_environment(exports: Mapping[str, str], target_name: str) -> dict[str
     }
 
 
-class _Tail:
-    """The last OUTPUT_TAIL_BYTES of the output, split into lines when asked."""
+class _Output:
+    """The script's output as lines: the last OUTPUT_TAIL_LINES kept, the trap's marks taken out. At each failure
+    mark, the last line since the last command mark is that command's last line of output ("" if it printed none)."""
 
     def __init__(self) -> None:
-        self.data = bytearray()
-        self.total = 0  # bytes seen in all
+        nonce = uuid.uuid4().hex[:12]
+        self.command_mark = f"\x1f{nonce}c"
+        self.failure_mark = f"\x1f{nonce}f"
+        self.tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+        self.partial = b""
+        self.since_command = ""
+        self.before_last_mark = ""
+        self.at_failures: deque[str] = deque(maxlen=MAX_SHOWN + 1)
 
     def add(self, chunk: bytes) -> None:
-        self.total += len(chunk)
-        self.data += chunk
-        if len(self.data) > OUTPUT_TAIL_BYTES:
-            del self.data[: len(self.data) - OUTPUT_TAIL_BYTES]
+        *complete, self.partial = (self.partial + chunk).split(b"\n")
+        if len(self.partial) > OUTPUT_TAIL_BYTES:  # a line without end: shown cut
+            complete.append(self.partial)
+            self.partial = b""
+        for raw in complete:
+            self._line(raw.decode("utf-8", errors="replace"))
 
-    def lines(self) -> list[str]:
-        text = self.data.decode("utf-8", errors="replace")
-        return [inert(line, MAX_LINE_CHARS) for line in text.splitlines() if line.strip()]
+    def finish(self) -> None:
+        if self.partial:
+            self._line(self.partial.decode("utf-8", errors="replace"))
+            self.partial = b""
 
-    def last_line(self) -> str:
-        lines = self.lines()
-        return lines[-1] if lines else ""
+    def _line(self, text: str) -> None:
+        if text == self.command_mark:
+            self.before_last_mark, self.since_command = self.since_command, ""
+        elif text == self.failure_mark:
+            # bash runs the DEBUG trap once more just before the ERR trap: the failing command's output is then
+            # what came before that last mark.
+            self.at_failures.append(self.since_command or self.before_last_mark)
+        elif text.strip():
+            line = inert(text, MAX_LINE_CHARS)
+            self.tail.append(line)
+            self.since_command = line
+
+    def last_output_of_failure(self) -> str:
+        """For the next failure report, in order; "" when its mark never came (the script sent stderr elsewhere)."""
+        return self.at_failures.popleft() if self.at_failures else ""
 
 
 def run_script(
@@ -188,7 +215,6 @@ def run_script(
     *,
     target_name: str,
     timeout: float,
-    echo: Callable[[str], None] | None = None,
 ) -> SetupResult:
     """Run `script` with bash, contained, in a scratch copy of its folder; killed (whole tree) at `timeout`."""
     started = time.monotonic()
@@ -202,7 +228,8 @@ def run_script(
         fail_read, fail_write = os.pipe()
         for fd in (out_read, fail_read):
             stack.callback(os.close, fd)
-        trap = _trap_file(work, fail_write)
+        output = _Output()
+        trap = _trap_file(work, fail_write, output)
         env = script_environment(exports, target_name) | {"BASH_ENV": str(trap)}
         bash = shutil.which("bash") or "/bin/bash"
         try:
@@ -222,7 +249,7 @@ def run_script(
         result = SetupResult(
             script=script.name, exit_code=None, duration_s=0.0, timeout_s=timeout, containment=sandbox.level
         )
-        _follow(sandbox, out_read, fail_read, result, started + timeout, echo)
+        _follow(sandbox, out_read, fail_read, result, output, started + timeout)
         try:
             sandbox.proc.wait(timeout=5)  # the pipes close when bash ends; bwrap itself ends just after
         except subprocess.TimeoutExpired:
@@ -240,20 +267,18 @@ def _follow(  # noqa: PLR0917 - one private call site
     out_read: int,
     fail_read: int,
     result: SetupResult,
+    output: _Output,
     deadline: float,
-    echo: Callable[[str], None] | None,
 ) -> None:
     """Read output and failure reports until the script exits (or the deadline kills it) and the pipes close.
 
     Output is drained before failure reports on each wake-up: a command's output is in its pipe before the ERR
     trap that follows it writes, so the last output line paired with a failure is that command's."""
-    tail = _Tail()
     pending = b""
     open_fds = {out_read, fail_read}
     for fd in open_fds:
         os.set_blocking(fd, False)
     exited_at: float | None = None
-    seen_at_failure = 0
     with selectors.DefaultSelector() as selector:
         for fd in open_fds:
             selector.register(fd, selectors.EVENT_READ)
@@ -279,9 +304,7 @@ def _follow(  # noqa: PLR0917 - one private call site
                     open_fds.discard(out_read)
                     selector.unregister(out_read)
                     break
-                tail.add(chunk)
-                if echo:
-                    echo(chunk.decode("utf-8", errors="replace"))
+                output.add(chunk)
             if fail_read in open_fds:
                 chunk = _read(fail_read)
                 if chunk == b"":
@@ -292,11 +315,9 @@ def _follow(  # noqa: PLR0917 - one private call site
                     *records, rest = pending.split(b"\n")
                     pending = rest[-4096:]
                     for record in records:
-                        # A command that printed nothing since the last failure gets no line (not another's).
-                        fresh = tail.total > seen_at_failure
-                        _add_failure(result, record, tail.last_line() if fresh else "")
-                        seen_at_failure = tail.total
-    result.output_tail = tail.lines()[-OUTPUT_TAIL_LINES:]
+                        _add_failure(result, record, output.last_output_of_failure())
+    output.finish()
+    result.output_tail = list(output.tail)
 
 
 def _read(fd: int) -> bytes | None:
