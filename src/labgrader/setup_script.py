@@ -7,9 +7,10 @@ The script is student code: it runs with the cache-aside module's containment (c
 minimal environment (the `labgrader sandbox env` exports, PATH with `aws` and `redis-cli`, nothing of the grader's),
 from a scratch copy of the script's folder (so `file://items.json` beside it works, and what it writes there is
 thrown away). Under bubblewrap that copy is all it may write: the grader's files and `--out` are read-only to it.
-An ERR trap reports every failing command (line, exit code, the command) on a pipe of its own; the grader pairs each
-with the last line of output seen before it. The clock and the kill are the grader's: at the timeout the whole
-process tree is killed.
+A trap file (BASH_ENV) reports every failing command (line, exit code, the command) on a pipe of its own, and marks
+in the output stream where each command starts and where it failed, so each failure is shown with its own last line
+of output. A script that sets its own ERR or DEBUG trap replaces these: its failures then show only as its exit code
+and the checks they broke. The clock and the kill are the grader's: at the timeout the whole process tree is killed.
 """
 
 from __future__ import annotations
@@ -84,7 +85,6 @@ class SetupResult:
     more_failures: int = 0
     output_tail: list[str] = field(default_factory=list)
     containment: str = ""
-    leftovers_killed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,7 +97,6 @@ class SetupResult:
             "more_failed_commands": self.more_failures,
             "output_tail": self.output_tail,
             "containment": self.containment,
-            "leftovers_killed": self.leftovers_killed,
         }
 
 
@@ -255,8 +254,6 @@ def run_script(
         except subprocess.TimeoutExpired:
             sandbox.kill()
         result.exit_code = None if result.timed_out else sandbox.proc.returncode
-        # What the script left running (a double fork, `setsid`): killed with the tree by sandbox.close().
-        result.leftovers_killed = len(sandbox.survivors())
         result.duration_s = time.monotonic() - started
         return result
     raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow
