@@ -278,10 +278,9 @@ def render(run: RunResult, picture_dir: Path | None = None) -> str:
         )
     roots = blocked_roots(run)
     body = "".join(_section(s, roots) for s in sections(run))
-    setup_lines = setup_section.summary_lines(run.extra.get("setup"))
+    setup_lines = "\n".join(_text(line) for line in setup_section.summary_lines(run.extra.get("setup")))
     setup = (
-        f'<section class="card" id="setup"><h2><span>Setup script</span></h2><pre>{chr(10).join(_text(line) for line in setup_lines)}'
-        "</pre></section>\n"
+        f'<section class="card" id="setup"><h2><span>Setup script</span></h2><pre>{setup_lines}</pre></section>\n'
         if setup_lines
         else ""
     )
