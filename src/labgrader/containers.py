@@ -194,15 +194,30 @@ def _default_factory() -> Callable[[str], Any]:
     return DockerContainer
 
 
+def _loopback_only(container: Any, port: int) -> None:
+    """Publish `port` on 127.0.0.1 only (a free port), not on every interface as testcontainers does."""
+    ports = getattr(container, "ports", None)
+    if isinstance(ports, dict):
+        ports.pop(port, None)
+        ports.pop(str(port), None)
+        ports[f"{port}/tcp"] = ("127.0.0.1", None)  # docker-py's (address, port) binding
+
+
 @contextmanager
-def started(region: str, factory: Callable[[str], Any] | None = None) -> Iterator[Target]:
-    """Start both containers, yield the target, stop them (also on error)."""
+def started(
+    region: str, factory: Callable[[str], Any] | None = None, labels: Mapping[str, str] | None = None
+) -> Iterator[Target]:
+    """Start both containers, yield the target, stop them (also on error). Ports are published on 127.0.0.1 only;
+    `labels` mark the containers, so a caller can find one whose start was interrupted."""
     factory = factory or _default_factory()
     redis_plan, dynamodb_plan = plans()
     with ExitStack() as stack:
         running = []
         for plan in (redis_plan, dynamodb_plan):
             container = factory(plan.image).with_exposed_ports(plan.port)
+            _loopback_only(container, plan.port)
+            if labels:
+                container = container.with_kwargs(labels=dict(labels))
             if plan.command:
                 container = container.with_command(plan.command)
             try:

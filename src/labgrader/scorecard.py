@@ -19,6 +19,7 @@ from rich.text import Text
 
 from labgrader.catalog import SECTION_TITLES
 from labgrader.inert import terminal
+from labgrader.reports import setup_section
 from labgrader.reports.model import blocked_points, blocked_roots, label, summary_counts
 from labgrader.results import EXIT_FAIL, EXIT_OK, CheckResult, RunResult
 
@@ -92,6 +93,8 @@ def render(run: RunResult, write: Write, *, results_path: str | None = None) -> 
     """The plain scorecard (no colour, no box drawing): what CI logs and pipes get."""
     if note := containment_note(run):
         write(note)
+    for line in setup_section.summary_lines(run.extra.get("setup")):
+        write(terminal(line))
     roots, blocks = _blocked_by_root(run)
     for section, results in _sections(run).items():
         graded = [r for r in results if r.status != "skip"]
@@ -191,6 +194,8 @@ def render_rich(run: RunResult, console: Console, *, results_path: str | None = 
     console.print()
     if note := containment_note(run):
         console.print(Text(note, style="yellow"))
+    for line in setup_section.summary_lines(run.extra.get("setup")):
+        console.print(Text(terminal(line), style="yellow" if line.startswith("  ") else "bold"))
     console.print(Group(*parts))
     console.print(total)
     if results_path:

@@ -29,6 +29,10 @@ class FakeContainer:
         self.ports.extend(ports)
         return self
 
+    def with_kwargs(self, **kwargs: object) -> FakeContainer:
+        self.labels = kwargs["labels"]
+        return self
+
     def with_command(self, command: str) -> FakeContainer:
         self.command = command
         return self

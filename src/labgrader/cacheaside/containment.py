@@ -258,7 +258,9 @@ def _limits(cgroup: Path | None) -> Callable[[], None]:
     return apply
 
 
-def _bwrap_command(argv: list[str], scratch: Path, visible: Iterable[Path]) -> list[str]:
+def _bwrap_command(
+    argv: list[str], scratch: Path, visible: Iterable[Path], writable: Iterable[Path] = (), cwd: Path | None = None
+) -> list[str]:
     command = [*_bwrap_base(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
     for root in hidden_roots():
         command += ["--tmpfs", root]
@@ -266,7 +268,9 @@ def _bwrap_command(argv: list[str], scratch: Path, visible: Iterable[Path]) -> l
     for path in sorted(binds):
         if path.exists() and _under(path, hidden_roots()):
             command += ["--ro-bind", str(path), str(path)]
-    command += ["--size", str(SCRATCH_SIZE), "--tmpfs", str(scratch), "--chdir", "/", "--", *argv]
+    for path in writable:  # folders the grader made for this run (a setup script's working copy)
+        command += ["--bind", str(path), str(path)]
+    command += ["--size", str(SCRATCH_SIZE), "--tmpfs", str(scratch), "--chdir", str(cwd or "/"), "--", *argv]
     return command
 
 
@@ -285,8 +289,13 @@ def start(
     stderr: int,
     visible: Iterable[Path] = (),
     level: Level | None = None,
+    writable: Iterable[Path] = (),
+    cwd: Path | None = None,
 ) -> Sandbox:
-    """Start `argv` contained (`env` is its whole environment; HOME and TMPDIR are set to the scratch folder)."""
+    """Start `argv` contained (`env` is its whole environment; HOME and TMPDIR are set to the scratch folder).
+
+    `writable`: folders the grader made for this run that the process may write (bwrap: all else is read-only);
+    `cwd`: its working folder (default /)."""
     level = level or available()
     # The scratch folder's mount point: an empty folder the grader made; bwrap mounts a tmpfs on it.
     scratch = Path(tempfile.mkdtemp(prefix="labgrader-student-"))
@@ -294,7 +303,7 @@ def start(
     cgroup = _make_cgroup()
     env = {**env, "HOME": str(scratch), "TMPDIR": str(scratch), FORCE_ENV: level}
     if level == "bwrap":
-        command = _bwrap_command(argv, scratch, [*python_paths(), *visible])
+        command = _bwrap_command(argv, scratch, [*python_paths(), *visible], list(writable), cwd)
     elif level == "unshare":
         command = [*_unshare_base(), *argv]
     else:
@@ -306,6 +315,7 @@ def start(
         stderr=stderr,
         env=env,
         pass_fds=pass_fds,
+        cwd=None if level == "bwrap" else cwd,  # bwrap changes folder itself, inside its view
         start_new_session=True,
         preexec_fn=_limits(cgroup),  # noqa: PLW1509 - only setrlimit and a cgroup write, no locks
     )

@@ -152,7 +152,9 @@ def grade_and_report(
     student_id: str | None = None,
     display: PlainProgress | None = None,
     guard: ReportGuard | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> int:
+    """Grade and write the reports; `fields` go into results.json besides the run's own (`setup` of --setup)."""
     formats = reports.default_formats() if formats is None else tuple(formats)
     pytest_extra = list(extra)
     junit_path = None
@@ -184,6 +186,7 @@ def grade_and_report(
     # Every report is derived from results.json as written (and scrubbed of secrets) by the run.
     data = load(out / RESULTS_FILE)
     data.update(identity_fields(student_id, checked))
+    data.update(fields or {})
     run = run_from_dict(data)
     written = reports.write_reports(run, out, formats, junit_path=junit_path)
     if guard is not None:

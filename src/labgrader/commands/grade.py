@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
+from labgrader import setup_script
 from labgrader.commands import roster
 from labgrader.commands.common import (
     DEFAULT_OUT,
@@ -15,10 +17,12 @@ from labgrader.commands.common import (
     grade_and_report,
     load_lab,
     reporting_crashes,
+    say,
 )
 from labgrader.outdir import check_out_dir
 from labgrader.results import EXIT_USAGE
-from labgrader.targets import open_target
+from labgrader.spec import LabSpec
+from labgrader.targets import Target, open_target
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,8 +46,32 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="skip the checks that write scratch items/keys (for credentials that may only read)",
     )
+    parser.add_argument(
+        "--setup",
+        type=Path,
+        metavar="SCRIPT",
+        help="grade from scratch: start a fresh sandbox (--target local) or fresh containers (--target containers), "
+        "run SCRIPT in it with bash (contained), grade, then stop everything",
+    )
+    parser.add_argument(
+        "--setup-timeout",
+        type=_seconds,
+        default=setup_script.DEFAULT_TIMEOUT_S,
+        metavar="S",
+        help=f"kill the setup script (and all it started) after S seconds (default {setup_script.DEFAULT_TIMEOUT_S:g})",
+    )
     add_report_options(parser, student_id=True)
     roster.add_roster_options(parser, grading=True)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 86400")
+    return value
 
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
@@ -53,6 +81,8 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
 
 def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
     problem = roster.roster_usage_problem(args)
+    if args.setup is not None and args.roster is not None:
+        problem = "--setup grades one submission from scratch and --roster grades live accounts: give one of them."
     if problem:
         guard.reason = problem
         complain(problem)
@@ -70,6 +100,8 @@ def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
         extra = [*extra, "--lab-disruptive"]
     if args.read_only:
         extra = [*extra, "--lab-read-only"]
+    if args.setup is not None:
+        return _grade_from_scratch(args, spec, solution, extra, guard)
     if args.roster is not None:
         return roster.grade(args, spec, extra)
     with open_target(
@@ -83,3 +115,29 @@ def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
         return grade_and_report(
             spec, target, args.out, solution, extra, formats=args.format, student_id=args.student_id, guard=guard
         )
+
+
+def _grade_from_scratch(
+    args: argparse.Namespace, spec: LabSpec, solution: Path | None, extra: list[str], guard: ReportGuard
+) -> int:
+    if args.endpoint_url or args.redis_url or args.profile:
+        guard.reason = "--setup starts a fresh environment of its own: drop --endpoint-url, --redis-url and --profile."
+        complain(guard.reason)
+        return EXIT_USAGE
+
+    def grade(target: Target, fields: dict[str, Any]) -> int:
+        return grade_and_report(
+            spec,
+            target,
+            args.out,
+            solution,
+            extra,
+            formats=args.format,
+            student_id=args.student_id,
+            guard=guard,
+            fields=fields,
+        )
+
+    return setup_script.grade_from_scratch(
+        args.setup, args.target, spec, region=args.region, timeout=args.setup_timeout, grade=grade, say=say
+    )

@@ -18,7 +18,7 @@ from typing import Any
 from labgrader.bounded import BoundedReadError, read_bytes_bounded
 from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded, printable
 from labgrader import outdir
-from labgrader.reports import cleanup_section
+from labgrader.reports import cleanup_section, setup_section
 from labgrader.reports.model import (
     LABELS,
     Section,
@@ -278,6 +278,12 @@ def render(run: RunResult, picture_dir: Path | None = None) -> str:
         )
     roots = blocked_roots(run)
     body = "".join(_section(s, roots) for s in sections(run))
+    setup_lines = "\n".join(_text(line) for line in setup_section.summary_lines(run.extra.get("setup")))
+    setup = (
+        f'<section class="card" id="setup"><h2><span>Setup script</span></h2><pre>{setup_lines}</pre></section>\n'
+        if setup_lines
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -297,7 +303,7 @@ def render(run: RunResult, picture_dir: Path | None = None) -> str:
 <ul class="counts" aria-label="{_text(summary_counts(run))}">{chips}</ul>
 </header>
 <main>
-<section class="card" id="to-fix"><h2><span>What to fix</span><span class="pts">{len(to_fix)}</span></h2>
+{setup}<section class="card" id="to-fix"><h2><span>What to fix</span><span class="pts">{len(to_fix)}</span></h2>
 {fix_body}</section>
 {latency}
 {cleanup_section.html_section(run)}

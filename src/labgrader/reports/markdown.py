@@ -14,7 +14,7 @@ from pathlib import Path
 
 from labgrader import inert
 from labgrader import outdir
-from labgrader.reports import cleanup_section
+from labgrader.reports import cleanup_section, setup_section
 from labgrader.reports.model import (
     HIDDEN_NOTE,
     blocked_points,
@@ -106,6 +106,9 @@ def render(run: RunResult) -> str:
         lines.append(f"| {cell(section.title)} | {section.score:g}/{section.max_score:g} | {marks} |")
     to_fix = root_causes(run)
     lines.append("")
+    if setup := setup_section.summary_lines(run.extra.get("setup")):
+        # An indented code block: nothing in the student's command text can break out of it.
+        lines += ["### Setup script", "", *(f"    {line}" for line in setup), ""]
     if to_fix:
         lines += ["### What to fix", ""]
         for check, blocked in to_fix:
