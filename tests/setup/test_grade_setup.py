@@ -197,5 +197,7 @@ def test_sigterm_during_grading_leaves_no_sandbox_and_no_student_process(tmp_pat
     # Inside a check, pytest turns the interruption into results ("the run was interrupted" on the checks it
     # stopped, exit 1); between checks or while reporting it ends the command ("labgrader: interrupted.", 130).
     assert code in (1, 130), log.read_text()
-    assert "interrupted" in log.read_text(encoding="utf-8")
+    # The signal may also land once the scorecard is out, while the run tears down: then it finished its reports.
+    text = log.read_text(encoding="utf-8")
+    assert "interrupted" in text or "Score " in text, text
     _nothing_left(scratch)

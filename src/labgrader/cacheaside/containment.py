@@ -148,14 +148,18 @@ class Sandbox:
 
     def close(self) -> list[int]:
         """Kill everything and remove the scratch folder and cgroup; the pids still alive (empty: all gone)."""
-        if not self._closed:
-            self.kill()
-        remaining = _wait_gone(self)
-        if not self._closed:
-            self._closed = True
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            if self.cgroup is not None and not remaining:
-                _remove_cgroup(self.cgroup)
+        remaining: list[int] | None = None
+        try:
+            if not self._closed:
+                self.kill()
+            remaining = _wait_gone(self)
+        finally:
+            # Also when a Ctrl-C or SIGTERM lands in the kill above: the scratch folder is the grader's to remove.
+            if not self._closed:
+                self._closed = True
+                shutil.rmtree(self.scratch, ignore_errors=True)
+                if self.cgroup is not None and remaining == []:
+                    _remove_cgroup(self.cgroup)
         return remaining
 
 
@@ -299,26 +303,34 @@ def start(
     level = level or available()
     # The scratch folder's mount point: an empty folder the grader made; bwrap mounts a tmpfs on it.
     scratch = Path(tempfile.mkdtemp(prefix="labgrader-student-"))
-    scratch.chmod(0o777)
-    cgroup = _make_cgroup()
-    env = {**env, "HOME": str(scratch), "TMPDIR": str(scratch), FORCE_ENV: level}
-    if level == "bwrap":
-        command = _bwrap_command(argv, scratch, [*python_paths(), *visible], list(writable), cwd)
-    elif level == "unshare":
-        command = [*_unshare_base(), *argv]
-    else:
-        command = argv
-    proc = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=stderr,
-        stderr=stderr,
-        env=env,
-        pass_fds=pass_fds,
-        cwd=None if level == "bwrap" else cwd,  # bwrap changes folder itself, inside its view
-        start_new_session=True,
-        preexec_fn=_limits(cgroup),  # noqa: PLW1509 - only setrlimit and a cgroup write, no locks
-    )
+    cgroup: Path | None = None
+    try:
+        scratch.chmod(0o777)
+        cgroup = _make_cgroup()
+        env = {**env, "HOME": str(scratch), "TMPDIR": str(scratch), FORCE_ENV: level}
+        if level == "bwrap":
+            command = _bwrap_command(argv, scratch, [*python_paths(), *visible], list(writable), cwd)
+        elif level == "unshare":
+            command = [*_unshare_base(), *argv]
+        else:
+            command = argv
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=stderr,
+            stderr=stderr,
+            env=env,
+            pass_fds=pass_fds,
+            cwd=None if level == "bwrap" else cwd,  # bwrap changes folder itself, inside its view
+            start_new_session=True,
+            preexec_fn=_limits(cgroup),  # noqa: PLW1509 - only setrlimit and a cgroup write, no locks
+        )
+    except BaseException:
+        # Ctrl-C or SIGTERM while starting (or a failed start): nothing of this sandbox may stay behind.
+        shutil.rmtree(scratch, ignore_errors=True)
+        if cgroup is not None:
+            _remove_cgroup(cgroup)
+        raise
     limit = "cgroup" if cgroup is not None else ("rlimit" if os.geteuid() != 0 else None)
     return Sandbox(level=level, proc=proc, scratch=scratch, cgroup=cgroup, process_limit=limit)
 
