@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import botocore.exceptions
 import redis.exceptions
 
-from labgrader.verdict import Evidence, Status, Verdict
+from labgrader.verdict import Evidence, Hint, Status, Verdict
 
 ACCESS_DENIED = frozenset(
     {
@@ -66,7 +66,7 @@ class Classified:
     status: Status
     message: str
     evidence: Evidence
-    hint: str | None = None
+    hint: Hint | None = None
 
 
 GRADER_BUG_HINT = "Report it to the labgrader maintainers; the other checks are unaffected."
@@ -82,7 +82,8 @@ def classify(exc: BaseException) -> Classified:
     if isinstance(exc, AssertionError):
         first_line = (str(exc).strip().splitlines() or ["the check's assertion did not hold"])[0]
         return Classified("fail", first_line, Evidence())
-    message, hint = explain_could_not_look(exc)
+    message, advice = explain_could_not_look(exc)
+    hint = Hint(note=advice) if advice is not None else None
     return Classified("error", message, Evidence(extra={"exception": type(exc).__name__}), hint)
 
 

@@ -36,11 +36,15 @@ class CheckResult:
     section: str = ""
     objective: str = ""
     visibility: str = "visible"
+    # The hint apart: its shell commands (`hint` is them one per line) and the sentence explaining them.
+    hint_commands: list[str] = field(default_factory=list)
+    hint_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         # Messages and evidence can quote what a student's module printed or raised: bounded in every report.
         data = asdict(self)
         data["message"], data["hint"] = bounded(self.message), bounded(self.hint)
+        data["hint_commands"], data["hint_note"] = [bounded(c) for c in self.hint_commands], bounded(self.hint_note)
         data["evidence"] = _bounded_values(data["evidence"])
         return data
 

@@ -22,7 +22,7 @@ from labgrader.reports.model import (
     misses,
     points_text,
     sections,
-    split_hint,
+    hint_parts,
     summary_counts,
     title,
 )
@@ -133,9 +133,9 @@ def _row(check: CheckResult) -> str:
 def _fix_item(check: CheckResult) -> str:
     hint = ""
     if check.hint:
-        prose, command = split_hint(check.hint)
-        shown = f"<p>{_text(prose)}</p>" if prose else ""
-        shown += f"<pre><code>{_text(command)}</code></pre>" if command else ""
+        note, commands = hint_parts(check)
+        shown = f"<p>{_text(note)}</p>" if note else ""
+        shown += f"<pre><code>{chr(10).join(_text(c) for c in commands)}</code></pre>" if commands else ""
         hint = f'<div class="fix"><b>Fix</b>{shown}</div>'
 
     lead = "The grader could not look: " if check.status == "error" else ""

@@ -17,10 +17,10 @@ from labgrader.reports import cleanup_section
 from labgrader.reports.model import (
     HIDDEN_NOTE,
     LABELS,
+    hint_parts,
     misses,
     points_text,
     sections,
-    split_hint,
     summary_counts,
     title,
 )
@@ -71,9 +71,21 @@ def _miss(check: CheckResult) -> list[str]:
         return [f"{head}: {HIDDEN_NOTE}"]
     lines = [f"{head}: {inline(check.message or title(check))}"]
     if check.hint:
-        prose, command = split_hint(check.hint)
-        lines.append("  - Fix: " + " ".join(part for part in (inline(prose), code(command) if command else "") if part))
+        note, commands = hint_parts(check)
+        lines.append("  - Fix:" + (f" {inline(note)}" if note else ""))
+        lines += code_block(commands)
     return lines
+
+
+def code_block(commands: list[str], indent: str = "    ") -> list[str]:
+    """Commands as a fenced bash block (inert: nothing inside a fence is markup), one line each, in a list item."""
+    if not commands:
+        return []
+    shown = [inert.terminal(command) for command in commands]
+    fence = "```"
+    while any(fence in line for line in shown):
+        fence += "`"
+    return [f"{indent}{fence}bash", *(f"{indent}{line}" for line in shown), f"{indent}{fence}"]
 
 
 def render(run: RunResult) -> str:
