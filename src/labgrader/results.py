@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labgrader.inert import EVIDENCE_LIMIT, bounded
+from labgrader.inert import EVIDENCE_LIMIT, HINT_LIMIT, bounded
 from labgrader.verdict import Status
 
 RESULTS_FILE = "results.json"
@@ -43,8 +43,9 @@ class CheckResult:
     def to_dict(self) -> dict[str, Any]:
         # Messages and evidence can quote what a student's module printed or raised: bounded in every report.
         data = asdict(self)
-        data["message"], data["hint"] = bounded(self.message), bounded(self.hint)
-        data["hint_commands"], data["hint_note"] = [bounded(c) for c in self.hint_commands], bounded(self.hint_note)
+        data["message"], data["hint"] = bounded(self.message), bounded(self.hint, HINT_LIMIT)
+        data["hint_commands"] = [bounded(c, HINT_LIMIT) for c in self.hint_commands]
+        data["hint_note"] = bounded(self.hint_note)
         data["evidence"] = _bounded_values(data["evidence"])
         return data
 

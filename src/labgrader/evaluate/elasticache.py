@@ -446,7 +446,8 @@ def create_replication_group_cli(lab: LabSpec) -> str:
         parts.append(f"--cache-parameter-group-name {spec.parameter_group}")
     if spec.min_snapshot_retention_days:
         parts.append(f"--snapshot-retention-limit {spec.min_snapshot_retention_days}")
-    parts.append(f"--port {spec.port}")
+    # As the reference solution: encrypted at rest (chosen at creation only) and in transit.
+    parts += ["--at-rest-encryption-enabled", "--transit-encryption-enabled", f"--port {spec.port}"]
     return " ".join(parts)
 
 

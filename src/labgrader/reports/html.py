@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from labgrader.bounded import BoundedReadError, read_bytes_bounded
-from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded, printable
+from labgrader.inert import EVIDENCE_LIMIT, HINT_LIMIT, MESSAGE_LIMIT, bounded, printable
 from labgrader import outdir
 from labgrader.reports import cleanup_section
 from labgrader.reports.model import (
@@ -135,7 +135,7 @@ def _fix_item(check: CheckResult) -> str:
     if check.hint:
         note, commands = hint_parts(check)
         shown = f"<p>{_text(note)}</p>" if note else ""
-        shown += f"<pre><code>{chr(10).join(_text(c) for c in commands)}</code></pre>" if commands else ""
+        shown += f"<pre><code>{chr(10).join(_text(c, HINT_LIMIT) for c in commands)}</code></pre>" if commands else ""
         hint = f'<div class="fix"><b>Fix</b>{shown}</div>'
 
     lead = "The grader could not look: " if check.status == "error" else ""

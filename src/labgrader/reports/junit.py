@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded
+from labgrader.inert import EVIDENCE_LIMIT, HINT_LIMIT, MESSAGE_LIMIT, bounded
 from labgrader import outdir
 from labgrader.results import CheckResult, RunResult
 
@@ -52,7 +52,9 @@ def junit_path_in(extra: list[str] | tuple[str, ...]) -> Path | None:
 def _detail(check: CheckResult, pytest_text: str) -> str:
     parts = [bounded(check.message)]
     if check.hint:
-        parts.append(f"Fix: {bounded(check.hint)}")
+        # The commands one per line, then the sentence explaining them (when it is not the whole hint).
+        note = f"\n{bounded(check.hint_note)}" if check.hint_note and check.hint_note != check.hint else ""
+        parts.append(f"Fix: {bounded(check.hint, HINT_LIMIT)}{note}")
     if check.evidence:
         parts.append("Evidence: " + bounded(json.dumps(check.evidence, indent=2, default=str, sort_keys=True)))
     if pytest_text.strip():

@@ -14,7 +14,7 @@ from typing import Any
 
 from labgrader.bounded import RESULTS_LIMIT, BoundedReadError, read_text_bounded
 from labgrader.catalog import BY_ID, SECTION_TITLES
-from labgrader.inert import bounded, valid_unicode
+from labgrader.inert import HINT_LIMIT, bounded, valid_unicode
 from labgrader.results import CheckResult, RunResult
 from labgrader.verdict import STATUSES
 
@@ -263,7 +263,7 @@ def student_text(check: CheckResult, *, mask_hidden: bool = False) -> str:
         lines[0] = f"The grader could not look: {lines[0]}"
     if check.status in MISSES and check.hint:
         note, commands = hint_parts(check)
-        shown = [bounded(text) for text in ([note] if note else []) + commands]
+        shown = ([bounded(note)] if note else []) + [bounded(command, HINT_LIMIT) for command in commands]
         lines += [f"Fix: {shown[0]}", *shown[1:]] if shown else []
     return "\n".join(lines)
 

@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from labgrader import paths
+from labgrader import catalog, paths
 from labgrader.sandbox import manager
 from labgrader.sandbox_state import SandboxState
 from labgrader.scratch import SCRATCH_PREFIX
 
 AWS_CLI = Path(sys.executable).parent / "aws"
+DYNAMODB_IDS = frozenset(e.id for e in catalog.CATALOG if e.section == "dynamodb")
 
 
 def all_items(client: Any, table: str) -> list[dict[str, Any]]:
