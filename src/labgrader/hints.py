@@ -244,11 +244,6 @@ def batch_write_commands(spec: DynamoDBSpec, files: Iterable[Path]) -> list[str]
     return [f'batch="$(mktemp -d)" && python3 {generator} --table {shlex.quote(spec.table)} --out "$batch" && {writes}']
 
 
-def batch_write_cli(spec: DynamoDBSpec, files: Iterable[Path]) -> str:
-    """The import of `files` as one line (see batch_write_commands)."""
-    return " && ".join(batch_write_commands(spec, files))
-
-
 def update_item_cli(
     spec: DynamoDBSpec,
     key: Mapping[str, Any],

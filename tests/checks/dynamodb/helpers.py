@@ -69,20 +69,6 @@ def aws(sandbox: SandboxState, *args: str, region: str | None = None) -> dict[st
     return answer
 
 
-def run_hint(sandbox: SandboxState, command: str, region: str | None = None, cwd: Path | None = None) -> None:
-    """Paste a hint's command into a shell, in the folder labgrader graded from (hint paths are relative to it)."""
-    done = subprocess.run(
-        ["bash", "-c", f"set -e; {command}"],
-        env=cli_env(sandbox, region),
-        cwd=cwd or Path.cwd(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, f"the hint failed: {command}\n{done.stderr.strip()}"
-
-
 def load_check_module(check_id: str) -> Any:
     """The module of a DynamoDB check (its helpers and constants, beside the function `load_check` returns)."""
     import importlib.util
