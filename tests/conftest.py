@@ -19,12 +19,15 @@ from moto import mock_aws
 
 from labgrader import paths, runner
 from labgrader.aws import AwsClients
-from labgrader.results import RunResult
+from labgrader.results import CheckResult, RunResult
 from labgrader.sandbox import manager, moto_patches
 from labgrader.sandbox_state import SandboxState
 from labgrader.solve import solve
 from labgrader.spec import LabSpec, load_spec
 from labgrader.targets import Target, open_target
+from labgrader.verdict import Hint
+from tests.hints import assert_runnable
+from tests.hints import run_hint as run_hint_as_printed
 
 Grade = Callable[..., RunResult]
 
@@ -89,7 +92,7 @@ def grade(tmp_path: Path) -> Grade:
         extra_args: tuple[str, ...] = (),
         phase: str = "grade",
     ) -> RunResult:
-        return runner.grade(
+        result = runner.grade(
             spec,
             target,
             out_dir=tmp_path / f"out-{uuid.uuid4().hex[:6]}",
@@ -98,6 +101,25 @@ def grade(tmp_path: Path) -> Grade:
             only=frozenset(only) if only is not None else None,
             phase=phase,  # type: ignore[arg-type]
         )
+        # Every miss any test produces prints commands that run as printed (tests/hints.py lints them).
+        for check in result.checks:
+            if check.status == "fail":
+                assert_runnable(check)
+        return result
+
+    return run
+
+
+@pytest.fixture
+def run_hint(
+    sandbox: SandboxState, sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., None]:
+    """run_hint(result): paste a miss's commands, as printed, into bash in a folder outside the repository with the
+    environment `labgrader sandbox env` gives (then grade again and assert the check passes)."""
+    folder = tmp_path_factory.mktemp("student-folder")
+
+    def run(result: CheckResult | Hint) -> None:
+        run_hint_as_printed(sandbox, result, folder, sandbox_home)
 
     return run
 

@@ -4,7 +4,7 @@ from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import call, inspect
 from labgrader.cacheaside.values import item_difference
 from labgrader.check import check
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "the second call to be served from Redis"
 
@@ -13,7 +13,9 @@ EXPECTED = "the second call to be served from Redis"
     "cache_aside_hit_skips_db",
     points=3,
     objective="On a cache hit, get_product answers from Redis: zero DynamoDB reads, the same item as the miss returned.",
-    hint="Start get_product with cached = r.get(f'{lab.cache_aside.key_template}'); if cached is not None: return decode(cached)  — and only read DynamoDB after a miss",
+    hint=Hint(
+        note="Start get_product with cached = r.get(f'{lab.cache_aside.key_template}'); if cached is not None: return decode(cached)  — and only read DynamoDB after a miss"
+    ),
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,

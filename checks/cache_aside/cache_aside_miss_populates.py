@@ -5,7 +5,7 @@ from labgrader.cacheaside.protocol import call, inspect
 from labgrader.cacheaside.proxy import KEY_READS
 from labgrader.cacheaside.values import item_difference
 from labgrader.check import check
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "it to read the item from DynamoDB once and cache it"
 
@@ -14,7 +14,9 @@ EXPECTED = "it to read the item from DynamoDB once and cache it"
     "cache_aside_miss_populates",
     points=3,
     objective="On a cache miss, get_product reads the item from DynamoDB once (by key) and writes it to Redis under the lab's cache key.",
-    hint="In get_product, on a miss: item = table.get_item(Key={{'category': category, 'sku': sku}}).get('Item'), then r.set(f'{lab.cache_aside.key_template}', payload, ex=300) before returning it",
+    hint=Hint(
+        note="In get_product, on a miss: item = table.get_item(Key={{'category': category, 'sku': sku}}).get('Item'), then r.set(f'{lab.cache_aside.key_template}', payload, ex=300) before returning it"
+    ),
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
@@ -43,7 +45,9 @@ def cache_aside_miss_populates(cache_aside: CacheAsideHarness) -> Passed:
             call=first.label,
             observed=reads,
             expected=["GetItem"],
-            hint="Read the one item by its key: table.get_item(Key={'category': category, 'sku': sku}) (never a Scan, never twice)",
+            hint=Hint(
+                note="Read the one item by its key: table.get_item(Key={'category': category, 'sku': sku}) (never a Scan, never twice)"
+            ),
         )
     assert state.key is not None
     if not state.key.exists:

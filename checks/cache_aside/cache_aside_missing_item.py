@@ -4,7 +4,7 @@ from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import call, inspect
 from labgrader.cacheaside.values import describe
 from labgrader.check import check
-from labgrader.verdict import Passed, could_not_look, fail, passed
+from labgrader.verdict import Hint, Passed, could_not_look, fail, passed
 
 EXPECTED = "None for an item that does not exist"
 
@@ -13,7 +13,9 @@ EXPECTED = "None for an item that does not exist"
     "cache_aside_missing_item",
     points=2,
     objective="get_product returns None for an item that does not exist, again on a second call; a negative-cache entry, if any, has a TTL.",
-    hint="item = table.get_item(Key=...).get('Item'); if item is None: return None  (cache nothing, or a marker with ex=60 that get_product turns back into None)",
+    hint=Hint(
+        note="item = table.get_item(Key=...).get('Item'); if item is None: return None  (cache nothing, or a marker with ex=60 that get_product turns back into None)"
+    ),
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
@@ -49,7 +51,9 @@ def cache_aside_missing_item(cache_aside: CacheAsideHarness) -> Passed:
             call=f"PTTL {key}",
             observed=state.key.pttl,
             expected=expected,
-            hint="Give a negative-cache marker a short TTL: r.set(key, '__none__', ex=60) — or cache nothing for a missing item",
+            hint=Hint(
+                note="Give a negative-cache marker a short TTL: r.set(key, '__none__', ex=60) — or cache nothing for a missing item"
+            ),
         )
     negative = (
         f"a negative-cache entry with a TTL of {state.key.pttl / 1000:g} s" if state.key.exists else "no cache entry"

@@ -4,7 +4,7 @@ from labgrader.cacheaside.harness import CacheAsideHarness, closed_redis_url
 from labgrader.cacheaside.protocol import call
 from labgrader.cacheaside.values import item_difference
 from labgrader.check import check
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 # "Within a few seconds": a module that waits longer than this for a dead Redis makes every page wait as long.
 MAX_SECONDS = 5.0
@@ -15,7 +15,9 @@ EXPECTED = "the item from DynamoDB without an exception"
     "cache_aside_redis_down_fallback",
     points=2,
     objective="With Redis unreachable, get_product still returns the item from DynamoDB within a few seconds, without raising.",
-    hint="Wrap every Redis call: try: cached = r.get(key) except redis.RedisError: cached = None  (same around r.set), and give the client socket_connect_timeout=1, socket_timeout=1",
+    hint=Hint(
+        note="Wrap every Redis call: try: cached = r.get(key) except redis.RedisError: cached = None  (same around r.set), and give the client socket_connect_timeout=1, socket_timeout=1"
+    ),
     requires=("dynamodb",),
     needs_sections=("dynamodb", "redis"),
     writes=True,
@@ -42,7 +44,9 @@ def cache_aside_redis_down_fallback(cache_aside: CacheAsideHarness) -> Passed:
             call=result.label,
             observed=f"{result.seconds:.1f} s",
             expected=f"≤ {MAX_SECONDS:g} s",
-            hint="redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1) and no retry loop around a dead Redis",
+            hint=Hint(
+                note="redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1) and no retry loop around a dead Redis"
+            ),
         )
     return passed(
         f"{where} still returned the item from DynamoDB in {result.seconds * 1000:.0f} ms without raising.",

@@ -5,7 +5,7 @@ from decimal import Decimal
 from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import KeyState, call, inspect
 from labgrader.check import check
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "it to cache the item with a TTL"
 
@@ -22,7 +22,9 @@ def _ttl_problem(state: KeyState, max_ttl: int) -> str | None:
     "cache_aside_ttl_set",
     points=2,
     objective="Every entry get_product (or a write-through update_product) puts in Redis expires: a TTL in (0, max_ttl] seconds.",
-    hint="r.set(f'{lab.cache_aside.key_template}', payload, ex=300)  # any TTL between 1 and {lab.cache_aside.max_ttl} seconds",
+    hint=Hint(
+        note="r.set(f'{lab.cache_aside.key_template}', payload, ex=300)  # any TTL between 1 and {lab.cache_aside.max_ttl} seconds"
+    ),
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
@@ -76,7 +78,9 @@ def cache_aside_ttl_set(cache_aside: CacheAsideHarness) -> Passed:
                 call=f"{update.label}; PTTL {key}",
                 observed=after_update.key.pttl,
                 expected=expected,
-                hint="Write through with a TTL too: r.set(key, payload, ex=300) — or just r.delete(key) after the update",
+                hint=Hint(
+                    note="Write through with a TTL too: r.set(key, payload, ex=300) — or just r.delete(key) after the update"
+                ),
             )
     seconds = after_miss.key.pttl / 1000
     after = (

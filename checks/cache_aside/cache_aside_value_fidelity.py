@@ -6,7 +6,7 @@ from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import call
 from labgrader.cacheaside.values import fidelity_problems
 from labgrader.check import check
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "the item with its numbers intact"
 
@@ -15,7 +15,9 @@ EXPECTED = "the item with its numbers intact"
     "cache_aside_value_fidelity",
     points=2,
     objective="Values round-trip through the cache exactly: numbers come back as numbers equal to DynamoDB's Decimals (24.99 stays Decimal('24.99'), not '24.99' or a float).",
-    hint="Keep numbers numbers: payload = json.dumps(item, default=float) and item = json.loads(cached, parse_float=Decimal) (json.dumps(item, default=str) turns 24.99 into the string '24.99'), or store DynamoDB JSON with boto3.dynamodb.types.TypeSerializer / TypeDeserializer",
+    hint=Hint(
+        note="Keep numbers numbers: payload = json.dumps(item, default=float) and item = json.loads(cached, parse_float=Decimal) (json.dumps(item, default=str) turns 24.99 into the string '24.99'), or store DynamoDB JSON with boto3.dynamodb.types.TypeSerializer / TypeDeserializer"
+    ),
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,

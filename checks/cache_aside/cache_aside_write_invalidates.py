@@ -7,7 +7,7 @@ from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import call, inspect
 from labgrader.cacheaside.values import describe, item_difference, same_item
 from labgrader.check import check
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "the next get_product to return the updated item"
 NEW_PRICE = Decimal("19.49")
@@ -27,7 +27,9 @@ def _changes(item: dict[str, Any]) -> dict[str, Any]:
     "cache_aside_write_invalidates",
     points=3,
     objective="After update_product writes DynamoDB, the next get_product returns the new value (the cache entry is deleted or overwritten).",
-    hint="In update_product, after table.update_item(...): r.delete(f'{lab.cache_aside.key_template}')  (or write the new item through with a TTL)",
+    hint=Hint(
+        note="In update_product, after table.update_item(...): r.delete(f'{lab.cache_aside.key_template}')  (or write the new item through with a TTL)"
+    ),
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,
@@ -64,7 +66,9 @@ def cache_aside_write_invalidates(cache_aside: CacheAsideHarness) -> Passed:
             call=f"{update.label}; dynamodb.get_item",
             observed=describe(seen),
             expected=describe(changes),
-            hint="update_product must write DynamoDB first: table.update_item(Key=..., UpdateExpression='SET #a = :v', ...)",
+            hint=Hint(
+                note="update_product must write DynamoDB first: table.update_item(Key=..., UpdateExpression='SET #a = :v', ...)"
+            ),
         )
     difference = item_difference(second.value, stored)
     if difference is not None:

@@ -3,14 +3,17 @@ from __future__ import annotations
 from labgrader.check import check
 from labgrader.cleanup import judge
 from labgrader.cleanup.model import Inventory
-from labgrader.verdict import Passed
+from labgrader.verdict import Hint, Passed
 
 
 @check(
     "cleanup_dynamodb_tables_deleted",
     points=2,
     objective="No DynamoDB table of the lab (named in the spec or tagged with the lab tag) and none of its on-demand backups is left.",
-    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    hint=Hint(
+        ("labgrader cleanup --target {target} --delete --yes",),
+        "Or run the delete commands that labgrader cleanup prints.",
+    ),
     requires=("dynamodb",),
     aws_actions=(
         "dynamodb:ListTables",

@@ -3,14 +3,17 @@ from __future__ import annotations
 from labgrader.check import check
 from labgrader.cleanup import judge
 from labgrader.cleanup.model import Inventory
-from labgrader.verdict import Passed
+from labgrader.verdict import Hint, Passed
 
 
 @check(
     "cleanup_elasticache_deleted",
     points=2,
     objective="No ElastiCache replication group or stand-alone cache cluster of the lab is left (they bill per node-hour).",
-    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    hint=Hint(
+        ("labgrader cleanup --target {target} --delete --yes",),
+        "Or run the delete commands that labgrader cleanup prints.",
+    ),
     requires=("elasticache",),
     aws_actions=(
         "elasticache:DescribeReplicationGroups",

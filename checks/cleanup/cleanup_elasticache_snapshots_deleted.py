@@ -3,14 +3,17 @@ from __future__ import annotations
 from labgrader.check import check
 from labgrader.cleanup import judge
 from labgrader.cleanup.model import Inventory
-from labgrader.verdict import Passed
+from labgrader.verdict import Hint, Passed
 
 
 @check(
     "cleanup_elasticache_snapshots_deleted",
     points=2,
     objective="No manual ElastiCache snapshot of the lab is left (they outlive the cluster and bill for storage).",
-    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    hint=Hint(
+        ("labgrader cleanup --target {target} --delete --yes",),
+        "Or run the delete commands that labgrader cleanup prints.",
+    ),
     requires=("elasticache",),
     aws_actions=("elasticache:DescribeSnapshots", "tag:GetResources"),
 )

@@ -3,14 +3,17 @@ from __future__ import annotations
 from labgrader.check import check
 from labgrader.cleanup import judge
 from labgrader.cleanup.model import Inventory
-from labgrader.verdict import Passed
+from labgrader.verdict import Hint, Passed
 
 
 @check(
     "cleanup_no_billable_leftovers",
     points=2,
     objective="Nothing of the lab still costs money (estimated per hour and per month from the shipped price table).",
-    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    hint=Hint(
+        ("labgrader cleanup --target {target} --delete --yes",),
+        "Or run the delete commands that labgrader cleanup prints.",
+    ),
     requires=("dynamodb", "elasticache", "ec2"),
     aws_actions=(
         "dynamodb:ListTables",

@@ -3,14 +3,17 @@ from __future__ import annotations
 from labgrader.check import check
 from labgrader.cleanup import judge
 from labgrader.cleanup.model import Inventory
-from labgrader.verdict import Passed
+from labgrader.verdict import Hint, Passed
 
 
 @check(
     "cleanup_security_groups_deleted",
     points=2,
     objective="No security group of the lab is left (the Redis and app groups, in the lab's VPC, or tagged with the lab tag).",
-    hint="labgrader cleanup --target {target} --delete --yes (or run the delete commands it prints)",
+    hint=Hint(
+        ("labgrader cleanup --target {target} --delete --yes",),
+        "Or run the delete commands that labgrader cleanup prints.",
+    ),
     requires=("ec2",),
     aws_actions=("ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"),
 )

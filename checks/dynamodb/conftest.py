@@ -33,11 +33,11 @@ from labgrader.evaluate.dynamodb import (
     table_as_it_is,
     without_scratch,
 )
-from labgrader.hints import create_table_cli, recreate_table_cli
+from labgrader.hints import create_table_hint, import_dataset_hint, recreate_table_hint
 from labgrader.scratch import SCRATCH_PREFIX, Scratch
 from labgrader.spec import DatasetSpec, DynamoDBSpec, ExercisesSpec, LabSpec, SecondaryIndex, StreamSpec, TtlSpec
 from labgrader.targets import Target
-from labgrader.verdict import fail, not_applicable, pending
+from labgrader.verdict import Hint, fail, not_applicable, pending
 
 # A lab table is small (100 items); a Scan beyond this many items is not a lab table, and the checks say so.
 MAX_SCANNED_ITEMS = 20_000
@@ -203,6 +203,7 @@ def table_items(
                 call="dynamodb.scan",
                 observed=f"> {MAX_SCANNED_ITEMS} items",
                 expected="the lab's dataset",
+                hint=Hint(note="Keep only the lab's dataset in the table: delete the items you added."),
             )
     partition, _sort = actual_keys(table_description)
     return without_scratch(items, partition.name if partition else ddb.partition_key.name)
@@ -224,6 +225,7 @@ def items_as_they_are(
             call="dynamodb.scan",
             observed=f"{len(found.others)} items, none of the lab's shape",
             expected="the lab's dataset",
+            hint=import_dataset_hint(ddb) if ddb.dataset is not None else None,
         )
     return found
 
@@ -241,7 +243,7 @@ def table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: T
             call="dynamodb.describe_table",
             observed="ResourceNotFoundException",
             expected=ddb.table,
-            hint=create_table_cli(ddb),
+            hint=create_table_hint(ddb),
         )
     status = table_description.get("TableStatus")
     if status == "CREATING":
@@ -273,7 +275,7 @@ def existing_table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, 
             call="dynamodb.describe_table",
             observed="ResourceNotFoundException",
             expected=ddb.table,
-            hint=create_table_cli(ddb),
+            hint=create_table_hint(ddb),
         )
     status = table_description.get("TableStatus")
     if status not in ("ACTIVE", "UPDATING", "CREATING"):
@@ -310,7 +312,7 @@ def writable_table(table: dict[str, Any], ddb: DynamoDBSpec) -> dict[str, Any]:
             call="dynamodb.describe_table",
             observed=f"partition {describe_key(partition)}, sort {describe_key(sort)}",
             expected=f"partition {describe_key(ddb.partition_key)}, sort {describe_key(ddb.sort_key)}",
-            hint=recreate_table_cli(ddb),
+            hint=recreate_table_hint(ddb, "A table's key types"),
         )
     return table
 

@@ -4,21 +4,21 @@ from typing import Any
 
 from labgrader.check import check
 from labgrader.evaluate.dynamodb import capacity_finding
-from labgrader.hints import on_demand_cli, provisioned_cli
+from labgrader.hints import on_demand_cli, provisioned_cli, wait_table_cli
 from labgrader.spec import DynamoDBSpec
-from labgrader.verdict import Passed, fail, passed, pending
+from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 
-def capacity_hint(ddb: DynamoDBSpec, table: dict[str, Any]) -> str:
+def capacity_hint(ddb: DynamoDBSpec, table: dict[str, Any]) -> Hint:
     """On-demand when the lab allows it; else provisioned units that keep the table plus its GSIs within bounds."""
     capacity = ddb.capacity
     if "PAY_PER_REQUEST" in capacity.modes:
-        return on_demand_cli(ddb)
+        return Hint((on_demand_cli(ddb), wait_table_cli(ddb)))
     gsi_names = [i["IndexName"] for i in table.get("GlobalSecondaryIndexes") or []]
     owners = 1 + len(gsi_names)
     read = max(capacity.min_units, min(5, capacity.max_read_units // owners))
     write = max(capacity.min_units, min(5, capacity.max_write_units // owners))
-    return provisioned_cli(ddb, read, write, gsi_names)
+    return Hint((provisioned_cli(ddb, read, write, gsi_names), wait_table_cli(ddb)))
 
 
 @check(

@@ -7,7 +7,7 @@ import botocore.exceptions
 from labgrader.check import check
 from labgrader.dynamodb_scratch import ScratchItems
 from labgrader.spec import DynamoDBSpec
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 PROBE = "labgrader_probe"  # an attribute only scratch items carry
 
@@ -27,7 +27,10 @@ def rejected(write: Any) -> bool:
     "dynamodb_condition_expression_enforced",
     points=2,
     objective="Conditional writes behave: a write whose ConditionExpression is false is rejected, a true one applies.",
-    hint="aws dynamodb update-item --table-name {lab.dynamodb.table} --key ... --update-expression 'SET price = :new' --condition-expression 'price = :old' ...",
+    hint=Hint(
+        note="The table applied a write whose ConditionExpression was false (or refused one that was true)."
+        " If it persists, the endpoint does not behave like DynamoDB: grade on AWS or on the sandbox."
+    ),
     requires=("dynamodb",),
     writes=True,
     aws_actions=("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),

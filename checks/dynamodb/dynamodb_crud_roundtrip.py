@@ -5,7 +5,7 @@ from typing import Any
 from labgrader.check import check
 from labgrader.dynamodb_scratch import ScratchItems
 from labgrader.spec import DynamoDBSpec
-from labgrader.verdict import Passed, could_not_look, fail, passed
+from labgrader.verdict import Hint, Passed, could_not_look, fail, passed
 
 PROBE = "labgrader_probe"  # an attribute only scratch items carry
 
@@ -26,7 +26,10 @@ def consumed(response: dict[str, Any], operation: str) -> float:
     "dynamodb_crud_roundtrip",
     points=2,
     objective="PutItem, GetItem, UpdateItem and DeleteItem work on a lab-shaped item (a grader scratch item).",
-    hint="Check the table's key and index attribute types against the lab: aws dynamodb describe-table --table-name {lab.dynamodb.table}",
+    hint=Hint(
+        note="A write or read of the grader's scratch item did not round-trip: grade again (was the table changing?)."
+        " If it persists, the endpoint does not behave like DynamoDB: grade on AWS or on the sandbox."
+    ),
     requires=("dynamodb",),
     writes=True,
     aws_actions=("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),

@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from labgrader.check import check
-from labgrader.dataset import Key, exercise_keys, file_keys, files_holding
+from labgrader.dataset import Key, exercise_keys
 from labgrader.evaluate.dynamodb import item_key, sample, scratch_filter
-from labgrader.hints import batch_write_cli
+from labgrader.hints import reimport_hint
 from labgrader.spec import DatasetSpec, DynamoDBSpec
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 def count_items(dynamodb: Any, ddb: DynamoDBSpec, table: dict[str, Any]) -> tuple[int, int]:
@@ -31,19 +31,16 @@ def count_items(dynamodb: Any, ddb: DynamoDBSpec, table: dict[str, Any]) -> tupl
     return total, pages
 
 
-def reimport_hint(ddb: DynamoDBSpec, missing: set[Key]) -> str:
-    files = files_holding(ddb, missing)
-    hint = batch_write_cli(ddb, files)
-    if any(exercise_keys(ddb) & file_keys(ddb, f) for f in files):
-        hint += ", then redo the lab's exercises (the files hold the items they change)"
-    return hint
-
-
 @check(
     "dynamodb_dataset_imported",
     points=3,
     objective="Every item of the lab's dataset is in the table (counted with a paginated Scan Select=COUNT).",
-    hint="aws dynamodb batch-write-item --request-items file://fixtures/data/batch/<category>.json (each file of the dataset)",
+    hint=Hint(
+        (
+            'for f in {lab.dynamodb.dataset.path}/*.json; do aws dynamodb batch-write-item --request-items "file://$f"; done',
+        ),
+        "Import every file of the lab's dataset.",
+    ),
     requires=("dynamodb",),
     aws_actions=("dynamodb:Scan",),
 )

@@ -7,9 +7,9 @@ import pytest
 from labgrader.check import check
 from labgrader.dataset import Key, files_holding, key_attribute_values, key_of, spec_key, to_attribute_value, to_python
 from labgrader.evaluate.dynamodb import actual_keys, exercise_mismatches, format_key
-from labgrader.hints import batch_write_cli, delete_item_cli, update_item_cli
+from labgrader.hints import batch_write_commands, delete_item_cli, exercise_commands, update_item_cli
 from labgrader.spec import DynamoDBSpec, ExercisesSpec
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 def addressable_by_lab_key(table: dict[str, Any], ddb: DynamoDBSpec) -> bool:
@@ -23,7 +23,7 @@ def addressable_by_lab_key(table: dict[str, Any], ddb: DynamoDBSpec) -> bool:
     "dynamodb_exercise_state",
     points=3,
     objective="The table shows the end state of the lab's exercises (a conditional UpdateItem, a DeleteItem).",
-    hint="aws dynamodb update-item --table-name {lab.dynamodb.table} ... --condition-expression ... / aws dynamodb delete-item --table-name {lab.dynamodb.table} --key ...",
+    hint=Hint(note="Do the lab's exercises: a conditional update-item and a delete-item on the lab's items."),
     requires=("dynamodb",),
     aws_actions=("dynamodb:GetItem", "dynamodb:Scan"),
 )
@@ -57,23 +57,31 @@ def dynamodb_exercise_state(
         *(f"{format_key(k)}: deleted" for k in deleted),
     ]
     if problems:
-        commands = []
-        for key, attributes in raw_updates.items():
-            item = current.get(key)
-            if item is None and files_holding(ddb, {key}):
-                # The conditional update only applies to an existing item: import it again first.
-                commands.append(batch_write_cli(ddb, files_holding(ddb, {key})))
-            if item is None or any(item.get(n) != v for n, v in updated[key].items()):
-                commands.append(update_item_cli(ddb, key_attribute_values(key, ddb), attributes))
-        commands.extend(
-            delete_item_cli(ddb, key_attribute_values(key, ddb)) for key in deleted if current.get(key) is not None
-        )
+        commands: list[str] = []
+        note = None
+        absent = {key for key in raw_updates if current.get(key) is None and files_holding(ddb, {key})}
+        if absent:
+            # The conditional update only applies to an existing item: import it again first; the import resets
+            # the file's other items, so every exercise is done again after it.
+            commands = batch_write_commands(ddb, files_holding(ddb, absent)) + exercise_commands(ddb)
+            note = (
+                "The conditional update only applies to an item that exists: these commands import the file "
+                "holding it again, then do every exercise again (the import resets the file's items)."
+            )
+        else:
+            for key, attributes in raw_updates.items():
+                item = current.get(key)
+                if item is None or any(item.get(n) != v for n, v in updated[key].items()):
+                    commands.append(update_item_cli(ddb, key_attribute_values(key, ddb), attributes))
+            commands.extend(
+                delete_item_cli(ddb, key_attribute_values(key, ddb)) for key in deleted if current.get(key) is not None
+            )
         fail(
             f"DynamoDB table {ddb.table}: {'; '.join(problems)}.",
             call="dynamodb.get_item",
             observed=problems,
             expected=expected,
-            hint=" && ".join(commands) if commands else None,
+            hint=Hint(tuple(commands), note) if commands else None,
         )
     return passed(
         f"DynamoDB table {ddb.table} shows the lab's exercises done ({'; '.join(expected)}).",

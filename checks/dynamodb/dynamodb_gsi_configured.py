@@ -4,9 +4,9 @@ from typing import Any
 
 from labgrader.check import check
 from labgrader.evaluate.dynamodb import billing_mode, capacity_finding, expected_index, index_finding
-from labgrader.hints import gsi_create_cli, gsi_replace_cli
+from labgrader.hints import gsi_create_commands, gsi_replace_hint
 from labgrader.spec import DynamoDBSpec, SecondaryIndex
-from labgrader.verdict import Passed, fail, passed, pending
+from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 
 def throughput_for_new_index(table: dict[str, Any], ddb: DynamoDBSpec) -> tuple[int, int] | None:
@@ -24,7 +24,7 @@ def throughput_for_new_index(table: dict[str, Any], ddb: DynamoDBSpec) -> tuple[
     "dynamodb_gsi_configured",
     points=3,
     objective="Every global secondary index of the lab exists with the lab's keys and projection, and is ACTIVE.",
-    hint="aws dynamodb update-table --table-name {lab.dynamodb.table} --global-secondary-index-updates '[{{\"Create\": ...}}]'",
+    hint=Hint(note="Create each global secondary index of the lab with update-table --global-secondary-index-updates."),
     requires=("dynamodb",),
     aws_actions=("dynamodb:DescribeTable",),
 )
@@ -49,7 +49,11 @@ def dynamodb_gsi_configured(
                 phrases.append(f"GSI {finding.name}: {', '.join(finding.problems)}")
         first, index = wrong[0]
         throughput = throughput_for_new_index(table, ddb)
-        hint = (gsi_create_cli if first.state == "missing" else gsi_replace_cli)(ddb, index, throughput)
+        hint = (
+            Hint(tuple(gsi_create_commands(ddb, index, throughput)))
+            if first.state == "missing"
+            else gsi_replace_hint(ddb, index, throughput)
+        )
         fail(
             f"DynamoDB table {ddb.table}: {'; '.join(phrases)}.",
             call="dynamodb.describe_table",

@@ -3,30 +3,29 @@ from __future__ import annotations
 from typing import Any
 
 from labgrader.check import check
-from labgrader.dataset import Key, exercise_keys, file_keys, files_holding
-from labgrader.evaluate.dynamodb import attribute_type, format_key, item_key, item_type_problems, sample, type_name
-from labgrader.hints import batch_write_cli
+from labgrader.dataset import Key, exercise_keys
+from labgrader.evaluate.dynamodb import attribute_type, format_key, item_key, item_type_problems, type_name
+from labgrader.hints import reimport_hint
 from labgrader.spec import DatasetSpec, DynamoDBSpec
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
-def fix_hint(ddb: DynamoDBSpec, keys: set[Key], expected_items: dict[Key, dict[str, Any]]) -> str:
-    """Re-import the dataset files holding the items (the shipped files carry the right types)."""
-    files = files_holding(ddb, keys)
-    outside = keys - set(expected_items) - exercise_keys(ddb)
-    hint = batch_write_cli(ddb, files) if files else ""
-    if files and any(exercise_keys(ddb) & file_keys(ddb, f) for f in files):
-        hint += ", then redo the lab's exercises (the files hold the items they change)"
-    if outside:
-        hint += ("; " if hint else "") + f"fix or delete the items that are not in the dataset: {sample(outside)}"
-    return hint
+def fix_hint(ddb: DynamoDBSpec, keys: set[Key], expected_items: dict[Key, dict[str, Any]]) -> Hint:
+    """Re-import the dataset files holding the items (the shipped files carry the right types); delete the items
+    that are not in the dataset."""
+    return reimport_hint(ddb, keys, keys - set(expected_items) - exercise_keys(ddb))
 
 
 @check(
     "dynamodb_items_well_formed",
     points=2,
     objective="Every item carries the lab's attributes with the lab's types, and enough items carry the TTL attribute as a Number.",
-    hint="aws dynamodb batch-write-item --request-items file://fixtures/data/batch/<category>.json (the shipped files have the right types)",
+    hint=Hint(
+        (
+            'for f in {lab.dynamodb.dataset.path}/*.json; do aws dynamodb batch-write-item --request-items "file://$f"; done',
+        ),
+        "Import the lab's dataset again: its files carry the lab's attributes and types.",
+    ),
     requires=("dynamodb",),
     aws_actions=("dynamodb:Scan",),
 )

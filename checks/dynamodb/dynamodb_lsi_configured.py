@@ -3,28 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from labgrader.check import check
-from labgrader.dataset import batch_files
 from labgrader.evaluate.dynamodb import expected_index, index_finding
-from labgrader.hints import batch_write_cli, recreate_table_cli
+from labgrader.hints import recreate_table_hint
 from labgrader.spec import DynamoDBSpec, SecondaryIndex
-from labgrader.verdict import Passed, fail, passed, pending
-
-
-def rebuild_hint(ddb: DynamoDBSpec) -> str:
-    """An LSI exists only from CreateTable on: delete, create right, import the dataset again, redo the exercises."""
-    hint = "LSIs can only be created with the table: " + recreate_table_cli(ddb)
-    if ddb.dataset is not None:
-        hint += " && " + batch_write_cli(ddb, batch_files(ddb.dataset.path))
-    if ddb.exercises is not None:
-        hint += ", then redo the lab's exercises"
-    return hint
+from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 
 @check(
     "dynamodb_lsi_configured",
     points=3,
     objective="Every local secondary index of the lab exists with the table's partition key, the lab's sort key and projection.",
-    hint="LSIs can only be created with the table: aws dynamodb delete-table --table-name {lab.dynamodb.table}, then create-table with --local-secondary-indexes.",
+    hint=Hint(
+        ("aws dynamodb describe-table --table-name {lab.dynamodb.table} --query Table.LocalSecondaryIndexes",),
+        "Local secondary indexes exist only from create-table on: the scorecard prints the commands that re-create "
+        "the table (and restore its data) when it sees one missing or wrong.",
+    ),
     requires=("dynamodb",),
     aws_actions=("dynamodb:DescribeTable",),
 )
@@ -49,7 +42,7 @@ def dynamodb_lsi_configured(
             call="dynamodb.describe_table",
             observed=observed,
             expected=expected,
-            hint=rebuild_hint(ddb),
+            hint=recreate_table_hint(ddb, "Local secondary indexes"),
         )
     if table.get("TableStatus") == "CREATING":
         pending(

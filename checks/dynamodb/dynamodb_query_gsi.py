@@ -18,16 +18,19 @@ from labgrader.evaluate.dynamodb import (
     scratch_filter,
     sort_token,
 )
-from labgrader.hints import gsi_create_cli, gsi_replace_cli
+from labgrader.hints import gsi_create_commands, gsi_replace_hint
 from labgrader.spec import DatasetSpec, DynamoDBSpec, SecondaryIndex
-from labgrader.verdict import Passed, fail, not_applicable, passed, pending
+from labgrader.verdict import Hint, Passed, fail, not_applicable, passed, pending
 
 
 @check(
     "dynamodb_query_gsi",
     points=2,
     objective="Querying each GSI of the lab returns exactly the dataset items its key condition selects, in index sort order.",
-    hint="aws dynamodb describe-table --table-name {lab.dynamodb.table} --query 'Table.GlobalSecondaryIndexes' (keys, projection, status)",
+    hint=Hint(
+        note="The index queries returned other items than the table holds: grade again once every index is ACTIVE."
+        " If it persists, the endpoint does not behave like DynamoDB: grade on AWS or on the sandbox."
+    ),
     requires=("dynamodb",),
     aws_actions=("dynamodb:Query",),
 )
@@ -59,14 +62,18 @@ def dynamodb_query_gsi(
         cannot_query = [p for p in finding.problems if not p.startswith("projection is")]
         if finding.state == "missing" or cannot_query:
             state = "missing" if finding.state == "missing" else f"not the lab's ({', '.join(cannot_query)})"
-            fix = gsi_create_cli if finding.state == "missing" else gsi_replace_cli
+            fix = (
+                Hint(tuple(gsi_create_commands(ddb, index)))
+                if finding.state == "missing"
+                else gsi_replace_hint(ddb, index)
+            )
             fail(
                 f"DynamoDB table {ddb.table}: GSI {index.name} is {state}, so it cannot be queried "
                 "(prerequisite: dynamodb_gsi_configured).",
                 call="dynamodb.describe_table",
                 observed=finding.observed,
                 expected=index.name,
-                hint=fix(ddb, index),
+                hint=fix,
             )
         found = find_index(table, "GSI", index.name) or {}
         if finding.state == "pending" or found.get("IndexStatus") == "CREATING" or found.get("Backfilling"):

@@ -15,7 +15,7 @@ from labgrader.evaluate.dynamodb import (
     sort_token,
 )
 from labgrader.spec import DatasetSpec, DynamoDBSpec
-from labgrader.verdict import Passed, could_not_look, fail, not_applicable, passed
+from labgrader.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed
 
 
 def choose_filter(ddb: DynamoDBSpec, dataset: DatasetSpec) -> tuple[str, str, str]:
@@ -36,7 +36,11 @@ def choose_filter(ddb: DynamoDBSpec, dataset: DatasetSpec) -> tuple[str, str, st
     "dynamodb_scan_filter_projection",
     points=2,
     objective="A Scan with a FilterExpression and a ProjectionExpression returns the matching dataset items with only the projected attributes (Count below ScannedCount, consumed capacity reported).",
-    hint="Import the whole dataset with the lab's types: aws dynamodb batch-write-item --request-items file://fixtures/data/batch/<category>.json",
+    hint=Hint(
+        note="The Scan returned other items or attributes than its filter and projection select: grade again (was "
+        "the table changing?)."
+        " If it persists, the endpoint does not behave like DynamoDB: grade on AWS or on the sandbox."
+    ),
     requires=("dynamodb",),
     aws_actions=("dynamodb:Scan",),
 )

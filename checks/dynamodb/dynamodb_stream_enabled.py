@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from labgrader.check import check
-from labgrader.hints import stream_enable_cli, stream_replace_cli
+from labgrader.hints import stream_enable_cli, stream_replace_hint
 from labgrader.spec import DynamoDBSpec, StreamSpec
 from labgrader.verdict import Passed, fail, passed, pending
 
@@ -39,7 +39,7 @@ def dynamodb_stream_enabled(
             call="dynamodb.describe_table",
             observed=observed,
             expected=expected,
-            hint=f"The view type cannot change in place: {stream_replace_cli(ddb, wanted)}",
+            hint=stream_replace_hint(ddb, wanted),
         )
     status = (stream_description or {}).get("StreamStatus")
     if status == "ENABLING":

@@ -6,7 +6,7 @@ from typing import Any
 from labgrader.check import check
 from labgrader.dynamodb_scratch import ScratchItems
 from labgrader.evaluate.dynamodb import VIEW_IMAGES, stream_record_problems
-from labgrader.hints import stream_enable_cli, stream_replace_cli
+from labgrader.hints import stream_enable_cli, stream_replace_hint
 from labgrader.spec import DynamoDBSpec, StreamSpec
 from labgrader.verdict import Passed, fail, passed, pending
 
@@ -135,7 +135,7 @@ def dynamodb_stream_records(
             call="dynamodbstreams.get_records",
             observed=sorted(found),
             expected=["INSERT", "MODIFY"],
-            hint=stream_replace_cli(ddb, view_type),
+            hint=stream_replace_hint(ddb, view_type),
         )
     # Judged against the stream as it is: a view type other than the lab's is dynamodb_stream_enabled's to fail.
     promised = specification.get("StreamViewType")
@@ -153,7 +153,7 @@ def dynamodb_stream_records(
             call="dynamodbstreams.get_records",
             observed={"view_type": actual, "problems": problems},
             expected=promised,
-            hint=f"The view type cannot change in place: {stream_replace_cli(ddb, view_type)}",
+            hint=stream_replace_hint(ddb, view_type),
         )
     other = f" (the lab wants {view_type}: dynamodb_stream_enabled judges that)" if promised != view_type else ""
     return passed(

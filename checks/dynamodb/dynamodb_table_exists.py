@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import shlex
 from typing import Any
 
 from botocore.config import Config
@@ -8,10 +9,10 @@ from botocore.config import Config
 from labgrader.aws import AwsClients
 from labgrader.check import check
 from labgrader.evaluate.dynamodb import near_matches
-from labgrader.hints import create_table_cli
+from labgrader.hints import create_table_hint
 from labgrader.spec import DynamoDBSpec
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed, pending
+from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 # Where a student most likely created the table by mistake (console default, nearest regions of the course).
 COMMON_REGIONS = (
@@ -59,7 +60,10 @@ def tables_elsewhere(aws: AwsClients, target: Target, wanted: str) -> list[str]:
     "dynamodb_table_exists",
     points=3,
     objective="The lab's DynamoDB table exists and is ACTIVE.",
-    hint="aws dynamodb create-table --table-name {lab.dynamodb.table} ... (keys, indexes and stream of the lab)",
+    hint=Hint(
+        ("aws dynamodb wait table-exists --table-name {lab.dynamodb.table}",),
+        "Wait until table {lab.dynamodb.table} is ACTIVE, then grade again.",
+    ),
     requires=("dynamodb",),
     aws_actions=("dynamodb:DescribeTable", "dynamodb:ListTables"),
 )
@@ -77,10 +81,15 @@ def dynamodb_table_exists(
             where += f"; found {', '.join(close)} there instead"
         if elsewhere:
             where += f"; found {', '.join(elsewhere)} in another region"
-        hint = create_table_cli(ddb)
+        hint = create_table_hint(ddb)
         if elsewhere:
             other = elsewhere[0].rsplit("(", 1)[1].rstrip(")")
-            hint = f"Grade the region you used (labgrader grade --region {other}) or create the table in {target.region}: {hint}"
+            hint = Hint(
+                hint.commands,
+                f"If you meant region {other}, grade it instead (labgrader grade --region {other}); these commands "
+                f"create the table in {target.region}: keys, indexes and stream, then TTL, point-in-time recovery, "
+                "the dataset and the exercises.",
+            )
         fail(
             f"DynamoDB table {name} was not found in {target.region}{where}; expected it in {target.region}.",
             call="dynamodb.describe_table",
@@ -97,11 +106,17 @@ def dynamodb_table_exists(
             expected="ACTIVE",
         )
     if status != "ACTIVE":
+        gone = Hint(
+            (f"aws dynamodb wait table-not-exists --table-name {shlex.quote(name)}", *create_table_hint(ddb).commands),
+            f"Table {name} is being deleted: these commands wait until it is gone and create it again as the lab "
+            "sets it up.",
+        )
         fail(
             f"DynamoDB table {name} is {status}; expected ACTIVE.",
             call="dynamodb.describe_table",
             observed=status,
             expected="ACTIVE",
+            hint=gone if status == "DELETING" else None,
         )
     return passed(
         f"DynamoDB table {name} exists in {target.region} and is ACTIVE.",

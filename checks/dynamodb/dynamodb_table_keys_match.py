@@ -4,17 +4,21 @@ from typing import Any
 
 from labgrader.check import check
 from labgrader.evaluate.dynamodb import actual_keys, describe_key, key_schema_mismatches
-from labgrader.hints import create_table_cli, recreate_table_cli
+from labgrader.hints import create_table_hint, recreate_table_hint
 from labgrader.spec import DynamoDBSpec
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(
     "dynamodb_table_keys_match",
     points=3,
     objective="The table's partition and sort keys have the lab's names and types.",
-    hint="Keys cannot change after creation: aws dynamodb delete-table --table-name {lab.dynamodb.table}, then create it again with the lab's keys.",
+    hint=Hint(
+        ("aws dynamodb describe-table --table-name {lab.dynamodb.table} --query Table.KeySchema",),
+        "Keys cannot change after creation: compare them with the lab's; the scorecard prints the commands that "
+        "re-create the table when it sees the mismatch.",
+    ),
     requires=("dynamodb",),
     aws_actions=("dynamodb:DescribeTable",),
 )
@@ -27,7 +31,7 @@ def dynamodb_table_keys_match(table_description: dict[str, Any] | None, ddb: Dyn
             call="dynamodb.describe_table",
             observed="ResourceNotFoundException",
             expected=expected,
-            hint=create_table_cli(ddb),
+            hint=create_table_hint(ddb),
         )
     status = table_description.get("TableStatus")
     if status == "DELETING" or not table_description.get("KeySchema"):
@@ -38,7 +42,7 @@ def dynamodb_table_keys_match(table_description: dict[str, Any] | None, ddb: Dyn
             call="dynamodb.describe_table",
             observed=status,
             expected=expected,
-            hint=create_table_cli(ddb),
+            hint=create_table_hint(ddb),
         )
     partition, sort = actual_keys(table_description)
     observed = f"partition {describe_key(partition)}, sort {describe_key(sort)}"
@@ -49,7 +53,7 @@ def dynamodb_table_keys_match(table_description: dict[str, Any] | None, ddb: Dyn
             call="dynamodb.describe_table",
             observed=observed,
             expected=expected,
-            hint=recreate_table_cli(ddb),
+            hint=recreate_table_hint(ddb),
         )
     return passed(
         f"DynamoDB table {ddb.table} has {expected}.",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from labgrader.check import check
@@ -7,15 +8,20 @@ from labgrader.dataset import key_attribute_values
 from labgrader.evaluate.dynamodb import format_key, item_key, sample, ttl_value_problems
 from labgrader.hints import ttl_cli, update_item_cli
 from labgrader.spec import DynamoDBSpec, TtlSpec
-from labgrader.verdict import Passed, fail, passed, pending
+from labgrader.verdict import Hint, Passed, fail, passed, pending
+
+# Items a hint fixes one command each (the lab's dataset has 100): more would bury the scorecard.
+MAX_FIXED_ITEMS = 100
 
 
 def _as_number(item: dict[str, Any], attribute: str) -> dict[str, Any] | None:
-    """The TTL value an item meant, as a Number AttributeValue (a String of digits → that Number)."""
+    """The TTL value an item meant, as a Number AttributeValue of epoch seconds (a String of digits → that Number,
+    epoch milliseconds → seconds)."""
     value = item[attribute]
     raw = value.get("S", value.get("N"))
     if isinstance(raw, str) and raw.strip().isdigit():
-        return {"N": raw.strip()}
+        seconds = int(raw.strip())
+        return {"N": str(seconds // 1000 if seconds >= 10**11 else seconds)}
     return None
 
 
@@ -23,7 +29,8 @@ def _as_number(item: dict[str, Any], attribute: str) -> dict[str, Any] | None:
     "dynamodb_ttl_enabled",
     points=3,
     objective="TTL is enabled on the lab's attribute, and items carry it as a Number of epoch seconds.",
-    hint="aws dynamodb update-time-to-live --table-name {lab.dynamodb.table} --time-to-live-specification Enabled=true,AttributeName={lab.dynamodb.ttl.attribute}",
+    hint="aws dynamodb update-time-to-live --table-name {lab.dynamodb.table} "
+    "--time-to-live-specification Enabled=true,AttributeName={lab.dynamodb.ttl.attribute}",
     requires=("dynamodb",),
     aws_actions=("dynamodb:DescribeTimeToLive", "dynamodb:Scan"),
 )
@@ -47,8 +54,11 @@ def dynamodb_ttl_enabled(
             call=call,
             observed=observed,
             expected=expected,
-            hint=f"{ttl_cli(ddb, str(attribute), enabled=False)}, then (AWS allows one TTL change per hour) "
-            f"{ttl_cli(ddb, wanted)}",
+            hint=Hint(
+                (ttl_cli(ddb, str(attribute), enabled=False), ttl_cli(ddb, wanted)),
+                "TTL moves to another attribute in two changes, and AWS allows one TTL change per hour: if AWS "
+                "refuses the second command, run it again an hour later.",
+            ),
         )
     if status == "ENABLING":
         pending(
@@ -63,7 +73,10 @@ def dynamodb_ttl_enabled(
             call=call,
             observed=observed,
             expected=expected,
-            hint=f"Once the change ends (up to an hour): {ttl_cli(ddb, wanted)}",
+            hint=Hint(
+                (ttl_cli(ddb, wanted),),
+                "AWS accepts this once the TTL change in progress ends (up to an hour).",
+            ),
         )
     if status != "ENABLED":
         fail(
@@ -78,12 +91,15 @@ def dynamodb_ttl_enabled(
     problems = ttl_value_problems(carrying, wanted, ddb.key_names)
     if problems:
         first_key = sorted(problems, key=lambda k: tuple(str(p) for p in k))[0]
-        fixed = _as_number({item_key(i, ddb.key_names): i for i in carrying}[first_key], wanted)
-        hint = (
-            update_item_cli(ddb, key_attribute_values(first_key, ddb), {wanted: fixed})
-            + f" (and likewise for {sample(problems)})"
-            if fixed is not None
-            else f"Store {wanted} as a Number of epoch seconds (e.g. $(date -d '+30 days' +%s)) on {sample(problems)}."
+        by_key = {item_key(i, ddb.key_names): i for i in carrying}
+        # A String of digits becomes that Number; anything else gets an expiry 30 days from now.
+        later = {"N": str(int(time.time()) + 30 * 86400)}
+        hint = Hint(
+            tuple(
+                update_item_cli(ddb, key_attribute_values(key, ddb), {wanted: _as_number(by_key[key], wanted) or later})
+                for key in sorted(problems, key=lambda k: tuple(str(p) for p in k))[:MAX_FIXED_ITEMS]
+            ),
+            f"These commands store {wanted} as a Number of epoch seconds on {sample(problems, MAX_FIXED_ITEMS)}.",
         )
         fail(
             f"DynamoDB table {ddb.table} has TTL ENABLED on {wanted}, but {len(problems)} of {len(carrying)} items "

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups, require_group
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, not_applicable, passed, pending
+from labgrader.verdict import Hint, Passed, fail, not_applicable, passed, pending
 
 
 @check(
@@ -33,18 +34,16 @@ def elasticache_automatic_failover_enabled(elasticache_lookups: Lookups, target:
         )
     if state != "enabled":
         replicas = sum(shard.counts()[1] for shard in ev.shard_roles(group))
-        need = (
-            f" (it has {replicas} replicas: failover needs one, add it first with aws elasticache "
-            f"increase-replica-count --replication-group-id {name} --new-replica-count 1 --apply-immediately)"
-            if replicas < 1
-            else ""
-        )
+        need = f" (it has {replicas} replicas, and failover needs one)" if replicas < 1 else ""
+        # AWS refuses failover without a replica: the replica first.
+        commands = hints.replica_commands(elasticache_lookups, group)
+        commands += hints.modify_group_commands(name, "--automatic-failover-enabled")
         fail(
             f"ElastiCache replication group {name} has automatic failover {state}; expected enabled{need}.",
             call=call,
             observed=state,
             expected="enabled",
-            hint=ev.modify_replication_group_cli(spec, "--automatic-failover-enabled"),
+            hint=Hint(tuple(commands)),
         )
     return passed(
         f"ElastiCache replication group {name} has automatic failover enabled.",

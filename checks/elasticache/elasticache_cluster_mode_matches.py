@@ -1,17 +1,18 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups, require_group, require_settled
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed, pending
+from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 
 @check(
     "elasticache_cluster_mode_matches",
     points=2,
     objective="The replication group's cluster mode is the lab's, with the matching endpoint (primary/reader, or configuration).",
-    hint="Cluster mode is chosen at creation: aws elasticache delete-replication-group --replication-group-id {lab.elasticache.replication_group}, then create it again with the lab's cluster mode.",
+    hint=Hint(note="Cluster mode is chosen at creation: delete the replication group and create it again."),
     requires=("elasticache",),
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
@@ -38,8 +39,7 @@ def elasticache_cluster_mode_matches(elasticache_lookups: Lookups, target: Targe
             call=call,
             observed=observed,
             expected=f"cluster mode {spec.cluster_mode}",
-            hint=f"aws elasticache delete-replication-group --replication-group-id {name} && "
-            + ev.create_replication_group_cli(elasticache_lookups.lab),
+            hint=hints.recreate_replication_group_hint(elasticache_lookups, "Cluster mode is chosen at creation"),
         )
     shown = ", ".join(f"{kind} {address}" for kind, address in found.items())
     return passed(

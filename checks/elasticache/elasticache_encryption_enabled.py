@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups, require_group
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(
     "elasticache_encryption_enabled",
     points=0,
     objective="Advisory: the replication group encrypts data at rest and in transit (TLS).",
-    hint="At-rest encryption is chosen at creation (--at-rest-encryption-enabled); TLS can be turned on later: aws elasticache modify-replication-group --replication-group-id {lab.elasticache.replication_group} --transit-encryption-enabled --transit-encryption-mode preferred --apply-immediately",
+    hint=Hint(
+        (
+            "aws elasticache modify-replication-group --replication-group-id {lab.elasticache.replication_group} "
+            "--transit-encryption-enabled --transit-encryption-mode preferred --apply-immediately",
+        ),
+        "At-rest encryption is chosen at creation (--at-rest-encryption-enabled); TLS can be turned on later.",
+    ),
     requires=("elasticache",),
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
@@ -31,11 +38,17 @@ def elasticache_encryption_enabled(elasticache_lookups: Lookups, target: Target)
             observed=observed,
             expected="both enabled",
             hint=(
-                f"At-rest encryption is chosen at creation: {ev.create_replication_group_cli(elasticache_lookups.lab)} "
-                "--at-rest-encryption-enabled --transit-encryption-enabled"
+                hints.recreate_replication_group_hint(elasticache_lookups, "At-rest encryption is chosen at creation")
                 if at_rest_off
-                else ev.modify_replication_group_cli(
-                    spec, "--transit-encryption-enabled", "--transit-encryption-mode preferred"
+                else Hint(
+                    tuple(
+                        hints.modify_group_commands(
+                            spec.replication_group,
+                            "--transit-encryption-enabled",
+                            "--transit-encryption-mode preferred",
+                        )
+                    ),
+                    "Clients must then connect with TLS (rediss://).",
                 )
             ),
         )

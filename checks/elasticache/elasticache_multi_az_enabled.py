@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups, require_group
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, not_applicable, passed
+from labgrader.verdict import Hint, Passed, fail, not_applicable, passed
 
 
 @check(
@@ -28,14 +29,20 @@ def elasticache_multi_az_enabled(elasticache_lookups: Lookups, target: Target) -
     if state != "enabled":
         # Multi-AZ is its own setting: a group with automatic failover on can still have it off.
         failover = ev.automatic_failover(group)
-        options = ["--multi-az-enabled"] + ([] if failover == "enabled" else ["--automatic-failover-enabled"])
+        # In the order AWS accepts: a replica, automatic failover, subnets in two AZs, then Multi-AZ.
+        commands = hints.replica_commands(elasticache_lookups, group)
+        if failover != "enabled":
+            commands += hints.modify_group_commands(name, "--automatic-failover-enabled")
+        if hints.subnet_group_in_one_zone(elasticache_lookups):
+            commands += hints.subnet_group_hint(elasticache_lookups).commands
+        commands += hints.modify_group_commands(name, "--multi-az-enabled")
         fail(
             f"ElastiCache replication group {name} has Multi-AZ {state} (automatic failover {failover}); "
             "expected Multi-AZ enabled.",
             call=call,
             observed=state,
             expected="enabled",
-            hint=ev.modify_replication_group_cli(spec, *options),
+            hint=Hint(tuple(commands)),
         )
     if len(zones) >= 2 and len(set(zones.values())) < 2:
         fail(
@@ -44,8 +51,11 @@ def elasticache_multi_az_enabled(elasticache_lookups: Lookups, target: Target) -
             call=call,
             observed=placement,
             expected="nodes in at least 2 Availability Zones",
-            hint=f"Recreate it with the nodes spread: {ev.create_replication_group_cli(elasticache_lookups.lab)} "
-            "--preferred-cache-cluster-a-zs <AZ a> <AZ b>",
+            hint=hints.recreate_replication_group_hint(
+                elasticache_lookups,
+                "Where the nodes run is chosen at creation",
+                hints.spread_zones(elasticache_lookups),
+            ),
         )
     return passed(
         f"ElastiCache replication group {name} has Multi-AZ enabled ({placement}).",

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed, pending
+from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 
 @check(
@@ -24,6 +25,12 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
     spec = elasticache_lookups.spec
     wanted = spec.parameter_group
     name, source = elasticache_lookups.parameter_group_in_use()
+    # The group the fix makes the nodes use: the lab's, else the one in use unless it is a default (read-only) one.
+    fixed = wanted or (name if name and not ev.is_default_parameter_group(name) else f"{spec.replication_group}-params")
+    family = spec.parameter_group_families[0]
+    modify = hints.parameter_group_commands(elasticache_lookups, fixed, family)[1]
+    use = hints.modify_group_commands(spec.replication_group, f"--cache-parameter-group-name {fixed}")
+    build = [*hints.parameter_group_commands(elasticache_lookups, fixed, family), *use]
     if name is None:
         fail(
             f"ElastiCache replication group {spec.replication_group} reports no parameter group and the lab spec "
@@ -32,19 +39,8 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
             call="elasticache.describe_cache_clusters",
             observed=None,
             expected=spec.eviction_policy,
+            hint=Hint(tuple(build)),
         )
-    modify = (
-        f"aws elasticache modify-cache-parameter-group --cache-parameter-group-name {wanted or name} "
-        f"--parameter-name-values ParameterName=maxmemory-policy,ParameterValue={spec.eviction_policy}"
-    )
-    use = (
-        f"aws elasticache modify-replication-group --replication-group-id {spec.replication_group} "
-        f"--cache-parameter-group-name {wanted} --apply-immediately"
-    )
-    create = (
-        f"aws elasticache create-cache-parameter-group --cache-parameter-group-name {wanted} "
-        f"--cache-parameter-group-family {spec.parameter_group_families[0]} --description 'lab eviction policy'"
-    )
     if wanted and name != wanted:
         default = (
             f" (a default group: its maxmemory-policy is {ev.DEFAULT_EVICTION_POLICY} and cannot be modified)"
@@ -52,14 +48,14 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
             else ""
         )
         # The lab's group may exist already (made, then not attached): creating it again would stop the commands.
-        steps = [modify, use] if elasticache_lookups.parameter_group(wanted) is not None else [create, modify, use]
+        steps = [modify, *use] if elasticache_lookups.parameter_group(wanted) is not None else build
         fail(
             f"ElastiCache replication group {spec.replication_group} runs with parameter group {name}{default}, not "
             f"the lab's {wanted}.",
             call="elasticache.describe_cache_clusters",
             observed=name,
             expected=wanted,
-            hint=" && ".join(steps),
+            hint=Hint(tuple(steps)),
         )
     group = elasticache_lookups.parameter_group(name)
     if group is None:
@@ -68,7 +64,7 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
             call="elasticache.describe_cache_parameter_groups",
             observed="CacheParameterGroupNotFoundFault",
             expected=name,
-            hint=f"{create} && {modify} && {use}",
+            hint=Hint(tuple(build)),
         )
     family = group.get("CacheParameterGroupFamily")
     if family not in spec.parameter_group_families:
@@ -78,7 +74,18 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
             call="elasticache.describe_cache_parameter_groups",
             observed=family,
             expected=spec.parameter_group_families,
-            hint=f"A group's family is fixed: {create} && {modify} && {use}",
+            hint=Hint(
+                (
+                    *hints.modify_group_commands(
+                        spec.replication_group,
+                        f"--cache-parameter-group-name default.{spec.parameter_group_families[0]}",
+                    ),
+                    f"aws elasticache delete-cache-parameter-group --cache-parameter-group-name {name}",
+                    *build,
+                ),
+                f"A parameter group's family is fixed: these commands move the replication group to the default "
+                f"group for a moment, delete {name} and create it again with family {spec.parameter_group_families[0]}.",
+            ),
         )
     values = elasticache_lookups.parameters(name)
     policy = values.get("maxmemory-policy")
@@ -92,7 +99,7 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
             call=call,
             observed=policy,
             expected=spec.eviction_policy,
-            hint=f"{create} && {modify} && {use}" if default else modify,
+            hint=Hint(tuple(build)) if default else modify,
         )
     applying = {
         group_name: status

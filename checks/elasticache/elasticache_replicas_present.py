@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups, require_group, require_settled
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(
@@ -30,6 +31,9 @@ def elasticache_replicas_present(elasticache_lookups: Lookups, target: Target) -
             call="elasticache.describe_replication_groups",
             observed=observed,
             expected=expected,
+            hint=Hint(tuple(hints.replica_commands(elasticache_lookups, group)))
+            if hints.replica_commands(elasticache_lookups, group)
+            else None,
         )
     members = [
         f"primary {shard.primaries[0]}, replicas {', '.join(shard.replicas)}"

@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed, pending
+from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 
 @check(
     "elasticache_replication_group_available",
     points=3,
     objective="The lab's ElastiCache replication group exists, runs an engine the lab allows and is available.",
-    hint="aws elasticache create-replication-group --replication-group-id {lab.elasticache.replication_group} --engine redis --cache-node-type {lab.elasticache.node_type} --num-cache-clusters 2 --automatic-failover-enabled --multi-az-enabled --cache-subnet-group-name {lab.elasticache.subnet_group} ...",
+    hint=Hint(
+        (
+            "aws elasticache wait replication-group-available --replication-group-id {lab.elasticache.replication_group}",
+        ),
+        "Wait until replication group {lab.elasticache.replication_group} is available, then grade again.",
+    ),
     requires=("elasticache",),
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
@@ -27,7 +33,7 @@ def elasticache_replication_group_available(elasticache_lookups: Lookups, target
             call="elasticache.describe_replication_groups",
             observed=close or "ReplicationGroupNotFoundFault",
             expected=name,
-            hint=ev.create_replication_group_cli(elasticache_lookups.lab),
+            hint=hints.create_replication_group_hint(elasticache_lookups),
         )
     status = ev.group_status(group)
     engine = group.get("Engine")
@@ -37,8 +43,7 @@ def elasticache_replication_group_available(elasticache_lookups: Lookups, target
             call="elasticache.describe_replication_groups",
             observed=engine,
             expected=spec.engines,
-            hint=f"aws elasticache delete-replication-group --replication-group-id {name} && "
-            + ev.create_replication_group_cli(elasticache_lookups.lab),
+            hint=hints.recreate_replication_group_hint(elasticache_lookups, "The engine is chosen at creation"),
         )
     if status in ev.PENDING_STATUSES:
         pending(
@@ -53,8 +58,10 @@ def elasticache_replication_group_available(elasticache_lookups: Lookups, target
             call="elasticache.describe_replication_groups",
             observed=status,
             expected="available",
-            hint=f"aws elasticache describe-events --source-type replication-group --source-identifier {name} "
-            "(then recreate it: " + ev.create_replication_group_cli(elasticache_lookups.lab) + ")",
+            hint=hints.recreate_replication_group_hint(
+                elasticache_lookups,
+                f"A group that is {status} does not recover by itself (aws elasticache describe-events tells why)",
+            ),
         )
     runs = f" ({engine})" if engine else ""
     return passed(

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(
     "elasticache_security_group_restricted",
     points=3,
     objective="The replication group uses the lab's security group, which admits the Redis port only from the app's security group (no 0.0.0.0/0 or ::/0).",
-    hint="aws ec2 authorize-security-group-ingress --group-id <id of {lab.elasticache.security_group}> --protocol tcp --port {lab.elasticache.port} --source-group <id of {lab.elasticache.app_security_group}>",
+    hint='aws ec2 authorize-security-group-ingress --group-id "$(aws ec2 describe-security-groups --filters '
+    "Name=group-name,Values={lab.elasticache.security_group} --query 'SecurityGroups[0].GroupId' --output text)\" "
+    '--protocol tcp --port {lab.elasticache.port} --source-group "$(aws ec2 describe-security-groups --filters '
+    "Name=group-name,Values={lab.elasticache.app_security_group} --query 'SecurityGroups[0].GroupId' --output text)\"",
     requires=("elasticache", "ec2"),
     aws_actions=(
         "ec2:DescribeSecurityGroups",
@@ -31,8 +35,7 @@ def elasticache_security_group_restricted(elasticache_lookups: Lookups, target: 
             call=call,
             observed="no security group with that name",
             expected=spec.security_group,
-            hint=f"aws ec2 create-security-group --group-name {spec.security_group} --description 'Redis from the app' "
-            f"--vpc-id <the lab VPC> && {ev.authorize_from_app_cli(spec)}",
+            hint=Hint(tuple(hints.security_group_commands(elasticache_lookups))),
         )
     group_id = str(group["GroupId"])
     app_id = None
@@ -46,8 +49,7 @@ def elasticache_security_group_restricted(elasticache_lookups: Lookups, target: 
                 call=call,
                 observed="no security group with that name",
                 expected=spec.app_security_group,
-                hint=f"aws ec2 create-security-group --group-name {spec.app_security_group} --description 'lab app' "
-                f"--vpc-id {group.get('VpcId', '<the lab VPC>')} && {ev.authorize_from_app_cli(spec)}",
+                hint=Hint(tuple(hints.security_group_commands(elasticache_lookups))),
             )
         app_id = str(app["GroupId"])
         names[app_id] = spec.app_security_group
@@ -65,8 +67,7 @@ def elasticache_security_group_restricted(elasticache_lookups: Lookups, target: 
             call="elasticache.describe_cache_clusters",
             observed=sorted(used),
             expected=group_id,
-            hint=f"aws elasticache modify-replication-group --replication-group-id {spec.replication_group} "
-            f"--security-group-ids {group_id} --apply-immediately",
+            hint=Hint(tuple(hints.modify_group_commands(spec.replication_group, f"--security-group-ids {group_id}"))),
         )
 
     exposure = ev.port_exposure(group, spec.port, app_id)
@@ -82,7 +83,11 @@ def elasticache_security_group_restricted(elasticache_lookups: Lookups, target: 
             call=call,
             observed=observed,
             expected=expected,
-            hint=ev.revoke_cli(group_id, exposure.offending),
+            # Revoke and authorize in one go: the app keeps (or gets) its way in.
+            hint=Hint(
+                (ev.revoke_cli(group_id, exposure.offending),)
+                + ((hints.authorize_from_app_cli(elasticache_lookups),) if app_id and not exposure.allowed else ())
+            ),
         )
     if app_id is not None and not exposure.allowed:
         fail(
@@ -91,7 +96,7 @@ def elasticache_security_group_restricted(elasticache_lookups: Lookups, target: 
             call=call,
             observed=observed or "no inbound rule reaching the port",
             expected=expected,
-            hint=ev.authorize_from_app_cli(spec),
+            hint=hints.authorize_from_app_cli(elasticache_lookups),
         )
     # Every other group attached to the nodes counts too (the VPC's default group, pre-selected by the console):
     # one that admits the port from too wide a range opens Redis whatever the lab's group says.
@@ -109,8 +114,12 @@ def elasticache_security_group_restricted(elasticache_lookups: Lookups, target: 
                 call=call,
                 observed={other_id: [rule.describe(names) for rule in wide]},
                 expected=expected,
-                hint=f"{ev.revoke_cli(other_id, wide)} (or detach it: aws elasticache modify-replication-group "
-                f"--replication-group-id {spec.replication_group} --security-group-ids {group_id} --apply-immediately)",
+                hint=Hint(
+                    (ev.revoke_cli(other_id, wide),),
+                    f"Or detach {other_name} from the nodes: aws elasticache modify-replication-group "
+                    f"--replication-group-id {spec.replication_group} --security-group-ids {group_id} "
+                    "--apply-immediately",
+                ),
             )
     return passed(
         f"Security group {spec.security_group} ({group_id}) admits port {spec.port} only from "

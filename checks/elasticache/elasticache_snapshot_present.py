@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups, require_group, snapshot_in_progress
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(
@@ -31,12 +32,12 @@ def elasticache_snapshot_present(elasticache_lookups: Lookups, target: Target) -
     snapshot = elasticache_lookups.manual_snapshot()
     label = spec.snapshot_name or f"of {name}"
     call = "elasticache.describe_snapshots"
-    retention = ev.modify_replication_group_cli(
-        spec, f"--snapshot-retention-limit {max(spec.min_snapshot_retention_days, 1)}"
-    )
-    manual = (
-        f"aws elasticache create-snapshot --replication-group-id {name} "
-        f"--snapshot-name {spec.snapshot_name or name + '-snap'}"
+    retention = Hint(
+        tuple(
+            hints.modify_group_commands(name, f"--snapshot-retention-limit {max(spec.min_snapshot_retention_days, 1)}")
+        ),
+        "Or take a manual snapshot: aws elasticache create-snapshot --replication-group-id "
+        f"{name} --snapshot-name {spec.snapshot_name or name + '-snap'}",
     )
     if snapshot is None:
         fail(
@@ -45,7 +46,7 @@ def elasticache_snapshot_present(elasticache_lookups: Lookups, target: Target) -
             call=call,
             observed=f"SnapshotRetentionLimit {days}, no manual snapshot",
             expected=wanted,
-            hint=f"{retention} (or take one: {manual})",
+            hint=retention,
         )
     status = snapshot.get("SnapshotStatus")
     observed = f"SnapshotRetentionLimit {days}, snapshot {snapshot.get('SnapshotName')} {status}"
@@ -57,7 +58,7 @@ def elasticache_snapshot_present(elasticache_lookups: Lookups, target: Target) -
             call=call,
             observed=observed,
             expected=wanted,
-            hint=f"{retention} (or take a new one: {manual})",
+            hint=retention,
         )
     return passed(
         f"Manual snapshot {snapshot.get('SnapshotName')} of {name} is available.",

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups
 from labgrader.evaluate import elasticache as ev
 from labgrader.targets import Target
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(
     "elasticache_subnet_group_multi_az",
     points=2,
     objective="The lab's cache subnet group has subnets in enough distinct Availability Zones, and the replication group uses it.",
-    hint="aws elasticache modify-cache-subnet-group --cache-subnet-group-name {lab.elasticache.subnet_group} --subnet-ids <subnet in AZ a> <subnet in AZ b>",
+    hint=Hint(
+        note="Give subnet group {lab.elasticache.subnet_group} subnets in {lab.elasticache.min_subnet_azs} "
+        "Availability Zones of the lab's VPC."
+    ),
     requires=("elasticache",),
     aws_actions=(
         "elasticache:DescribeCacheSubnetGroups",
@@ -31,7 +35,7 @@ def elasticache_subnet_group_multi_az(elasticache_lookups: Lookups, target: Targ
             call=call,
             observed="CacheSubnetGroupNotFoundFault",
             expected=name,
-            hint=ev.create_subnet_group_cli(spec),
+            hint=hints.subnet_group_hint(elasticache_lookups),
         )
     subnets = ev.subnet_zones(subnet_group)
     zones = ev.distinct_zones(subnet_group)
@@ -44,8 +48,7 @@ def elasticache_subnet_group_multi_az(elasticache_lookups: Lookups, target: Targ
             call=call,
             observed=observed,
             expected=f">= {spec.min_subnet_azs} distinct AZs",
-            hint=f"aws elasticache modify-cache-subnet-group --cache-subnet-group-name {name} --subnet-ids "
-            f"{' '.join(subnets)} <subnet in another AZ>",
+            hint=hints.subnet_group_hint(elasticache_lookups),
         )
     used = ev.subnet_groups_of(elasticache_lookups.member_clusters())
     if used and name not in used:
@@ -55,8 +58,7 @@ def elasticache_subnet_group_multi_az(elasticache_lookups: Lookups, target: Targ
             call="elasticache.describe_cache_clusters",
             observed=sorted(used),
             expected=name,
-            hint=f"The subnet group is chosen at creation: aws elasticache delete-replication-group "
-            f"--replication-group-id {spec.replication_group} && {ev.create_replication_group_cli(elasticache_lookups.lab)}",
+            hint=hints.recreate_replication_group_hint(elasticache_lookups, "The subnet group is chosen at creation"),
         )
     return passed(
         f"Cache subnet group {name} spans {len(zones)} Availability Zones ({layout}).",

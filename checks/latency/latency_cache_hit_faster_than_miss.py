@@ -7,7 +7,7 @@ from labgrader.cacheaside.protocol import timed_rounds
 from labgrader.check import check
 from labgrader.latency import Comparison, Distribution, write_benchmark_json, write_svg
 from labgrader.spec import LabSpec, LatencySpec
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 PICTURE = "latency-hit-vs-miss.svg"
 BENCHMARK_JSON = "latency-hit-vs-miss.json"
@@ -18,7 +18,9 @@ BUDGET_S = 0.5  # at most latency.rounds miss/hit pairs, and no longer than this
     "latency_cache_hit_faster_than_miss",
     points=2,
     objective="The student's get_product answers a cache hit clearly faster than a miss (median miss / median hit ≥ latency.min_hit_ratio).",
-    hint="On a hit return straight from Redis: cached = r.get(key); if cached is not None: return decode(cached) — no DynamoDB call, no sleep, no new client per call on that path",
+    hint=Hint(
+        note="On a hit return straight from Redis: cached = r.get(key); if cached is not None: return decode(cached) — no DynamoDB call, no sleep, no new client per call on that path"
+    ),
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis", "cache_aside"),
     writes=True,

@@ -11,7 +11,7 @@ from labgrader.check import check
 from labgrader.latency import Comparison, Distribution, sample_interleaved, write_benchmark_json, write_svg
 from labgrader.redis_conn import timed_get
 from labgrader.spec import LabSpec, LatencySpec
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 PICTURE = "latency-redis-vs-dynamodb.svg"
 BENCHMARK_JSON = "latency-redis-vs-dynamodb.json"
@@ -22,7 +22,9 @@ BUDGET_S = 0.5  # per comparison: at most latency.rounds pairs, and no longer th
     "latency_redis_faster_than_dynamodb",
     points=3,
     objective="Warm, connection-reusing Redis GETs on the lab's primary are at least latency.min_ratio times faster (median) than DynamoDB GetItem on the lab's table.",
-    hint="Measure from the lab's EC2 instance in the VPC of {lab.elasticache.replication_group} (through an SSH tunnel or from another region every Redis round trip pays the network): labgrader grade --target aws on that instance",
+    hint=Hint(
+        note="Measure from the lab's EC2 instance in the VPC of {lab.elasticache.replication_group} (through an SSH tunnel or from another region every Redis round trip pays the network): labgrader grade --target aws on that instance"
+    ),
     requires=("dynamodb", "redis"),
     needs_sections=("dynamodb", "redis"),
     writes=True,

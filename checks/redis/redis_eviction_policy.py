@@ -3,18 +3,22 @@ from __future__ import annotations
 import pytest
 import redis
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Passed, fail, not_applicable, passed
+from labgrader.verdict import Hint, Passed, fail, not_applicable, passed
 
 
 @check(
     "redis_eviction_policy",
     points=2,
     objective="The lab's Redis evicts with the lab's policy when memory is full (CONFIG GET maxmemory-policy self-hosted; the parameter group on AWS, which refuses CONFIG).",
-    hint='redis-cli -u "$REDIS_URL" CONFIG SET maxmemory-policy {lab.redis.eviction_policy} (on AWS: set maxmemory-policy in the replication group\'s parameter group)',
+    hint=Hint(
+        ('redis-cli -u "$REDIS_URL" CONFIG SET maxmemory-policy {lab.redis.eviction_policy}',),
+        "On AWS, CONFIG is refused: set maxmemory-policy in the replication group's parameter group.",
+    ),
     requires=("redis",),
     aws_actions=(
         "elasticache:DescribeReplicationGroups",
@@ -57,6 +61,7 @@ def redis_eviction_policy(lab: LabSpec, target: Target, request: pytest.FixtureR
             expected=wanted,
         )
     policy = lookups.parameters(name).get("maxmemory-policy")
+    fixed = lookups.spec.parameter_group or f"{lookups.spec.replication_group}-params"
     if policy != wanted:
         fail(
             f"ElastiCache parameter group {name} (used by {source}) has maxmemory-policy {policy}; expected {wanted}.",
@@ -64,8 +69,16 @@ def redis_eviction_policy(lab: LabSpec, target: Target, request: pytest.FixtureR
             observed=policy,
             expected=wanted,
             hint=(
-                f"Default groups cannot be modified: create one (aws elasticache create-cache-parameter-group ...), "
-                f"set maxmemory-policy={wanted} and attach it with modify-replication-group"
+                Hint(
+                    (
+                        *hints.parameter_group_commands(lookups, fixed, lookups.spec.parameter_group_families[0]),
+                        *hints.modify_group_commands(
+                            lookups.spec.replication_group, f"--cache-parameter-group-name {fixed}"
+                        ),
+                    ),
+                    f"Default parameter groups cannot be modified: these commands create {fixed} with "
+                    f"maxmemory-policy {wanted} and attach it.",
+                )
                 if name.startswith("default.")
                 else f"aws elasticache modify-cache-parameter-group --cache-parameter-group-name {name} "
                 f"--parameter-name-values ParameterName=maxmemory-policy,ParameterValue={wanted}"

@@ -1,19 +1,26 @@
 from __future__ import annotations
 
+import shlex
+
 import redis
 
 from labgrader.check import check
 from labgrader.evaluate import redis as ev
 from labgrader.spec import LabSpec
 from labgrader.targets import redact_url
-from labgrader.verdict import Passed, fail, not_applicable, passed
+from labgrader.verdict import Hint, Passed, fail, not_applicable, passed
 
 
 @check(
     "redis_exercise_state",
     points=2,
     objective="The keys the lab's Redis exercises leave behind hold the expected values and TTLs (lab:hello = world; lab:session:1 with a TTL).",
-    hint='redis-cli -u "$REDIS_URL" SET lab:hello world && redis-cli -u "$REDIS_URL" SET lab:session:1 \'{{"user": "student"}}\' EX 1800',
+    hint=Hint(
+        (
+            'redis-cli -u "$REDIS_URL" SET lab:hello world',
+            'redis-cli -u "$REDIS_URL" SET lab:session:1 \'{{"user": "student"}}\' EX 1800',
+        )
+    ),
     requires=("redis",),
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
@@ -40,13 +47,13 @@ def redis_exercise_state(redis_primary: redis.Redis, redis_url: str, lab: LabSpe
         for key in lab.redis.keys:
             value = key.value if key.value is not None else '{"user": "student"}'
             ttl = f" EX {min(key.max_ttl or 3600, 1800)}" if key.ttl else ""
-            fixes.append(f"redis-cli -u \"$REDIS_URL\" SET {key.name} '{value}'{ttl}")
+            fixes.append(f'redis-cli -u "$REDIS_URL" SET {shlex.quote(key.name)} {shlex.quote(value)}{ttl}')
         fail(
             f"Redis at {redact_url(redis_url)}: {'; '.join(problems)}.",
             call="TYPE, GET, TTL",
             observed=observed,
             expected=expected,
-            hint=" && ".join(fixes),
+            hint=Hint(tuple(fixes)),
         )
     return passed(
         f"Redis at {redact_url(redis_url)} holds the lab's keys: {'; '.join(observed)}.",

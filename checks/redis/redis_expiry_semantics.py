@@ -9,7 +9,7 @@ from labgrader.check import check
 from labgrader.evaluate.redis import shown, ttl_meaning
 from labgrader.redis_support import ScratchKeys, writable
 from labgrader.targets import redact_url
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 EXPIRE_WITHIN_S = 2.0  # a key with a 30 ms TTL must be gone well before this
 
@@ -18,7 +18,15 @@ EXPIRE_WITHIN_S = 2.0  # a key with a 30 ms TTL must be gone well before this
     "redis_expiry_semantics",
     points=2,
     objective="Keys on the lab's Redis expire as documented: TTL -1 without expiry, -2 when gone, EXPIRE/PERSIST change it, SET clears it, and a key with a TTL really disappears.",
-    hint='redis-cli -u "$REDIS_URL" SET k v EX 60 && redis-cli -u "$REDIS_URL" TTL k (a positive number), then PERSIST k and TTL k (-1)',
+    hint=Hint(
+        (
+            'redis-cli -u "$REDIS_URL" SET k v EX 60',
+            'redis-cli -u "$REDIS_URL" TTL k',
+            'redis-cli -u "$REDIS_URL" PERSIST k',
+            'redis-cli -u "$REDIS_URL" TTL k',
+        ),
+        "The first TTL answers a positive number, the second -1: if not, REDIS_URL is not the primary endpoint.",
+    ),
     requires=("redis",),
     writes=True,
     aws_actions=("elasticache:DescribeReplicationGroups",),

@@ -6,13 +6,14 @@ import time
 import pytest
 import redis
 
+from labgrader import elasticache_hints as hints
 from labgrader import failover, redis_conn
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups
 from labgrader.evaluate import elasticache as ec
 from labgrader.redis_support import ScratchKeys, unreachable
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Passed, could_not_look, fail, not_applicable, passed, pending
+from labgrader.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed, pending
 
 RECONNECT_S = 90.0  # after TestFailover the primary endpoint's DNS name moves to the new primary
 
@@ -21,7 +22,11 @@ RECONNECT_S = 90.0  # after TestFailover the primary endpoint's DNS name moves t
     "redis_failover_recovers",
     points=2,
     objective="A real failover of the lab's Redis loses no acknowledged data and the new primary takes writes (sentinel on the sandbox; TestFailover on AWS with --disruptive).",
-    hint="aws elasticache test-failover --replication-group-id {lab.elasticache.replication_group} --node-group-id 0001 (needs automatic failover and a replica); on the sandbox: labgrader sandbox down && labgrader sandbox up --detach",
+    hint=Hint(
+        ("labgrader sandbox down", "labgrader sandbox up --detach"),
+        "On the sandbox, a restart brings the primary, the replica and the sentinel back as the lab set them up. On "
+        "AWS, failover needs automatic failover enabled and a replica (aws elasticache test-failover tries it).",
+    ),
     requires=("redis",),
     writes=True,
     aws_actions=(
@@ -136,7 +141,7 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
             call="elasticache.describe_replication_groups",
             observed="ReplicationGroupNotFoundFault",
             expected=name,
-            hint=ec.create_replication_group_cli(lookups.lab),
+            hint=hints.create_replication_group_hint(lookups),
         )
     if ec.group_status(group) != "available":
         pending(
@@ -153,7 +158,12 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
             call="elasticache.describe_replication_groups",
             observed=ec.automatic_failover(group),
             expected="enabled",
-            hint=ec.modify_replication_group_cli(spec, "--automatic-failover-enabled"),
+            hint=Hint(
+                tuple(
+                    hints.replica_commands(lookups, group)
+                    + hints.modify_group_commands(name, "--automatic-failover-enabled")
+                )
+            ),
         )
     token = secrets.token_hex(8)
     before, after = scratch_keys("failover-before"), scratch_keys("failover-after")

@@ -5,13 +5,14 @@ import time
 import pytest
 import redis
 
+from labgrader import elasticache_hints as hints
 from labgrader.check import check
 from labgrader.elasticache_api import Lookups, snapshot_in_progress
 from labgrader.evaluate import elasticache as ec
 from labgrader.evaluate import redis as ev
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Passed, fail, not_applicable, passed
+from labgrader.verdict import Hint, Passed, fail, not_applicable, passed
 
 BGSAVE_TIMEOUT_S = 10.0
 DEFAULT_SAVE = "3600 1 300 100 60 10000"
@@ -21,7 +22,11 @@ DEFAULT_SAVE = "3600 1 300 100 60 10000"
     "redis_persistence_configured",
     points=2,
     objective="The lab's Redis persists its data: RDB save rules set and a BGSAVE that completes (self-hosted), or snapshots kept by ElastiCache (AWS, which refuses CONFIG and BGSAVE).",
-    hint=f'redis-cli -u "$REDIS_URL" CONFIG SET save "{DEFAULT_SAVE}" (on AWS: aws elasticache modify-replication-group --replication-group-id {{lab.elasticache.replication_group}} --snapshot-retention-limit 1 --apply-immediately)',
+    hint=Hint(
+        (f'redis-cli -u "$REDIS_URL" CONFIG SET save "{DEFAULT_SAVE}"',),
+        "On AWS, CONFIG is refused: aws elasticache modify-replication-group --replication-group-id "
+        "{lab.elasticache.replication_group} --snapshot-retention-limit 1 --apply-immediately",
+    ),
     requires=("redis",),
     aws_actions=("elasticache:DescribeReplicationGroups", "elasticache:DescribeSnapshots"),
 )
@@ -88,7 +93,10 @@ def self_hosted(r: redis.Redis, url: str, wanted: str) -> Passed:
             call="BGSAVE; INFO persistence",
             observed={"rdb_last_bgsave_status": status, "rdb_bgsave_in_progress": now.get("rdb_bgsave_in_progress")},
             expected="rdb_last_bgsave_status:ok",
-            hint='redis-cli -u "$REDIS_URL" CONFIG GET dir (the folder must be writable), then BGSAVE again',
+            hint=Hint(
+                ('redis-cli -u "$REDIS_URL" CONFIG GET dir', 'redis-cli -u "$REDIS_URL" BGSAVE'),
+                "The folder CONFIG GET dir names must be writable by Redis for a snapshot to be written.",
+            ),
         )
     return passed(
         f"Redis at {where} persists with RDB ({observed['save']}) and a BGSAVE completed in {took_ms:.0f} ms.",
@@ -109,7 +117,7 @@ def from_elasticache_api(lookups: Lookups, target: Target) -> Passed:
             call="elasticache.describe_replication_groups",
             observed="ReplicationGroupNotFoundFault",
             expected=name,
-            hint=ec.create_replication_group_cli(lookups.lab),
+            hint=hints.create_replication_group_hint(lookups),
         )
     days = ec.retention_days(group)
     if days >= 1:
@@ -136,7 +144,7 @@ def from_elasticache_api(lookups: Lookups, target: Target) -> Passed:
             call="elasticache.describe_replication_groups; elasticache.describe_snapshots",
             observed=f"SnapshotRetentionLimit {days}, {found}",
             expected=expected,
-            hint=ec.modify_replication_group_cli(spec, "--snapshot-retention-limit 1"),
+            hint=Hint(tuple(hints.modify_group_commands(name, "--snapshot-retention-limit 1"))),
         )
     return passed(
         f"ElastiCache holds the manual snapshot {snapshot.get('SnapshotName')} of {name} (available).",

@@ -7,14 +7,17 @@ import redis
 from labgrader import redis_support
 from labgrader.check import check
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(
     "redis_reachable",
     points=2,
     objective="The lab's Redis primary answers PING from where the grader runs.",
-    hint='redis-cli -u "$REDIS_URL" ping (from the lab\'s EC2 instance on AWS; the primary endpoint, not the reader)',
+    hint=Hint(
+        ('redis-cli -u "$REDIS_URL" ping',),
+        "On AWS, run it from the lab's EC2 instance, with REDIS_URL the primary endpoint (not the reader).",
+    ),
     requires=("redis",),
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
@@ -32,8 +35,15 @@ def redis_reachable(redis_client: redis.Redis, redis_url: str, target: Target) -
             call="PING; INFO replication",
             observed=f"role:{role}",
             expected="role:master",
-            hint="Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint); on the sandbox a node made a "
-            'replica by hand comes back with: redis-cli -u "$REDIS_URL" replicaof no one',
+            hint=Hint(
+                ('redis-cli -u "$REDIS_URL" replicaof no one',) if target.provides("redis-admin") else (),
+                "Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint)"
+                + (
+                    "; a node made a replica by hand becomes a primary again with this command."
+                    if target.provides("redis-admin")
+                    else "."
+                ),
+            ),
         )
     return passed(
         f"Redis at {where} answered PING in {elapsed_ms:.1f} ms as the primary (role:master).",

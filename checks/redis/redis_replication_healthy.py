@@ -7,14 +7,22 @@ from labgrader.check import check
 from labgrader.evaluate import redis as ev
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Passed, fail, not_applicable, passed
+from labgrader.verdict import Hint, Passed, fail, not_applicable, passed
 
 
 @check(
     "redis_replication_healthy",
     points=2,
     objective="The lab's Redis primary reports role:master with at least the lab's number of replicas connected and online.",
-    hint="aws elasticache increase-replica-count --replication-group-id {lab.elasticache.replication_group} --new-replica-count {lab.redis.min_replicas} --apply-immediately (on the sandbox: labgrader sandbox down && labgrader sandbox up --detach)",
+    hint=Hint(
+        (
+            "aws elasticache increase-replica-count --replication-group-id {lab.elasticache.replication_group} "
+            "--new-replica-count {lab.redis.min_replicas} --apply-immediately",
+            "aws elasticache wait replication-group-available --replication-group-id {lab.elasticache.replication_group}",
+        ),
+        "On the sandbox, restart it instead (labgrader sandbox down, then labgrader sandbox up --detach): its replica "
+        "comes back attached.",
+    ),
     requires=("redis",),
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
@@ -57,8 +65,11 @@ def redis_replication_healthy(redis_primary: redis.Redis, redis_url: str, lab: L
                     call="INFO replication (replica)",
                     observed=f"master_link_status:{status}",
                     expected="master_link_status:up",
-                    hint=f"redis-cli -h {link.ip} -p {link.port} INFO replication (then: labgrader sandbox down && "
-                    "labgrader sandbox up --detach)",
+                    hint=Hint(
+                        ("labgrader sandbox down", "labgrader sandbox up --detach"),
+                        f"The replica at {link.address} lost its primary: restarting the sandbox attaches it again "
+                        "(the data stays).",
+                    ),
                 )
     return passed(
         f"Redis at {where} is the primary (role:master) with {len(links)} replica(s): {ev.describe_links(links)}.",

@@ -8,14 +8,17 @@ from labgrader.check import check
 from labgrader.evaluate.redis import shown
 from labgrader.redis_support import ScratchKeys, writable
 from labgrader.targets import redact_url
-from labgrader.verdict import Passed, fail, passed
+from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(
     "redis_string_ops",
     points=2,
     objective="The lab's Redis primary stores and changes strings as Redis should (SET/GET/APPEND/INCR/DECR/MSET/DEL), tried on the grader's scratch keys.",
-    hint='redis-cli -u "$REDIS_URL" SET k v && redis-cli -u "$REDIS_URL" GET k (the primary endpoint; the grader writes only keys under __labgrader__)',
+    hint=Hint(
+        ('redis-cli -u "$REDIS_URL" SET k v', 'redis-cli -u "$REDIS_URL" GET k'),
+        "REDIS_URL must be the primary endpoint; the grader writes only keys under __labgrader__.",
+    ),
     requires=("redis",),
     writes=True,
     aws_actions=("elasticache:DescribeReplicationGroups",),

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from labgrader.verdict import Hint
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 CHECK_ATTRIBUTE = "__labgrader_check__"
@@ -26,14 +28,14 @@ class CheckMeta:
     id: str
     points: float
     objective: str
-    hint: str
+    hint: Hint
     requires: tuple[str, ...] = ()
     needs_sections: tuple[str, ...] = ()
     writes: bool = False
     aws_actions: tuple[str, ...] = ()
 
-    def render_hint(self, context: dict[str, Any], override: str | None = None) -> str:
-        """The hint shown for a miss: `override` (a finished command from `fail(hint=...)`) as it is, else the
+    def render_hint(self, context: dict[str, Any], override: Hint | None = None) -> Hint:
+        """The hint shown for a miss: `override` (finished commands from `fail(hint=...)`) as it is, else the
         declared template filled with the lab's names."""
         if override is not None:
             return override
@@ -50,7 +52,7 @@ def check(
     *,
     points: float,
     objective: str,
-    hint: str,
+    hint: Hint | str,
     requires: tuple[str, ...] = (),
     needs_sections: tuple[str, ...] = (),
     writes: bool = False,
@@ -58,12 +60,15 @@ def check(
 ) -> Callable[[F], F]:
     """Declare `fn` as the check of `check_id`.
 
+    hint: the default fix, a Hint whose commands and note are templates over the lab spec (a string is one
+    command).
     requires: target capabilities (e.g. "elasticache"); on a target without one the check reports `skip`.
     needs_sections: lab-spec sections besides the check's own (catalog) section.
     writes: the check writes scratch data (skipped in read-only mode).
     aws_actions: IAM actions the check calls (for the least-privilege policy).
     """
-    meta = CheckMeta(check_id, points, objective, hint, requires, needs_sections, writes, aws_actions)
+    default_hint = Hint((hint.strip(),)) if isinstance(hint, str) else hint
+    meta = CheckMeta(check_id, points, objective, default_hint, requires, needs_sections, writes, aws_actions)
 
     def decorate(fn: F) -> F:
         setattr(fn, CHECK_ATTRIBUTE, meta)
@@ -71,7 +76,7 @@ def check(
             id=check_id,
             points=points,
             objective=objective,
-            hint=hint,
+            hint=default_hint,
             requires=requires,
             needs_sections=needs_sections,
             writes=writes,

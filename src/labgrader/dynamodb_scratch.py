@@ -18,6 +18,7 @@ from typing import Any
 import botocore.exceptions
 
 from labgrader.evaluate.dynamodb import actual_key_names, key_part, scratch_item
+from labgrader.hints import recreate_table_hint
 from labgrader.scratch import Scratch
 from labgrader.spec import DynamoDBSpec
 from labgrader.verdict import could_not_look, fail
@@ -151,7 +152,7 @@ class ScratchItems:
                 call=f"dynamodb.{operation}",
                 observed="ValidationException",
                 expected="the write accepted",
-                hint="Make the table's key and index attribute types those of the lab (describe-table shows them).",
+                hint=recreate_table_hint(self.spec, "A table's key and index attribute types"),
             )
         return response
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import botocore.exceptions
 import pytest
 
+from labgrader import elasticache_hints
 from labgrader.aws import AwsClients
 from labgrader.evaluate import elasticache as ev
 from labgrader.spec import ElastiCacheSpec, LabSpec
@@ -259,7 +260,7 @@ def require_group(lookups: Lookups, region: str, judging: str) -> dict[str, Any]
             call="elasticache.describe_replication_groups",
             observed="ReplicationGroupNotFoundFault",
             expected=name,
-            hint=ev.create_replication_group_cli(lookups.lab),
+            hint=elasticache_hints.create_replication_group_hint(lookups),
         )
     return group
 

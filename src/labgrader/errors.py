@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import botocore.exceptions
 import redis.exceptions
 
-from labgrader.verdict import Evidence, Status, Verdict
+from labgrader.verdict import Evidence, Hint, Status, Verdict
 
 ACCESS_DENIED = frozenset(
     {
@@ -45,6 +45,34 @@ THROTTLED = frozenset(
     }
 )
 UNAVAILABLE = frozenset({"ServiceUnavailable", "InternalError", "InternalFailure", "InternalServerError"})
+# Answers that describe the student's resources as they are, not the grader's access: the lab is wrong there, a
+# `fail` naming the check that judges the prerequisite (never "the grader could not look").
+STUDENT_SIDE: dict[str, tuple[str, str]] = {
+    "ResourceNotFoundException": ("the resource it names does not exist", "dynamodb_table_exists"),
+    "TableNotFoundException": ("the table does not exist", "dynamodb_table_exists"),
+    "ValidationException": (
+        "the request does not fit the lab's resources as they are (key names, key or index types)",
+        "dynamodb_table_keys_match",
+    ),
+    "ConditionalCheckFailedException": (
+        "an item it expected is missing or differs",
+        "dynamodb_exercise_state",
+    ),
+    "ReplicationGroupNotFoundFault": (
+        "the replication group does not exist",
+        "elasticache_replication_group_available",
+    ),
+    "InvalidReplicationGroupState": (
+        "the replication group is not available",
+        "elasticache_replication_group_available",
+    ),
+    "CacheSubnetGroupNotFoundFault": ("the cache subnet group does not exist", "elasticache_subnet_group_multi_az"),
+    "CacheParameterGroupNotFound": (
+        "the cache parameter group does not exist",
+        "elasticache_parameter_group_eviction_policy",
+    ),
+    "InvalidGroup.NotFound": ("the security group does not exist", "elasticache_security_group_restricted"),
+}
 
 _UNREACHABLE = (
     botocore.exceptions.EndpointConnectionError,
@@ -66,7 +94,7 @@ class Classified:
     status: Status
     message: str
     evidence: Evidence
-    hint: str | None = None
+    hint: Hint | None = None
 
 
 GRADER_BUG_HINT = "Report it to the labgrader maintainers; the other checks are unaffected."
@@ -82,8 +110,32 @@ def classify(exc: BaseException) -> Classified:
     if isinstance(exc, AssertionError):
         first_line = (str(exc).strip().splitlines() or ["the check's assertion did not hold"])[0]
         return Classified("fail", first_line, Evidence())
-    message, hint = explain_could_not_look(exc)
+    student = students_own(exc)
+    if student is not None:
+        return student
+    message, advice = explain_could_not_look(exc)
+    hint = Hint(note=advice) if advice is not None else None
     return Classified("error", message, Evidence(extra={"exception": type(exc).__name__}), hint)
+
+
+def students_own(exc: BaseException) -> Classified | None:
+    """A `fail` naming the prerequisite when AWS's answer describes the student's resources (a missing table, a
+    request its keys reject), else None."""
+    if not isinstance(exc, botocore.exceptions.ClientError):
+        return None
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    if code not in STUDENT_SIDE:
+        return None
+    why, prerequisite = STUDENT_SIDE[code]
+    detail = str(error.get("Message", "")).strip().rstrip(".")
+    message = (
+        f"AWS refused {exc.operation_name} with {code}"
+        + (f" ({detail})" if detail else "")
+        + f": {why}, so this objective cannot be graded (prerequisite: {prerequisite})."
+    )
+    hint = Hint(note=f"Fix what {prerequisite} reports first, then grade again.")
+    return Classified("fail", message, Evidence(call=exc.operation_name, observed=code), hint)
 
 
 def access_denied_action(exc: botocore.exceptions.ClientError) -> str:

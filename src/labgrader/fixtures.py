@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import redis
 
-from labgrader import failover, redis_conn
+from labgrader import elasticache_api, elasticache_hints, failover, redis_conn
 from labgrader.aws import AwsClients
 from labgrader.grading import SESSION_KEY, GradingSession
 from labgrader.scratch import Scratch
@@ -91,7 +91,7 @@ def ec2(aws: AwsClients, target: Target) -> Any:
 
 
 @pytest.fixture(scope="session")
-def redis_url(target: Target, lab: LabSpec, aws: AwsClients) -> str:
+def redis_url(request: pytest.FixtureRequest, target: Target, lab: LabSpec, aws: AwsClients) -> str:
     """Where Redis is graded: --redis-url / REDIS_URL / the sandbox, else (AWS) the replication group's primary
     endpoint."""
     if target.redis_url:
@@ -109,7 +109,7 @@ def redis_url(target: Target, lab: LabSpec, aws: AwsClients) -> str:
             call="elasticache.describe_replication_groups",
             observed="ReplicationGroupNotFoundFault",
             expected=name,
-            hint=f"aws elasticache create-replication-group --replication-group-id {name} ... (see the lab)",
+            hint=elasticache_hints.create_replication_group_hint(elasticache_api.for_run(request.config, aws, lab)),
         )
     group = groups[0]
     scheme = "rediss" if group.get("TransitEncryptionEnabled") else "redis"

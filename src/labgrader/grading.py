@@ -26,7 +26,7 @@ from labgrader.results import CheckResult, RunResult
 from labgrader.scratch import Scratch
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
-from labgrader.verdict import Evidence, Passed
+from labgrader.verdict import Evidence, Hint, Passed
 
 SESSION_KEY = pytest.StashKey["GradingSession"]()
 _PHASES_KEY = pytest.StashKey[dict[str, Classified]]()
@@ -216,14 +216,14 @@ class GradingSession:
         weight = override.points if override and override.points is not None else meta.points
         required = not entry.advisory if override is None or override.required is None else override.required
         max_points = 0.0 if entry.advisory or outcome.status == "skip" else float(weight)
-        hint = ""
+        hint = Hint()
         if outcome.status == "fail":
             hint = meta.render_hint(self.hint_context(), outcome.hint)
         elif outcome.status == "error":
             # No specific fix means an endpoint could not be reached: the target says where to look.
-            hint = outcome.hint or self.target.unreachable_advice(entry.section)
+            hint = outcome.hint or Hint(note=self.target.unreachable_advice(entry.section))
         elif outcome.status == "pending":
-            hint = "Grade again in a few minutes, once AWS has finished."
+            hint = Hint(note="Grade again in a few minutes, once AWS has finished.")
         return CheckResult(
             id=meta.id,
             status=outcome.status,
@@ -231,7 +231,9 @@ class GradingSession:
             max_points=max_points,
             required=required,
             message=outcome.message,
-            hint=hint,
+            hint=hint.text(),
+            hint_commands=list(hint.commands),
+            hint_note=hint.note or "",
             evidence=outcome.evidence.as_dict(),
             duration_s=round(duration, 4),
             section=entry.section,
@@ -293,15 +295,17 @@ class GradingSession:
             outcome = Classified("skip", "not selected by the pytest arguments of this run", Evidence())
         elif meta is not None or interrupted:  # Ctrl-C during collection: not collected, yet no grader bug
             reason = "the run was interrupted before it" if interrupted else "it did not run"
-            outcome = Classified("error", f"Not graded: {reason}.", Evidence(), "Grade again without interrupting.")
+            outcome = Classified(
+                "error", f"Not graded: {reason}.", Evidence(), Hint(note="Grade again without interrupting.")
+            )
         else:
             outcome = Classified(
                 "error",
                 "labgrader has no check implementing this ID (a grader bug).",
                 Evidence(),
-                "Report it to the labgrader maintainers; the other checks are unaffected.",
+                Hint(note="Report it to the labgrader maintainers; the other checks are unaffected."),
             )
-        placeholder = meta or CheckMeta(check_id, 0.0, entry.id, "")
+        placeholder = meta or CheckMeta(check_id, 0.0, entry.id, Hint())
         return self._result(placeholder, outcome, 0.0)
 
 
@@ -328,9 +332,13 @@ def validate_marker(marker: pytest.Mark, nodeid: str) -> CheckMeta:
         raise pytest.UsageError(f"{where}: points must be a number >= 0 (got {points!r}).")
     if entry.advisory and points != 0:
         raise pytest.UsageError(f"{where}: {check_id} is advisory in the catalog: declare points=0.")
-    for text_field in ("objective", "hint"):
-        if not isinstance(kwargs.get(text_field), str) or not kwargs[text_field].strip():
-            raise pytest.UsageError(f"{where}: {text_field} must be a non-empty sentence.")
+    if not isinstance(kwargs.get("objective"), str) or not kwargs["objective"].strip():
+        raise pytest.UsageError(f"{where}: objective must be a non-empty sentence.")
+    hint = kwargs.get("hint")
+    if isinstance(hint, str):
+        hint = Hint((hint.strip(),)) if hint.strip() else None
+    if not isinstance(hint, Hint) or not (any(c.strip() for c in hint.commands) or (hint.note or "").strip()):
+        raise pytest.UsageError(f"{where}: hint must be a non-empty sentence (a Hint's commands or note).")
     requires = tuple(kwargs.get("requires", ()))
     unknown = [r for r in requires if r not in CAPABILITIES]
     if unknown:
@@ -345,7 +353,7 @@ def validate_marker(marker: pytest.Mark, nodeid: str) -> CheckMeta:
         id=check_id,
         points=float(points),
         objective=kwargs["objective"].strip(),
-        hint=kwargs["hint"].strip(),
+        hint=hint,
         requires=requires,
         needs_sections=sections,
         writes=bool(kwargs.get("writes", False)),

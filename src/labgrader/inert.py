@@ -11,6 +11,9 @@ import re
 # last lines of a traceback; a module printing megabytes cannot bloat a report.
 MESSAGE_LIMIT = 2_000
 EVIDENCE_LIMIT = 8_000
+# A hint is commands the grader built (re-creating a table with its import and exercises runs ~3,000 characters):
+# bounded, yet never cut in the middle of a command a student pastes.
+HINT_LIMIT = 16_000
 CELL_LIMIT = 500
 # A test's name in the Gradescope and Classroom JSON: a check ID and its objective.
 NAME_LIMIT = 300

@@ -114,7 +114,12 @@ class Redactor:
             return run
         checks = [
             dataclasses.replace(
-                check, message=self(check.message), hint=self(check.hint), evidence=self.data(check.evidence)
+                check,
+                message=self(check.message),
+                hint=self(check.hint),
+                hint_commands=[self(c) for c in check.hint_commands],
+                hint_note=self(check.hint_note),
+                evidence=self.data(check.evidence),
             )
             for check in run.checks
         ]

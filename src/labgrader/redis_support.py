@@ -12,7 +12,7 @@ import redis
 
 from labgrader.errors import CREDENTIALS_HINT
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import could_not_look, fail
+from labgrader.verdict import Hint, could_not_look, fail
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ def read_only(url: str, exc: redis.ReadOnlyError) -> NoReturn:
         call="SET",
         observed="READONLY",
         expected="the primary accepts writes",
-        hint="Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint), e.g. --redis-url redis://<primary>:6379",
+        hint=Hint(note="Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint) with --redis-url."),
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labgrader.inert import EVIDENCE_LIMIT, bounded
+from labgrader.inert import EVIDENCE_LIMIT, HINT_LIMIT, bounded
 from labgrader.verdict import Status
 
 RESULTS_FILE = "results.json"
@@ -39,11 +39,16 @@ class CheckResult:
     # The check ID whose miss this fail follows from (its message names it as the prerequisite): the reports show
     # the root cause's fix once and list the checks it blocks under it.
     blocked_by: str | None = None
+    # The hint apart: its shell commands (`hint` is them one per line) and the sentence explaining them.
+    hint_commands: list[str] = field(default_factory=list)
+    hint_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         # Messages and evidence can quote what a student's module printed or raised: bounded in every report.
         data = asdict(self)
-        data["message"], data["hint"] = bounded(self.message), bounded(self.hint)
+        data["message"], data["hint"] = bounded(self.message), bounded(self.hint, HINT_LIMIT)
+        data["hint_commands"] = [bounded(c, HINT_LIMIT) for c in self.hint_commands]
+        data["hint_note"] = bounded(self.hint_note)
         data["evidence"] = _bounded_values(data["evidence"])
         if self.blocked_by is None:  # an extra field, present only where it says something
             del data["blocked_by"]

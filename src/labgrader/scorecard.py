@@ -112,7 +112,8 @@ def render(run: RunResult, write: Write, *, results_path: str | None = None) -> 
             if result.status in MISSES:
                 write(f"            {terminal(result.message)}")
                 if result.hint:
-                    write(f"            fix: {terminal(result.hint)}")
+                    for line in hint_lines(result):
+                        write(f"            {line}")
                 for line in _blocks_lines(blocks[result.id]) if result.id in blocks else ():
                     write(f"            {line}")
             elif result.status == "skip":
@@ -141,12 +142,26 @@ def _check_cell(result: CheckResult, blocked_by: str | None = None, blocks: list
             text.append(f"\n{terminal(result.message)}", style="default" if result.status in MISSES else "dim")
         if result.status in MISSES and result.hint:
             text.append("\nfix: ", style="bold cyan")
-            text.append(terminal(result.hint), style="cyan")
+            note, commands = result.hint_note, result.hint_commands
+            if commands:
+                text.append("\n" + "\n".join(f"  {terminal(c)}" for c in commands), style="cyan")
+            if note:
+                text.append(f"\n{terminal(note)}", style="default")
     if blocks:  # one paragraph: rich wraps it to the cell
         listed = ", ".join(f"{terminal(r.id)} {_points(r)}" for r in blocks)
         text.append(f"\nblocks {blocked_points(blocks)}: ", style="bold")
         text.append(listed)
     return text
+
+
+def hint_lines(result: CheckResult) -> list[str]:
+    """The fix in plain text: `fix:` then the commands as a block, one per line (copy them as they are), then the
+    note that explains them."""
+    note, commands = result.hint_note, result.hint_commands
+    lines = ["fix:", *(f"  {terminal(c)}" for c in commands)] if commands else []
+    if note:
+        lines.append(f"{'note' if commands else 'fix'}: {terminal(note)}")
+    return lines
 
 
 def section_table(

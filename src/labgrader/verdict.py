@@ -14,6 +14,32 @@ STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "skip", "pending")
 
 
 @dataclass(frozen=True)
+class Hint:
+    """The fix of a miss: shell commands, each runnable verbatim in bash from any folder with the environment
+    `labgrader sandbox env` (or the student's AWS configuration) gives, and an optional sentence of explanation
+    that is never part of the commands."""
+
+    commands: tuple[str, ...] = ()
+    note: str | None = None
+
+    @classmethod
+    def of(cls, value: Hint | str | None) -> Hint | None:
+        """A hint from what `fail(hint=...)` accepts: a Hint, or one command as a string."""
+        if value is None or isinstance(value, Hint):
+            return value
+        return cls((value,))
+
+    def text(self) -> str:
+        """results.json's `hint`: the commands one per line (the note when there is no command)."""
+        return "\n".join(self.commands) if self.commands else (self.note or "")
+
+    def format(self, **context: Any) -> Hint:
+        """The hint with `{lab.…}` / `{region}` placeholders of a check's declared default filled in."""
+        note = self.note.format(**context) if self.note is not None else None
+        return Hint(tuple(c.format(**context) for c in self.commands), note)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What the grader looked at: the API call or command, what it saw and what the lab expects."""
 
@@ -37,11 +63,11 @@ class Passed:
 class Verdict(Exception):  # noqa: N818 - a verdict is the message, not an error condition of the grader
     status: Status = "fail"
 
-    def __init__(self, message: str, evidence: Evidence | None = None, hint: str | None = None) -> None:
+    def __init__(self, message: str, evidence: Evidence | None = None, hint: Hint | str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.evidence = evidence or Evidence()
-        self.hint = hint
+        self.hint = Hint.of(hint)
 
 
 class CheckFailed(Verdict):
@@ -81,10 +107,11 @@ def fail(
     call: str | None = None,
     observed: Any = None,
     expected: Any = None,
-    hint: str | None = None,
+    hint: Hint | str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> NoReturn:
-    """The lab is wrong. `hint` replaces the check's default hint when this way of being wrong has its own fix."""
+    """The lab is wrong. `hint` replaces the check's default hint when this way of being wrong has its own fix
+    (a string is one command)."""
     raise CheckFailed(message, _evidence(call, observed, expected, extra), hint)
 
 
@@ -100,9 +127,10 @@ def pending(
     raise CheckPending(message, _evidence(call, observed, expected, extra))
 
 
-def could_not_look(message: str, *, call: str | None = None, hint: str | None = None) -> NoReturn:
-    """The grader could not look (endpoint down, no credentials, throttled): never the student's `fail`."""
-    raise CouldNotLook(message, _evidence(call, None, None, None), hint)
+def could_not_look(message: str, *, call: str | None = None, hint: Hint | str | None = None) -> NoReturn:
+    """The grader could not look (endpoint down, no credentials, throttled): never the student's `fail`. A string
+    hint is advice (the note), not a command."""
+    raise CouldNotLook(message, _evidence(call, None, None, None), Hint(note=hint) if isinstance(hint, str) else hint)
 
 
 def not_applicable(reason: str) -> NoReturn:

@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from rich.console import Console
 
 from labgrader import cli, reports, scorecard
+from labgrader.inert import terminal
 from labgrader.reports import classroom, gradescope, junit, markdown
 from labgrader.reports.model import run_from_dict, sections
 from labgrader.reports.progress import PlainProgress
@@ -60,7 +61,8 @@ def hostile_results(results_data: dict[str, Any], student_id: str = HOSTILE) -> 
             check.update(status="fail", points=0.0, message=f"The module raised: {HOSTILE} {MEGABYTE}")
             check["evidence"] = {"observed": HOSTILE, "printed": MEGABYTE, HOSTILE: [HOSTILE, {"item": HOSTILE}]}
         elif check["id"] == "dynamodb_ttl_enabled":  # an item value quoted in a message, and in the hint
-            check.update(message=f"TTL attribute holds {HOSTILE!s}", hint=f"aws dynamodb ... {HOSTILE}")
+            hint = f"aws dynamodb ... {HOSTILE}"
+            check.update(message=f"TTL attribute holds {HOSTILE!s}", hint=hint, hint_commands=[hint], hint_note=HOSTILE)
         elif check["id"] == "redis_failover_recovers":  # an error
             check.update(message=HOSTILE)
     # A crafted file's check ID and section land in attributes (HTML id/href, JUnit name) and table cells.
@@ -128,7 +130,17 @@ def test_markdown_has_no_link_image_html_or_extra_structure(written: dict[str, P
     parser = MarkdownIt("gfm-like")  # tables, strikethrough, bare-URL autolinks (linkify)
     tokens = _tokens(parser.parse(text))
     kinds = {t.type for t in tokens}
-    assert kinds.isdisjoint({"link_open", "image", "html_inline", "code_block", "fence"}), kinds
+    assert kinds.isdisjoint({"link_open", "image", "html_inline", "code_block"}), kinds
+    # The only code blocks are the fixes' commands, each a bash block holding exactly one check's commands (a
+    # hostile command neither closes its fence early nor opens another).
+    blocks = [t for t in tokens if t.type == "fence"]
+    commands = [
+        c.hint_commands for c in hostile_run.checks if c.hint_commands and c.status in ("fail", "error", "pending")
+    ]
+    assert [t.info for t in blocks] == ["bash"] * len(blocks)
+    assert len(blocks) == len([c for c in commands if c])
+    for block in blocks:
+        assert any(block.content == "".join(f"{terminal(c)}\n" for c in cs) for cs in commands), block.content
     # The only raw HTML is the report's own collapsible block around the table of every check.
     own_html = ["<details><summary>Every check</summary>\n", "</details>\n"]
     assert [t.content for t in tokens if t.type == "html_block"] == own_html

@@ -134,7 +134,7 @@ def test_no_module_is_the_students_fail_with_the_way_to_pass(week8: LabSpec, tmp
     with pytest.raises(CheckFailed, match="No cache-aside module to grade") as failed:
         _harness(week8, None).module()
     assert failed.value.hint is not None
-    assert "--solution" in failed.value.hint
+    assert "--solution" in failed.value.hint.text()
     with pytest.raises(CheckFailed, match="does not exist"):
         _harness(week8, tmp_path / "missing.py").module()
 

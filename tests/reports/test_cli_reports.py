@@ -14,7 +14,6 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 
 from labgrader import cli, paths, reports
 from labgrader.reports import classroom, markdown
-from labgrader.reports.model import split_hint
 from tests.conftest import closed_port, unique
 from tests.reports.conftest import FIXTURE
 
@@ -117,13 +116,15 @@ def test_grade_writes_every_format_and_each_miss_shows_its_fix(
         assert miss["hint"], miss["id"]
         if miss.get("blocked_by"):
             continue
-        prose, command = split_hint(miss["hint"])
-        assert html.escape(prose) in page, miss["id"]
-        assert html.escape(command) in page, miss["id"]
-        assert markdown.inline(prose) in summary, miss["id"]
-        assert markdown.code(command) in summary or not command, miss["id"]
-        assert f"Fix: {miss['hint']}" in gs_tests[miss["id"]]["output"]
-        assert f"Fix: {miss['hint']}" in room_tests[miss["id"]]["message"]
+        assert miss["hint"] == ("\n".join(miss["hint_commands"]) or miss["hint_note"]), miss["id"]
+        # The commands as a block (one per line, nothing else on their lines), the note apart from them.
+        assert html.escape("\n".join(miss["hint_commands"])) in page, miss["id"]
+        assert html.escape(miss["hint_note"]) in page, miss["id"]
+        for command in miss["hint_commands"]:
+            assert f"\n    {command}\n" in summary, miss["id"]
+            assert f"{command}\n" in gs_tests[miss["id"]]["output"] + "\n", miss["id"]
+            assert f"{command}\n" in room_tests[miss["id"]]["message"] + "\n", miss["id"]
+        assert markdown.inline(miss["hint_note"]) in summary, miss["id"]
     assert gradescope["score"] == results["score"]
 
     xml = JUnitXml.fromfile(str(out / "junit.xml"))

@@ -70,7 +70,7 @@ def test_score_misses_hints_and_evidence_are_there(report: Path, fixture_run: Ru
     assert "<summary>Evidence</summary>" in text
     assert "dynamodb.describe_time_to_live" in text  # evidence: staff detail lives here
     assert (
-        '<div class="fix"><b>Fix</b><p>Start the sandbox again:</p><pre><code>labgrader sandbox down &amp;&amp; '
+        '<div class="fix"><b>Fix</b><p>Start the sandbox again.</p><pre><code>labgrader sandbox down &amp;&amp; '
         "labgrader sandbox up --detach</code></pre></div>" in text
     )
     assert "after due date on Gradescope" in text

@@ -6,7 +6,6 @@ import dataclasses
 from pathlib import Path
 
 from labgrader.reports import markdown
-from labgrader.reports.model import split_hint
 from labgrader.results import RunResult
 
 
@@ -30,14 +29,16 @@ def test_score_misses_and_their_fixes(fixture_run: RunResult) -> None:
     for check in fixture_run.checks:
         if check.status in ("fail", "error", "pending") and check.visibility == "visible":
             assert f"**{check.id}**" in fix_section
-            prose, command = split_hint(check.hint)
-            assert (
-                f"Fix: {' '.join(p for p in (markdown.inline(prose), markdown.code(command) if command else '') if p)}"
-                in fix_section
-            )
-    assert "Fix: `aws dynamodb update-time-to-live --table-name LabProducts" in fix_section  # a command: code span
-    assert "Fix: Grade again in a few minutes" in fix_section  # advice: plain text
-    assert "Fix: Start the sandbox again: `labgrader sandbox down && labgrader sandbox up --detach`" in fix_section
+            fix = "  - Fix:" + (f" {markdown.inline(check.hint_note)}" if check.hint_note else "")
+            block = "".join(f"\n    {c}" for c in check.hint_commands)
+            assert fix + (f"\n    ```bash{block}\n    ```" if block else "\n") in fix_section
+    # Commands: a bash block of their own; the note: plain text, apart from it.
+    assert "  - Fix:\n    ```bash\n    aws dynamodb update-time-to-live --table-name LabProducts" in fix_section
+    assert "  - Fix: Grade again in a few minutes" in fix_section
+    assert (
+        "  - Fix: Start the sandbox again.\n    ```bash\n    labgrader sandbox down && labgrader sandbox up --detach"
+        in fix_section
+    )
 
 
 def test_evidence_stays_out_and_hidden_checks_are_masked(fixture_run: RunResult) -> None:

@@ -100,9 +100,7 @@ def test_classroom_duration_is_milliseconds(fixture_run: RunResult) -> None:
     """autograding-command-grader src/main.js: `generateResult(..., endTime - startTime, ...)` where both are
     `new Date()`: a difference of JavaScript Dates is in milliseconds."""
     check = fixture_run.checks[0]
-    run = dataclasses.replace(
-        fixture_run, checks=[dataclasses.replace(check, duration_s=2.5), *fixture_run.checks[1:]]
-    )
+    run = dataclasses.replace(fixture_run, checks=[dataclasses.replace(check, duration_s=2.5), *fixture_run.checks[1:]])
     assert classroom.build(run)["tests"][0]["duration"] == 2500
 
 

@@ -27,7 +27,7 @@ def test_rich_scorecard_has_sections_misses_with_message_and_fix_and_the_total(f
         assert title in text
     ttl = fixture_run.get("dynamodb_ttl_enabled")
     assert ttl.message in text
-    assert f"fix: {ttl.hint}" in text
+    assert f"  {ttl.hint}" in text  # the command alone on its line, under "fix:"
     assert "Score 85/98 (87 %)  37 pass, 3 fail, 1 error, 1 skip, 1 pending, 1 advice  in 12.3 s" in text
     assert "results: out/results.json" in text
     assert "\x1b[" in console.file.getvalue()  # type: ignore[attr-defined]  # coloured
@@ -59,7 +59,8 @@ def test_show_is_plain_when_not_a_terminal(fixture_run: RunResult) -> None:
     lines: list[str] = []
     scorecard.show(fixture_run, console=pipe(), write=lines.append, results_path="r.json")
     assert "  FAIL        0/3  dynamodb_ttl_enabled" in lines
-    assert f"            fix: {fixture_run.get('dynamodb_ttl_enabled').hint}" in lines
+    ttl = fixture_run.get("dynamodb_ttl_enabled")
+    assert lines[lines.index("            fix:") + 1] == f"              {ttl.hint}"  # the command alone on its line
     assert lines[-2:] == [
         "\nScore 85/98 (37 pass, 3 fail, 1 error, 1 skip, 1 pending, 1 advice) in 12.3 s",
         "results: r.json",

@@ -31,7 +31,7 @@ from labgrader.evaluate.dynamodb import TableKey, actual_keys, attribute_types
 from labgrader.scratch import SCRATCH_PREFIX, Scratch
 from labgrader.spec import CacheAsideSpec, DynamoDBSpec, LabSpec
 from labgrader.targets import Target
-from labgrader.verdict import could_not_look, fail, not_applicable
+from labgrader.verdict import Hint, could_not_look, fail, not_applicable
 
 # Numbers a scratch item carries: a price that floats cannot hold exactly, a fractional rating, an integer stock.
 NUMBER_VALUES = (Decimal("24.99"), Decimal("4.5"), Decimal("7"), Decimal("12.25"), Decimal("3"))
@@ -235,7 +235,13 @@ class CacheAsideHarness:
     def module(self) -> Path:
         """The student's module, or the check's `fail` (the deliverable is missing)."""
         if self.solution is None:
-            fail(NO_MODULE, call="--solution", observed=None, expected="path/to/module.py", hint=NO_MODULE_HINT)
+            fail(
+                NO_MODULE,
+                call="--solution",
+                observed=None,
+                expected="path/to/module.py",
+                hint=Hint(note=NO_MODULE_HINT),
+            )
         if not self.solution.is_file():
             what = "is not a file" if self.solution.exists() else "does not exist"
             fail(
@@ -243,7 +249,7 @@ class CacheAsideHarness:
                 call="--solution",
                 observed=str(self.solution),
                 expected="an existing .py file",
-                hint=NO_MODULE_HINT,
+                hint=Hint(note=NO_MODULE_HINT),
             )
         return self.solution
 
@@ -441,7 +447,9 @@ class CacheAsideHarness:
                 observed=outcome.error,
                 expected="a clean import",
                 extra=extra,
-                hint=f"python -c 'import {Path(name).stem}' in the module's folder, with the lab's environment set",
+                hint=Hint(
+                    note=f"python -c 'import {Path(name).stem}' in the module's folder, with the lab's environment set"
+                ),
             )
         if outcome.status == "missing_function":
             fail(
@@ -461,8 +469,10 @@ class CacheAsideHarness:
                 observed=f"no answer within {timeout}",
                 expected=expected,
                 extra=extra,
-                hint="Give every Redis and DynamoDB client a timeout (socket_connect_timeout / socket_timeout, "
-                "botocore Config(connect_timeout=..., read_timeout=...)) and never wait without a bound.",
+                hint=Hint(
+                    note="Give every Redis and DynamoDB client a timeout (socket_connect_timeout / socket_timeout, "
+                    "botocore Config(connect_timeout=..., read_timeout=...)) and never wait without a bound."
+                ),
             )
         if outcome.status == "crashed":
             fail(

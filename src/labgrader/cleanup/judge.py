@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from labgrader.cleanup.model import BILLABLE_CHECK, Inventory, Leftover
 from labgrader.errors import describe_could_not_look
-from labgrader.verdict import Passed, could_not_look, fail, passed, pending
+from labgrader.verdict import Hint, Passed, could_not_look, fail, passed, pending
 
 SERVICE = {
     "cleanup_dynamodb_tables_deleted": "DynamoDB",
@@ -75,11 +75,11 @@ def describe(item: Leftover) -> str:
     return f"{item.short} in {_state(item)}"
 
 
-def hint_for(items: list[Leftover]) -> str:
+def hint_for(items: list[Leftover]) -> Hint:
     commands: list[str] = []
     for item in items:
         commands += [c for c in item.commands if c not in commands]
-    return " && ".join(commands)
+    return Hint(tuple(commands))
 
 
 def _extra(inventory: Inventory, items: list[Leftover]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from labgrader.spec import ElastiCacheSpec, LabSpec
+from labgrader.spec import LabSpec
 
 # Replication group statuses (API reference: creating | available | modifying | deleting | create-failed |
 # snapshotting). The first three settle by themselves: grade again later.
@@ -446,32 +446,6 @@ def create_replication_group_cli(lab: LabSpec) -> str:
         parts.append(f"--cache-parameter-group-name {spec.parameter_group}")
     if spec.min_snapshot_retention_days:
         parts.append(f"--snapshot-retention-limit {spec.min_snapshot_retention_days}")
-    parts.append(f"--port {spec.port}")
+    # As the reference solution: encrypted at rest (chosen at creation only) and in transit.
+    parts += ["--at-rest-encryption-enabled", "--transit-encryption-enabled", f"--port {spec.port}"]
     return " ".join(parts)
-
-
-def modify_replication_group_cli(spec: ElastiCacheSpec, *options: str) -> str:
-    return " ".join(
-        [
-            "aws elasticache modify-replication-group",
-            f"--replication-group-id {spec.replication_group}",
-            *options,
-            "--apply-immediately",
-        ]
-    )
-
-
-def create_subnet_group_cli(spec: ElastiCacheSpec) -> str:
-    return (
-        f"aws elasticache create-cache-subnet-group --cache-subnet-group-name {spec.subnet_group} "
-        f"--cache-subnet-group-description {shlex.quote('Redis subnets in ' + str(spec.min_subnet_azs) + ' AZs')} "
-        "--subnet-ids <subnet in AZ a> <subnet in AZ b>"
-    )
-
-
-def authorize_from_app_cli(spec: ElastiCacheSpec) -> str:
-    app = spec.app_security_group or "<app security group>"
-    return (
-        f"aws ec2 authorize-security-group-ingress --group-id {security_group_id_lookup(spec.security_group)} "
-        f"--protocol tcp --port {spec.port} --source-group {security_group_id_lookup(app)}"
-    )

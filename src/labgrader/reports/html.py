@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from labgrader.bounded import BoundedReadError, read_bytes_bounded
-from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded, printable
+from labgrader.inert import EVIDENCE_LIMIT, HINT_LIMIT, MESSAGE_LIMIT, bounded, printable
 from labgrader import outdir
 from labgrader.reports import cleanup_section, setup_section
 from labgrader.reports.model import (
@@ -30,7 +30,7 @@ from labgrader.reports.model import (
     points_text,
     root_causes,
     sections,
-    split_hint,
+    hint_parts,
     summary_counts,
     title,
 )
@@ -161,9 +161,9 @@ def _blocks(blocked: list[CheckResult]) -> str:
 def _fix_item(check: CheckResult, blocked: list[CheckResult]) -> str:
     hint = ""
     if check.hint:
-        prose, command = split_hint(check.hint)
-        shown = f"<p>{_text(prose)}</p>" if prose else ""
-        shown += f"<pre><code>{_text(command)}</code></pre>" if command else ""
+        note, commands = hint_parts(check)
+        shown = f"<p>{_text(note)}</p>" if note else ""
+        shown += f"<pre><code>{chr(10).join(_text(c, HINT_LIMIT) for c in commands)}</code></pre>" if commands else ""
         hint = f'<div class="fix"><b>Fix</b>{shown}</div>'
 
     lead = "The grader could not look: " if check.status == "error" else ""

@@ -21,7 +21,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from labgrader.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, bounded
+from labgrader.inert import EVIDENCE_LIMIT, HINT_LIMIT, MESSAGE_LIMIT, bounded
 from labgrader import outdir
 from labgrader.reports.model import blocked_roots, is_advice
 from labgrader.results import CheckResult, RunResult
@@ -61,7 +61,9 @@ def _detail(check: CheckResult, pytest_text: str, blocked_by: str | None = None)
     if blocked_by is not None:
         parts.append(f"Blocked by {blocked_by}: fix that first (its fix is in that testcase); this check is graded then.")
     elif check.hint:
-        parts.append(f"Fix: {bounded(check.hint)}")
+        # The commands one per line, then the sentence explaining them (when it is not the whole hint).
+        note = f"\n{bounded(check.hint_note)}" if check.hint_note and check.hint_note != check.hint else ""
+        parts.append(f"Fix: {bounded(check.hint, HINT_LIMIT)}{note}")
     if check.evidence:
         parts.append("Evidence: " + bounded(json.dumps(check.evidence, indent=2, default=str, sort_keys=True)))
     if pytest_text.strip():

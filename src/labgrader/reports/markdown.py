@@ -19,12 +19,12 @@ from labgrader.reports.model import (
     HIDDEN_NOTE,
     blocked_points,
     blocked_roots,
+    hint_parts,
     is_advice,
     label,
     points_text,
     root_causes,
     sections,
-    split_hint,
     summary_counts,
     title,
 )
@@ -80,12 +80,24 @@ def _miss(check: CheckResult, blocked: list[CheckResult]) -> list[str]:
         return [f"{head}: {HIDDEN_NOTE}"]
     lines = [f"{head}: {inline(check.message or title(check))}"]
     if check.hint:
-        prose, command = split_hint(check.hint)
-        lines.append("  - Fix: " + " ".join(part for part in (inline(prose), code(command) if command else "") if part))
+        note, commands = hint_parts(check)
+        lines.append("  - Fix:" + (f" {inline(note)}" if note else ""))
+        lines += code_block(commands)
     if blocked:
         lines.append(f"  - Blocks {blocked_points(blocked)}:")
         lines += [f"    - {code(c.id)} ({points_text(c)})" for c in blocked]
     return lines
+
+
+def code_block(commands: list[str], indent: str = "    ") -> list[str]:
+    """Commands as a fenced bash block (inert: nothing inside a fence is markup), one line each, in a list item."""
+    if not commands:
+        return []
+    shown = [inert.terminal(command) for command in commands]
+    fence = "```"
+    while any(fence in line for line in shown):
+        fence += "`"
+    return [f"{indent}{fence}bash", *(f"{indent}{line}" for line in shown), f"{indent}{fence}"]
 
 
 def render(run: RunResult) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from labgrader.bounded import RESULTS_LIMIT, BoundedReadError, read_text_bounded
 from labgrader.catalog import BY_ID, SECTION_TITLES
-from labgrader.inert import bounded, valid_unicode
+from labgrader.inert import HINT_LIMIT, bounded, valid_unicode
 from labgrader.results import CheckResult, RunResult
 from labgrader.verdict import STATUSES
 
@@ -109,6 +109,8 @@ def _check_from_dict(raw: Any, index: int) -> CheckResult:
         raise MalformedResultsError(f"check {where}: visibility {_show(visibility)} is not one of {', '.join(VISIBILITIES)}")
     evidence = raw.get("evidence") or {}
     entry = BY_ID.get(check_id)
+    hint = _text(raw.get("hint") or "", f"{where}.hint")
+    commands, note = _hint_parts(raw, hint, where)
     return CheckResult(
         id=check_id,
         status=status,
@@ -116,7 +118,9 @@ def _check_from_dict(raw: Any, index: int) -> CheckResult:
         max_points=_number(raw.get("max_points", 0), f"{where}.max_points"),
         required=bool(raw.get("required", True)),
         message=_text(raw.get("message") or "", f"{where}.message"),
-        hint=_text(raw.get("hint") or "", f"{where}.hint"),
+        hint=hint,
+        hint_commands=commands,
+        hint_note=note,
         evidence=dict(evidence) if isinstance(evidence, Mapping) else {"observed": evidence},
         duration_s=_number(raw.get("duration_s", 0.0), f"{where}.duration_s"),
         section=_text(raw.get("section") or (entry.section if entry else ""), f"{where}.section"),
@@ -129,6 +133,19 @@ def _check_from_dict(raw: Any, index: int) -> CheckResult:
 def _blocked_by(value: Any) -> str | None:
     """A results.json's `blocked_by` when it names a catalog check; anything else is ignored (older files have none)."""
     return value if isinstance(value, str) and value in BY_ID else None
+
+
+def _hint_parts(raw: Mapping[str, Any], hint: str, where: str) -> tuple[list[str], str]:
+    """(commands, note) of a check's hint; a results.json written before `hint_commands` existed has only `hint`,
+    split as it used to be shown (prose, then the command)."""
+    if "hint_commands" in raw or "hint_note" in raw:
+        commands = raw.get("hint_commands") or []
+        if not isinstance(commands, list):
+            raise MalformedResultsError(f"check {where}: hint_commands is not a list")
+        shown = [_text(c, f"{where}.hint_commands") for c in commands]
+        return shown, _text(raw.get("hint_note") or "", f"{where}.hint_note")
+    prose, command = split_hint(hint)
+    return (command.splitlines() if command else []), prose
 
 
 def _clean(value: Any, where: str, depth: int) -> Any:
@@ -285,6 +302,11 @@ def split_hint(hint: str) -> tuple[str, str]:
     return hint, ""
 
 
+def hint_parts(check: CheckResult) -> tuple[str, list[str]]:
+    """(note, commands) of a check's hint: the sentence explaining the fix, and the commands, shown apart."""
+    return check.hint_note, list(check.hint_commands)
+
+
 def points_text(check: CheckResult) -> str:
     return f"{check.points:g}/{check.max_points:g}" if check.max_points or check.points else "-"
 
@@ -302,7 +324,9 @@ def student_text(check: CheckResult, *, mask_hidden: bool = False, blocked_by: s
     if blocked_by is not None:
         lines.append(f"Blocked by {blocked_by}: fix that first (its fix is shown with it); this check is graded then.")
     elif check.status in MISSES and check.hint:
-        lines.append(f"Fix: {bounded(check.hint)}")
+        note, commands = hint_parts(check)
+        shown = ([bounded(note)] if note else []) + [bounded(command, HINT_LIMIT) for command in commands]
+        lines += [f"Fix: {shown[0]}", *shown[1:]] if shown else []
     return "\n".join(lines)
 
 

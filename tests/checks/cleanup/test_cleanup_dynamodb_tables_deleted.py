@@ -29,7 +29,7 @@ def test_fails_when_the_table_is_left(scenario):
         f"DynamoDB table {table} of lab {left.spec.lab.name} is still there in us-east-1 (ACTIVE); expected it deleted."
     )
     assert result.hint == f"aws dynamodb delete-table --table-name {table} --region us-east-1"
-    assert result.evidence["delete_commands"] == [result.hint]
+    assert result.evidence["delete_commands"] == result.hint_commands == [result.hint]
     assert result.evidence["leftovers"][0]["reason"] == f"tagged lab={left.spec.lab.name}"
 
 
@@ -48,7 +48,7 @@ def test_a_protected_table_gets_its_deletion_protection_turned_off_first(scenari
     table = left.spec.dynamodb.table
     assert result.status == "fail"
     assert result.hint == (
-        f"aws dynamodb update-table --table-name {table} --no-deletion-protection-enabled --region us-east-1 && "
+        f"aws dynamodb update-table --table-name {table} --no-deletion-protection-enabled --region us-east-1\n"
         f"aws dynamodb delete-table --table-name {table} --region us-east-1"
     )
 

@@ -24,7 +24,7 @@ def test_fails_when_both_groups_are_left_and_deletes_the_redis_group_first(scena
     assert result.status == "fail"
     assert result.message.startswith(f"EC2: 2 leftovers of lab {left.spec.lab.name} are still there")
     assert result.hint == (
-        f"aws ec2 delete-security-group --group-id {left.facts['redis']} --region us-east-1 && "
+        f"aws ec2 delete-security-group --group-id {left.facts['redis']} --region us-east-1\n"
         f"aws ec2 delete-security-group --group-id {left.facts['app']} --region us-east-1"
     )
     reasons = {item["reason"] for item in result.evidence["leftovers"]}
@@ -43,7 +43,7 @@ def test_a_rule_that_would_block_the_redis_group_is_revoked_first(scenario):
         f"aws ec2 delete-security-group --group-id {left.facts['redis']} --region us-east-1",
         f"aws ec2 delete-security-group --group-id {left.facts['app']} --region us-east-1",
     ]
-    assert result.hint == " && ".join(result.evidence["delete_commands"])  # the JSON's braces survive the template
+    assert result.hint == "\n".join(result.evidence["delete_commands"])  # the JSON's braces survive the template
 
 
 def test_groups_of_the_lab_names_in_another_vpc_are_not_the_labs(scenario):

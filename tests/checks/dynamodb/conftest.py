@@ -10,11 +10,9 @@ from typing import Any
 import pytest
 
 from labgrader.aws import AwsClients
-from labgrader.sandbox_state import SandboxState
 from labgrader.solve import dynamodb as solve_dynamodb
 from labgrader.solve.dynamodb import create_table_request
 from labgrader.spec import LabSpec
-from tests.checks.dynamodb.helpers import run_hint
 from tests.conftest import replace_section, unique
 
 LabTable = Callable[..., LabSpec]
@@ -53,13 +51,9 @@ def lab_table(solved: LabSpec, ddb_client: Any) -> Iterator[LabTable]:
 
 
 @pytest.fixture
-def run_fix(sandbox: SandboxState) -> Callable[..., None]:
-    """run_fix(hint, cwd=None): paste a hint's command into a shell, as the student would, against the sandbox."""
-
-    def run(command: str, cwd: Path | None = None) -> None:
-        run_hint(sandbox, command, cwd=cwd)
-
-    return run
+def run_fix(run_hint: Callable[..., None]) -> Callable[..., None]:
+    """run_fix(result): paste a miss's commands into bash as printed, from a folder outside the repository."""
+    return run_hint
 
 
 @pytest.fixture

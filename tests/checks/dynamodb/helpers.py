@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from labgrader import paths
+from labgrader import catalog, paths
 from labgrader.sandbox import manager
 from labgrader.sandbox_state import SandboxState
 from labgrader.scratch import SCRATCH_PREFIX
 
 AWS_CLI = Path(sys.executable).parent / "aws"
+DYNAMODB_IDS = frozenset(e.id for e in catalog.CATALOG if e.section == "dynamodb")
 
 
 def all_items(client: Any, table: str) -> list[dict[str, Any]]:
@@ -66,20 +67,6 @@ def aws(sandbox: SandboxState, *args: str, region: str | None = None) -> dict[st
     assert done.returncode == 0, f"aws {' '.join(args)} failed: {done.stderr.strip()}"
     answer: dict[str, Any] = json.loads(done.stdout) if done.stdout.strip() else {}
     return answer
-
-
-def run_hint(sandbox: SandboxState, command: str, region: str | None = None, cwd: Path | None = None) -> None:
-    """Paste a hint's command into a shell, in the folder labgrader graded from (hint paths are relative to it)."""
-    done = subprocess.run(
-        ["bash", "-c", f"set -e; {command}"],
-        env=cli_env(sandbox, region),
-        cwd=cwd or Path.cwd(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, f"the hint failed: {command}\n{done.stderr.strip()}"
 
 
 def load_check_module(check_id: str) -> Any:

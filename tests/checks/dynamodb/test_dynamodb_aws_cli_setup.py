@@ -11,6 +11,7 @@ import pytest
 from labgrader import catalog
 from labgrader.dataset import batch_files
 from labgrader.hints import create_table_cli
+from labgrader.verdict import Hint
 from tests.checks.dynamodb.helpers import aws
 from tests.conftest import replace_section, unique
 
@@ -99,7 +100,7 @@ def test_a_lab_done_with_the_aws_cli_passes_every_dynamodb_check(sandbox, week8,
 
 def test_the_create_table_hint_builds_what_the_design_checks_want(solved, local_target, clients, grade, run_fix):
     spec = replace_section(solved, "dynamodb", table=unique("FromHint"))
-    run_fix(create_table_cli(spec.dynamodb))
+    run_fix(Hint((create_table_cli(spec.dynamodb),)))
     try:
         design = {
             "dynamodb_table_exists", "dynamodb_table_keys_match", "dynamodb_gsi_configured",

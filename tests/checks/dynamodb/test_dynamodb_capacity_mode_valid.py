@@ -54,27 +54,34 @@ def test_fails_on_too_much_provisioned_capacity_and_its_hint_fixes_it(
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "provisions 35 RCU in total, above the lab's 25" in result.message
-    assert result.hint == f"aws dynamodb update-table --table-name {spec.dynamodb.table} --billing-mode PAY_PER_REQUEST"
-    run_fix(result.hint)
+    assert result.hint_commands == [
+        f"aws dynamodb update-table --table-name {spec.dynamodb.table} --billing-mode PAY_PER_REQUEST",
+        f"aws dynamodb wait table-exists --table-name {spec.dynamodb.table}",
+    ]
+    run_fix(result)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_the_gsi_pushes_the_total_over(local_target, lab_table, ddb_client, grade):
+def test_fails_when_the_gsi_pushes_the_total_over(local_target, lab_table, ddb_client, grade, run_fix):
     spec = lab_table(data=False)
     provision(ddb_client, spec.dynamodb.table, 20, 20, gsi=(10, 1))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "table 20/20 + GSI brand-price-index 10/1 provisions 30 RCU in total, above the lab's 25" in result.message
     assert "WCU" not in result.message.split("; ")[0] or "21 WCU" not in result.message
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_on_provisioned_when_the_lab_wants_on_demand(local_target, lab_table, ddb_client, grade):
+def test_fails_on_provisioned_when_the_lab_wants_on_demand(local_target, lab_table, ddb_client, grade, run_fix):
     spec = lab_table(data=False)
     spec = replace_section(spec, "dynamodb", capacity=CapacitySpec(modes=["PAY_PER_REQUEST"]))
     provision(ddb_client, spec.dynamodb.table, 5, 5, gsi=(5, 5))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "billing mode is PROVISIONED, expected PAY_PER_REQUEST" in result.message
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_the_provisioned_hint_fits_when_on_demand_is_not_allowed(local_target, lab_table, ddb_client, grade, run_fix):
@@ -86,7 +93,7 @@ def test_the_provisioned_hint_fits_when_on_demand_is_not_allowed(local_target, l
     assert result.status == "fail"
     assert "billing mode is PAY_PER_REQUEST, expected PROVISIONED" in result.message
     assert "--billing-mode PROVISIONED --provisioned-throughput ReadCapacityUnits=5,WriteCapacityUnits=5" in result.hint
-    run_fix(result.hint)
+    run_fix(result)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 

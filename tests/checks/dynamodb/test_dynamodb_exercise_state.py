@@ -27,20 +27,20 @@ def test_fails_with_a_message_per_undone_exercise_and_its_hint_fixes_them(local_
         "games/GM-0013 still exists, expected it deleted",
     ]
     table = spec.dynamodb.table
-    assert result.hint == (
+    assert result.hint_commands == [
         f"aws dynamodb update-item --table-name {table} "
         """--key '{"category":{"S":"books"},"sku":{"S":"BK-0007"}}' --update-expression 'SET #a0 = :v0' """
         "--condition-expression 'attribute_exists(#pk)' "
         """--expression-attribute-names '{"#a0":"price","#pk":"category"}' """
-        """--expression-attribute-values '{":v0":{"N":"24.99"}}' && """
+        """--expression-attribute-values '{":v0":{"N":"24.99"}}'""",
         f"aws dynamodb delete-item --table-name {table} "
-        """--key '{"category":{"S":"games"},"sku":{"S":"GM-0013"}}'"""
-    )
-    run_fix(result.hint)
+        """--key '{"category":{"S":"games"},"sku":{"S":"GM-0013"}}'""",
+    ]
+    run_fix(result)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_only_the_delete_is_undone(local_target, lab_table, ddb_client, grade):
+def test_fails_when_only_the_delete_is_undone(local_target, lab_table, ddb_client, grade, run_fix):
     spec = lab_table()
     ddb_client.put_item(
         TableName=spec.dynamodb.table,
@@ -50,9 +50,11 @@ def test_fails_when_only_the_delete_is_undone(local_target, lab_table, ddb_clien
     assert result.status == "fail"
     assert result.message.endswith(": games/GM-0013 still exists, expected it deleted.")
     assert "update-item" not in result.hint
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_the_price_was_set_to_another_value(local_target, lab_table, ddb_client, grade):
+def test_fails_when_the_price_was_set_to_another_value(local_target, lab_table, ddb_client, grade, run_fix):
     spec = lab_table()
     ddb_client.update_item(
         TableName=spec.dynamodb.table,
@@ -64,6 +66,8 @@ def test_fails_when_the_price_was_set_to_another_value(local_target, lab_table, 
     assert result.status == "fail"
     assert result.message.endswith(": books/BK-0007 has price 24.9, expected 24.99.")
     assert "delete-item" not in result.hint
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 @pytest.mark.usefixtures("student_folder")
@@ -73,6 +77,7 @@ def test_fails_when_the_updated_item_was_deleted(local_target, lab_table, ddb_cl
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "books/BK-0007 is missing, expected it with price 24.99" in result.message
-    assert "batch-write-item" in result.hint.split(" && aws dynamodb update-item")[0]
-    run_fix(result.hint)
+    assert "batch-write-item" in result.hint_commands[0]
+    assert "the import resets the file's items" in result.hint_note
+    run_fix(result)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"

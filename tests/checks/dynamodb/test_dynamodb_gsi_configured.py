@@ -30,19 +30,22 @@ def test_fails_when_the_gsi_is_missing_and_its_hint_fixes_it(local_target, lab_t
         f"aws dynamodb update-table --table-name {spec.dynamodb.table} --attribute-definitions "
         "AttributeName=brand,AttributeType=S AttributeName=price,AttributeType=N --global-secondary-index-updates"
     )
-    run_fix(result.hint)
+    run_fix(result)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_on_the_wrong_projection(local_target, lab_table, grade):
+def test_fails_on_the_wrong_projection_and_its_hint_replaces_the_index(local_target, lab_table, grade, run_fix):
     spec = lab_table(
         gsi=[SecondaryIndex(name="brand-price-index", partition_key=BRAND, sort_key=PRICE, projection="KEYS_ONLY")]
     )
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "GSI brand-price-index: projection is KEYS_ONLY, expected ALL" in result.message
-    assert '"Delete":{"IndexName":"brand-price-index"}' in result.hint
-    assert "then once describe-table no longer lists it" in result.hint
+    assert '"Delete":{"IndexName":"brand-price-index"}' in result.hint_commands[0]
+    assert result.hint_commands[1].startswith("until ")  # waits until the index is gone, then creates it again
+    assert "cannot change" in result.hint_note
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_fails_on_the_wrong_sort_key(local_target, lab_table, grade):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from labgrader.spec import KeyAttribute, SecondaryIndex
+from tests.checks.dynamodb.helpers import DYNAMODB_IDS
 
 CHECK = "dynamodb_lsi_configured"
 pytestmark = pytest.mark.sandbox
@@ -15,19 +16,24 @@ def test_passes_on_the_reference_solution(solved, local_target, grade):
     assert "category-rating-index (category (S) HASH, rating (N) RANGE, projection ALL)" in result.message
 
 
-def test_fails_without_the_lsi(local_target, lab_table, grade):
+def test_fails_without_the_lsi_and_its_hint_rebuilds_the_table_with_its_data(local_target, lab_table, grade, run_fix):
     spec = lab_table(lsi=[])
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "LSI category-rating-index is missing" in result.message
     table = spec.dynamodb.table
-    assert result.hint.startswith(
-        f"LSIs can only be created with the table: aws dynamodb delete-table --table-name {table} && "
-        f"aws dynamodb wait table-not-exists --table-name {table} && aws dynamodb create-table --table-name {table}"
-    )
-    assert "--local-secondary-indexes" in result.hint
+    assert result.hint_commands[:3] == [
+        f"aws dynamodb delete-table --table-name {table}",
+        f"aws dynamodb wait table-not-exists --table-name {table}",
+        result.hint_commands[2],
+    ]
+    assert result.hint_commands[2].startswith(f"aws dynamodb create-table --table-name {table}")
+    assert "--local-secondary-indexes" in result.hint_commands[2]
     assert "batch-write-item --request-items" in result.hint
-    assert result.hint.endswith("then redo the lab's exercises")
+    assert result.hint_note.startswith("Local secondary indexes cannot change after a table is created")
+    run_fix(result)
+    again = grade(spec, local_target, only=DYNAMODB_IDS)
+    assert {c.id: c.status for c in again.checks if c.id in DYNAMODB_IDS} == dict.fromkeys(DYNAMODB_IDS, "pass")
 
 
 def test_fails_on_the_wrong_sort_key(local_target, lab_table, grade):

@@ -30,7 +30,7 @@ def test_fails_without_pitr_without_changing_the_exit_code_and_its_hint_fixes_it
         f"aws dynamodb update-continuous-backups --table-name {spec.dynamodb.table} "
         "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true"
     )
-    run_fix(result.hint)
+    run_fix(result)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 

@@ -21,7 +21,7 @@ def test_passes_on_the_reference_solution(solved, local_target, grade):
     assert "GSI brand-price-index: brand = Bosch AND price >= 79.97 returned 3 items" in result.message
 
 
-def test_fails_naming_the_prerequisite_without_the_gsi(local_target, lab_table, grade):
+def test_fails_naming_the_prerequisite_without_the_gsi(local_target, lab_table, grade, run_fix):
     spec = lab_table(gsi=[])
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
@@ -29,15 +29,19 @@ def test_fails_naming_the_prerequisite_without_the_gsi(local_target, lab_table, 
         result.message
     )
     assert "--global-secondary-index-updates" in result.hint
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_naming_the_prerequisite_with_the_wrong_gsi_keys(local_target, lab_table, grade):
+def test_fails_naming_the_prerequisite_with_the_wrong_gsi_keys(local_target, lab_table, grade, run_fix):
     brand = KeyAttribute(name="brand", type="S")
     stock = KeyAttribute(name="stock", type="N")
     spec = lab_table(gsi=[SecondaryIndex(name="brand-price-index", partition_key=brand, sort_key=stock)])
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "GSI brand-price-index is not the lab's (sort key is stock (N), expected price (N))" in result.message
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_judges_half_the_dataset_on_the_items_there(local_target, lab_table, ddb_client, grade):

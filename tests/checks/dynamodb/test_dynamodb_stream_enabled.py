@@ -27,11 +27,11 @@ def test_fails_with_the_stream_off_and_its_hint_fixes_it(local_target, lab_table
         f"aws dynamodb update-table --table-name {spec.dynamodb.table} "
         "--stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES"
     )
-    run_fix(result.hint)
+    run_fix(result)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_disabled_after_it_was_on(local_target, lab_table, ddb_client, grade):
+def test_fails_when_disabled_after_it_was_on(local_target, lab_table, ddb_client, grade, run_fix):
     """A disabled stream keeps its LatestStreamArn: the stream specification is what counts."""
     spec = lab_table()
     ddb_client.update_table(TableName=spec.dynamodb.table, StreamSpecification={"StreamEnabled": False})
@@ -39,6 +39,8 @@ def test_fails_when_disabled_after_it_was_on(local_target, lab_table, ddb_client
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "has no stream enabled" in result.message
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 @pytest.mark.parametrize("view_type", ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE"])
@@ -48,18 +50,19 @@ def test_fails_with_another_view_type(local_target, lab_table, grade, view_type)
     assert result.status == "fail"
     assert f"streams {view_type}; expected view type NEW_AND_OLD_IMAGES" in result.message
     table = spec.dynamodb.table
-    assert result.hint == (
-        f"The view type cannot change in place: aws dynamodb update-table --table-name {table} "
-        f"--stream-specification StreamEnabled=false && aws dynamodb wait table-exists --table-name {table} && "
+    assert result.hint_commands == [
+        f"aws dynamodb update-table --table-name {table} --stream-specification StreamEnabled=false",
+        f"aws dynamodb wait table-exists --table-name {table}",
         f"aws dynamodb update-table --table-name {table} "
-        "--stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES"
-    )
+        "--stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES",
+    ]
+    assert result.hint_note.startswith("A stream's view type cannot change in place")
 
 
 def test_the_view_type_hint_fixes_it(local_target, lab_table, grade, run_fix):
     spec = lab_table(stream=StreamSpec(view_type="KEYS_ONLY"))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
-    run_fix(result.hint.split(": ", 1)[1])
+    run_fix(result)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 

@@ -23,7 +23,7 @@ def test_passes_on_the_reference_solution_and_leaves_no_scratch_item(solved, loc
     assert scratch_items(ddb_client, solved.dynamodb.table) == []
 
 
-def test_fails_naming_the_prerequisite_without_a_stream(local_target, lab_table, ddb_client, grade):
+def test_fails_naming_the_prerequisite_without_a_stream(local_target, lab_table, ddb_client, grade, run_fix):
     spec = lab_table(stream=None)
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
@@ -32,6 +32,8 @@ def test_fails_naming_the_prerequisite_without_a_stream(local_target, lab_table,
     )
     assert "--stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES" in result.hint
     assert ddb_client.scan(TableName=spec.dynamodb.table, Select="COUNT")["Count"] == 99  # nothing written
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 @pytest.mark.parametrize("view_type", ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE"])

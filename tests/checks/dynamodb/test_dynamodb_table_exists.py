@@ -9,7 +9,7 @@ import pytest
 from labgrader.aws import AwsClients
 from labgrader.solve.dynamodb import create_table_request
 from labgrader.verdict import CheckFailed, CheckPending
-from tests.checks.dynamodb.helpers import load_check_module
+from tests.checks.dynamodb.helpers import DYNAMODB_IDS, load_check_module
 from tests.conftest import load_check, replace_section, unique
 
 CHECK = "dynamodb_table_exists"
@@ -23,12 +23,20 @@ def test_passes_on_the_reference_solution(solved, local_target, grade):
     assert "LabProducts" in result.message
 
 
-def test_fails_when_the_table_is_missing(solved, local_target, grade):
+def test_fails_when_the_table_is_missing_and_its_hint_sets_it_all_up(solved, local_target, clients, grade, run_hint):
     spec = replace_section(solved, "dynamodb", table=unique("NoSuchTable"))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "was not found in us-east-1" in result.message
     assert result.hint.startswith(f"aws dynamodb create-table --table-name {spec.dynamodb.table}")
+    assert result.hint_commands[1] == f"aws dynamodb wait table-exists --table-name {spec.dynamodb.table}"
+    try:
+        run_hint(result)
+        # One round: the table and everything the lab sets up on it (TTL, PITR, dataset, exercises).
+        again = grade(spec, local_target, only=DYNAMODB_IDS)
+        assert {c.id: c.status for c in again.checks if c.id in DYNAMODB_IDS} == dict.fromkeys(DYNAMODB_IDS, "pass")
+    finally:
+        clients.client("dynamodb").delete_table(TableName=spec.dynamodb.table)
 
 
 def test_names_a_near_match_in_the_same_region(solved, local_target, clients: AwsClients, grade):
@@ -56,7 +64,10 @@ def test_names_the_same_table_in_another_region(solved, local_target, clients: A
     assert result.status == "fail"
     assert f"found {spec.dynamodb.table} (eu-west-1) in another region" in result.message
     assert f"expected it in {local_target.region}" in result.message
-    assert result.hint.startswith("Grade the region you used (labgrader grade --region eu-west-1)")
+    assert result.hint_note.startswith(
+        "If you meant region eu-west-1, grade it instead (labgrader grade --region eu-west-1)"
+    )
+    assert result.hint.startswith(f"aws dynamodb create-table --table-name {spec.dynamodb.table}")
 
 
 def test_the_other_region_probe_is_bounded_when_endpoints_hang(solved, local_target):

@@ -28,19 +28,23 @@ def test_fails_with_ttl_off_and_its_hint_fixes_it(local_target, lab_table, grade
         f"aws dynamodb update-time-to-live --table-name {spec.dynamodb.table} "
         "--time-to-live-specification Enabled=true,AttributeName=expires_at"
     )
-    run_fix(result.hint)
+    run_fix(result)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_with_ttl_on_another_attribute(local_target, lab_table, grade):
+def test_fails_with_ttl_on_another_attribute(local_target, lab_table, grade, run_fix):
     spec = lab_table(ttl=TtlSpec(attribute="expiry"))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "has TTL ENABLED on attribute expiry; expected it on expires_at" in result.message
-    assert "Enabled=false,AttributeName=expiry, then (AWS allows one TTL change per hour)" in result.hint
+    assert result.hint_commands[0].endswith("Enabled=false,AttributeName=expiry")
+    assert result.hint_commands[1].endswith("Enabled=true,AttributeName=expires_at")
+    assert "AWS allows one TTL change per hour" in result.hint_note
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_the_ttl_attribute_is_stored_as_a_string(local_target, lab_table, ddb_client, grade):
+def test_fails_when_the_ttl_attribute_is_stored_as_a_string(local_target, lab_table, ddb_client, grade, run_fix):
     spec = lab_table()
     key = {"category": {"S": "books"}, "sku": {"S": "BK-0008"}}
     ddb_client.update_item(
@@ -56,9 +60,11 @@ def test_fails_when_the_ttl_attribute_is_stored_as_a_string(local_target, lab_ta
     )
     assert '--key \'{"category":{"S":"books"},"sku":{"S":"BK-0008"}}\'' in result.hint
     assert '\'{":v0":{"N":"2052000000"}}\'' in result.hint
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_the_ttl_attribute_holds_milliseconds(local_target, lab_table, ddb_client, grade):
+def test_fails_when_the_ttl_attribute_holds_milliseconds(local_target, lab_table, ddb_client, grade, run_fix):
     spec = lab_table()
     ddb_client.update_item(
         TableName=spec.dynamodb.table,
@@ -69,6 +75,9 @@ def test_fails_when_the_ttl_attribute_holds_milliseconds(local_target, lab_table
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "tools/TL-0016: 2052000000000, which looks like epoch milliseconds" in result.message
+    assert '\'{":v0":{"N":"2052000000"}}\'' in result.hint  # the seconds it meant
+    run_fix(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_enabling_is_pending(solved):

@@ -17,7 +17,7 @@ def test_passes_on_the_reference_solution(elasticache_reference):
     assert result.evidence["observed"] == "enabled"
 
 
-def test_fails_when_failover_is_turned_off(local_target, grade, lab_setup, clients):
+def test_fails_when_failover_is_turned_off(local_target, grade, lab_setup, clients, run_hint):
     built = lab_setup()
     name = built.spec.elasticache.replication_group
     # As a student would: aws elasticache modify-replication-group --no-automatic-failover-enabled
@@ -27,10 +27,13 @@ def test_fails_when_failover_is_turned_off(local_target, grade, lab_setup, clien
     result = grade(built.spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert result.message == f"ElastiCache replication group {name} has automatic failover disabled; expected enabled."
-    assert result.hint == (
+    assert result.hint_commands == [
         f"aws elasticache modify-replication-group --replication-group-id {name} --automatic-failover-enabled "
-        "--apply-immediately"
-    )
+        "--apply-immediately",
+        f"aws elasticache wait replication-group-available --replication-group-id {name}",
+    ]
+    run_hint(result)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def check_with(document: dict, solved):
@@ -71,8 +74,10 @@ def test_enabling_during_creation_is_pending(solved):
 
 def test_a_single_node_group_says_to_add_a_replica_first(solved):
     # create-replication-group's documented answer: one member, failover disabled.
-    with pytest.raises(CheckFailed, match="it has 0 replicas: failover needs one"):
+    with pytest.raises(CheckFailed, match="it has 0 replicas, and failover needs one") as failed:
         check_with(group_of(cli_output("elasticache", "create-replication-group")), solved)
+    assert failed.value.hint is not None
+    assert failed.value.hint.commands[0].startswith("aws elasticache increase-replica-count")
 
 
 def test_skips_when_the_lab_does_not_ask_for_it(solved, local_target, grade):

@@ -41,7 +41,7 @@ def attach_second_group(clients: Any, built: Any, rules: list[dict[str, Any]]) -
 
 
 @pytest.mark.sandbox
-def test_another_attached_group_open_to_the_world_fails_naming_it(local_target, grade, lab_setup, clients):
+def test_another_attached_group_open_to_the_world_fails_naming_it(local_target, grade, lab_setup, clients, run_hint):
     built = lab_setup(create_group=False)
     second, name = attach_second_group(clients, built, [OPEN_6379])
     result = grade(built.spec, local_target, only={SG_CHECK}).get(SG_CHECK)
@@ -51,6 +51,8 @@ def test_another_attached_group_open_to_the_world_fails_naming_it(local_target, 
         f"{built.spec.elasticache.replication_group}, admits port 6379 from 'tcp 6379 from 0.0.0.0/0'"
     )
     assert result.hint.startswith(f"aws ec2 revoke-security-group-ingress --group-id {second} ")
+    run_hint(result)
+    assert grade(built.spec, local_target, only={SG_CHECK}).get(SG_CHECK).status == "pass"
 
 
 @pytest.mark.sandbox

@@ -17,7 +17,7 @@ def test_passes_on_the_reference_solution(elasticache_reference):
     assert "lab-redis-001 in us-east-1a, lab-redis-002 in us-east-1b" in result.message
 
 
-def test_fails_with_multi_az_off_and_failover_on(local_target, grade, lab_setup):
+def test_fails_with_multi_az_off_and_failover_on(local_target, grade, lab_setup, run_hint):
     built = lab_setup(multi_az=False)
     name = built.spec.elasticache.replication_group
     result = grade(built.spec, local_target, only={CHECK, "elasticache_automatic_failover_enabled"})
@@ -28,9 +28,34 @@ def test_fails_with_multi_az_off_and_failover_on(local_target, grade, lab_setup)
         f"ElastiCache replication group {name} has Multi-AZ disabled (automatic failover enabled); "
         "expected Multi-AZ enabled."
     )
-    assert failed.hint == (
-        f"aws elasticache modify-replication-group --replication-group-id {name} --multi-az-enabled --apply-immediately"
-    )
+    assert failed.hint_commands == [
+        f"aws elasticache modify-replication-group --replication-group-id {name} --multi-az-enabled "
+        "--apply-immediately",
+        f"aws elasticache wait replication-group-available --replication-group-id {name}",
+    ]
+    run_hint(failed)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
+
+
+def test_a_single_node_group_gets_a_replica_then_failover_then_multi_az(local_target, grade, lab_setup, run_hint):
+    """The order AWS accepts, in one hint: a replica, automatic failover, Multi-AZ."""
+    built = lab_setup(nodes=1, failover=False, multi_az=False)
+    result = grade(built.spec, local_target, only={CHECK}).get(CHECK)
+    assert result.status == "fail"
+    assert [c.split(" --")[0] for c in result.hint_commands] == [
+        "aws elasticache increase-replica-count",
+        "aws elasticache wait replication-group-available",
+        "aws elasticache modify-replication-group",
+        "aws elasticache wait replication-group-available",
+        "aws elasticache modify-replication-group",
+        "aws elasticache wait replication-group-available",
+    ]
+    run_hint(result)
+    graded = grade(built.spec, local_target, only={CHECK, "elasticache_automatic_failover_enabled"})
+    assert {c.id: c.status for c in graded.checks if c.status != "skip"} == {
+        CHECK: "pass",
+        "elasticache_automatic_failover_enabled": "pass",
+    }
 
 
 def check_with(document: dict, solved):

@@ -5,15 +5,9 @@ a Marker, as AWS pages a group's ~100 parameters."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from labgrader.elasticache_api import Lookups
-from labgrader.sandbox import manager
 from labgrader.verdict import CheckFailed, CheckPending
 from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients, cli_output
 from tests.conftest import load_check, replace_section, unique
@@ -33,20 +27,6 @@ def test_passes_on_the_sandbox_reference_solution(solved, local_target, grade):
     )
     assert graded.points == graded.max_points == 2
     assert result.get("redis_eviction_policy").status == "pass"  # the parameter group set it on the nodes
-
-
-@pytest.fixture
-def run_hint(sandbox, tmp_path):  # type: ignore[no-untyped-def]
-    """run_hint(hint): the hint as printed, in bash, from a folder outside the repository, with the environment
-    `labgrader sandbox env` gives."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_"))}
-    env |= manager.env_exports(sandbox) | {"PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}"}
-
-    def run(hint: str) -> None:
-        done = subprocess.run(["bash", "-c", hint], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stderr
-
-    return run
 
 
 @pytest.mark.sandbox
@@ -73,7 +53,7 @@ def test_fails_on_the_sandbox_when_the_policy_is_not_the_labs(clients, local_tar
         f"aws elasticache modify-cache-parameter-group --cache-parameter-group-name {params} "
         "--parameter-name-values ParameterName=maxmemory-policy,ParameterValue=allkeys-lru"
     )
-    run_hint(failed.hint)
+    run_hint(failed)
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
@@ -92,7 +72,7 @@ def test_fails_on_the_sandbox_when_the_nodes_run_the_default_group(clients, loca
     )
     # lab-redis-params exists (the reference solution made it): the hint attaches it instead of creating it again.
     assert "create-cache-parameter-group" not in failed.hint
-    run_hint(failed.hint)
+    run_hint(failed)
     assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
@@ -156,7 +136,7 @@ def test_fails_when_the_policy_is_left_at_the_default(solved):
     stub(clients, clusters, pages)
     with pytest.raises(CheckFailed, match="mygroup has maxmemory-policy volatile-lru; expected allkeys-lru") as raised:
         run(solved, clients=clients)
-    assert raised.value.hint == (
+    assert raised.value.hint.text() == (
         "aws elasticache modify-cache-parameter-group --cache-parameter-group-name mygroup "
         "--parameter-name-values ParameterName=maxmemory-policy,ParameterValue=allkeys-lru"
     )
@@ -177,9 +157,9 @@ def test_fails_when_the_nodes_run_with_the_default_group(solved):
         "ElastiCache replication group my-cluster runs with parameter group default.redis5.0 (a default group: its "
         "maxmemory-policy is volatile-lru and cannot be modified), not the lab's mygroup."
     )
-    assert "create-cache-parameter-group --cache-parameter-group-name mygroup" in raised.value.hint
+    assert "create-cache-parameter-group --cache-parameter-group-name mygroup" in raised.value.hint.text()
     assert "modify-replication-group --replication-group-id my-cluster --cache-parameter-group-name mygroup" in (
-        raised.value.hint
+        raised.value.hint.text()
     )
 
 

@@ -17,15 +17,19 @@ def test_passes_on_the_reference_solution(elasticache_reference):
     assert "1 primary, 1 replica(s) (primary lab-redis-001, replicas lab-redis-002)" in result.message
 
 
-def test_fails_without_a_replica(local_target, grade, lab_setup):
+def test_fails_without_a_replica(local_target, grade, lab_setup, run_hint):
     built = lab_setup(nodes=1, failover=False, multi_az=False)
     result = grade(built.spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "node group 0001 has 0 replica(s), expected at least 1" in result.message
-    assert result.hint == (
-        f"aws elasticache increase-replica-count --replication-group-id {built.spec.elasticache.replication_group} "
-        "--new-replica-count 1 --apply-immediately"
-    )
+    name = built.spec.elasticache.replication_group
+    assert result.hint_commands == [
+        f"aws elasticache increase-replica-count --replication-group-id {name} --new-replica-count 1 "
+        "--apply-immediately",
+        f"aws elasticache wait replication-group-available --replication-group-id {name}",
+    ]
+    run_hint(result)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def check_with(document: dict, solved, **spec_changes):

@@ -18,7 +18,7 @@ def test_passes_on_the_reference_solution(elasticache_reference):
     assert "lab-redis (redis) exists in us-east-1 and is available" in result.message
 
 
-def test_fails_when_the_replication_group_is_missing(solved, local_target, grade):
+def test_fails_when_the_replication_group_is_missing(solved, local_target, grade, clients, run_hint):
     spec = replace_section(solved, "elasticache", replication_group=unique("no-such-group"))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
@@ -26,6 +26,12 @@ def test_fails_when_the_replication_group_is_missing(solved, local_target, grade
     name = spec.elasticache.replication_group
     assert result.hint.startswith(f"aws elasticache create-replication-group --replication-group-id {name}")
     assert "--num-cache-clusters 2 --automatic-failover-enabled --multi-az-enabled" in result.hint
+    assert result.hint_commands[-1] == f"aws elasticache wait replication-group-available --replication-group-id {name}"
+    try:
+        run_hint(result)
+        assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
+    finally:
+        clients.client("elasticache").delete_replication_group(ReplicationGroupId=name)
 
 
 def test_names_a_near_match(solved, local_target, grade, lab_setup):

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from tests.checks.elasticache.conftest import OPEN_6379
-from tests.conftest import replace_section, unique
 
 CHECK = "elasticache_security_group_restricted"
 pytestmark = pytest.mark.sandbox
@@ -17,7 +16,7 @@ def test_passes_on_the_reference_solution(elasticache_reference):
     assert result.evidence["observed"][0].endswith("(lab-app-sg)")
 
 
-def test_fails_with_6379_open_to_the_world_and_quotes_the_rule(local_target, grade, lab_setup):
+def test_fails_with_6379_open_to_the_world_and_quotes_the_rule(local_target, grade, lab_setup, run_hint):
     built = lab_setup(extra_rules=(OPEN_6379,))
     result = grade(built.spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
@@ -30,6 +29,8 @@ def test_fails_with_6379_open_to_the_world_and_quotes_the_rule(local_target, gra
         f"aws ec2 revoke-security-group-ingress --group-id {built.redis_sg} --ip-permissions "
         "'IpProtocol=tcp,FromPort=6379,ToPort=6379,IpRanges=[{CidrIp=0.0.0.0/0}]'"
     )
+    run_hint(result)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 @pytest.mark.parametrize(
@@ -46,11 +47,13 @@ def test_fails_with_6379_open_to_the_world_and_quotes_the_rule(local_target, gra
         ),
     ],
 )
-def test_fails_with_any_other_source_reaching_the_port(local_target, grade, lab_setup, rule, quoted):
+def test_fails_with_any_other_source_reaching_the_port(local_target, grade, lab_setup, rule, quoted, run_hint):  # noqa: PLR0917
     built = lab_setup(extra_rules=(rule,))
     result = grade(built.spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert f"rule '{quoted}'" in result.message
+    run_hint(result)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_a_world_rule_on_another_port_is_not_this_checks_business(local_target, grade, lab_setup):
@@ -60,17 +63,21 @@ def test_a_world_rule_on_another_port_is_not_this_checks_business(local_target, 
     assert result.status == "pass", result.message
 
 
-def test_fails_when_the_app_group_is_not_admitted(local_target, grade, lab_setup):
+def test_fails_when_the_app_group_is_not_admitted(local_target, grade, lab_setup, run_hint):
     built = lab_setup(app_rule=False)
     result = grade(built.spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert f"has no rule admitting tcp 6379 from {built.spec.elasticache.app_security_group}" in result.message
-    assert result.hint.startswith(
-        "aws ec2 authorize-security-group-ingress --group-id $(aws ec2 describe-security-groups"
-    )
+    # The ids the grader found, not placeholders.
+    assert result.hint_commands == [
+        f"aws ec2 authorize-security-group-ingress --group-id {built.redis_sg} --protocol tcp --port 6379 "
+        f"--source-group {built.app_sg}"
+    ]
+    run_hint(result)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_the_group_uses_another_security_group(local_target, grade, lab_setup):
+def test_fails_when_the_group_uses_another_security_group(local_target, grade, lab_setup, run_hint):
     built = lab_setup(group_sg="app")
     result = grade(built.spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
@@ -79,13 +86,24 @@ def test_fails_when_the_group_uses_another_security_group(local_target, grade, l
         f"{built.spec.elasticache.security_group} ({built.redis_sg})"
     ) in result.message
     assert f"--security-group-ids {built.redis_sg}" in result.hint
+    run_hint(result)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_the_security_group_is_missing(solved, local_target, grade):
-    spec = replace_section(solved, "elasticache", security_group=unique("no-such-sg"))
-    result = grade(spec, local_target, only={CHECK}).get(CHECK)
+def test_fails_when_the_security_group_is_missing_and_its_hint_creates_it(
+    local_target, grade, lab_setup, clients, run_hint
+):
+    built = lab_setup(create_group=False)
+    clients.client("ec2").delete_security_group(GroupId=built.redis_sg)
+    name = built.spec.elasticache.security_group
+    result = grade(built.spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
-    assert f"Security group {spec.elasticache.security_group} was not found in us-east-1" in result.message
+    assert f"Security group {name} was not found in us-east-1" in result.message
+    assert result.hint_commands[0] == (
+        f"aws ec2 create-security-group --group-name {name} --description 'Redis from the app' --vpc-id {built.vpc}"
+    )
+    run_hint(result)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_errors_when_the_endpoint_is_down(elasticache_unreachable):

@@ -17,7 +17,7 @@ def test_passes_on_the_reference_solution(elasticache_reference):
     assert "keeps automatic snapshots for 1 day(s)" in result.message
 
 
-def test_fails_without_retention_or_manual_snapshot(local_target, grade, lab_setup):
+def test_fails_without_retention_or_manual_snapshot(local_target, grade, lab_setup, run_hint):
     built = lab_setup(retention=0)
     name = built.spec.elasticache.replication_group
     result = grade(built.spec, local_target, only={CHECK}).get(CHECK)
@@ -30,6 +30,8 @@ def test_fails_without_retention_or_manual_snapshot(local_target, grade, lab_set
     assert result.hint.startswith(
         f"aws elasticache modify-replication-group --replication-group-id {name} --snapshot-retention-limit 1"
     )
+    run_hint(result)
+    assert grade(built.spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_a_manual_snapshot_is_enough(local_target, grade, lab_setup):

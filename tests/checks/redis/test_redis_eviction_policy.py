@@ -19,12 +19,14 @@ def test_passes_on_the_reference_solution(redis_reference):
 
 
 @pytest.mark.sandbox
-def test_fails_when_left_at_the_default(solved, local_target, grade, changed_setting):
+def test_fails_when_left_at_the_default(solved, local_target, grade, changed_setting, run_hint):
     changed_setting("maxmemory-policy", "noeviction")  # redis-server's default, as the sandbox starts
     result = grade(solved, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert result.message == f"Redis at {local_target.redis_url} has maxmemory-policy noeviction; expected allkeys-lru."
     assert result.hint == 'redis-cli -u "$REDIS_URL" CONFIG SET maxmemory-policy allkeys-lru'
+    run_hint(result)
+    assert grade(solved, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 @pytest.mark.sandbox

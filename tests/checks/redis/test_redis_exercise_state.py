@@ -40,34 +40,40 @@ def test_own_keys_pass_as_set(own_keys, local_target, grade):
     assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_with_a_wrong_hello(own_keys, sandbox_primary, local_target, grade):
+def test_fails_with_a_wrong_hello(own_keys, sandbox_primary, local_target, grade, run_hint):
     spec, hello, _session = own_keys
     sandbox_primary.set(hello, "World")
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert f"{hello} = 'World', expected 'world'" in result.message
-    assert f"SET {hello} 'world'" in result.hint
+    assert f'redis-cli -u "$REDIS_URL" SET {hello} world' in result.hint_commands
+    run_hint(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_the_session_has_no_ttl(own_keys, sandbox_primary, local_target, grade):
+def test_fails_when_the_session_has_no_ttl(own_keys, sandbox_primary, local_target, grade, run_hint):
     spec, _hello, session = own_keys
     sandbox_primary.persist(session)
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert result.message.endswith(f": {session} has no TTL, expected a TTL of at most 3600 s.")
-    assert f'SET {session} \'{{"user": "student"}}\' EX 1800' in result.hint
+    assert f'redis-cli -u "$REDIS_URL" SET {session} \'{{"user": "student"}}\' EX 1800' in result.hint_commands
+    run_hint(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_the_session_lives_too_long(own_keys, sandbox_primary, local_target, grade):
+def test_fails_when_the_session_lives_too_long(own_keys, sandbox_primary, local_target, grade, run_hint):
     spec, _hello, session = own_keys
     sandbox_primary.expire(session, 7200)
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     # Redis counts the TTL down in whole seconds: a second may pass between EXPIRE and the check's TTL.
     assert re.search(rf"{re.escape(session)} expires in (7198|7199|7200) s, expected at most 3600 s", result.message)
+    run_hint(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
-def test_fails_when_a_key_is_missing_or_of_another_type(own_keys, sandbox_primary, local_target, grade):
+def test_fails_when_a_key_is_missing_or_of_another_type(own_keys, sandbox_primary, local_target, grade, run_hint):
     spec, hello, session = own_keys
     sandbox_primary.delete(hello)
     sandbox_primary.delete(session)
@@ -75,6 +81,8 @@ def test_fails_when_a_key_is_missing_or_of_another_type(own_keys, sandbox_primar
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert f"{hello} does not exist; {session} has no TTL" in result.message
+    run_hint(result)
+    assert grade(spec, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_errors_when_redis_is_down(redis_unreachable):

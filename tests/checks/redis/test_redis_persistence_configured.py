@@ -15,7 +15,7 @@ def test_passes_on_the_reference_solution(redis_reference):
     assert "a BGSAVE completed in" in result.message
 
 
-def test_fails_when_snapshots_are_turned_off(solved, local_target, grade, changed_setting):
+def test_fails_when_snapshots_are_turned_off(solved, local_target, grade, changed_setting, run_hint):
     changed_setting("save", "")  # as a student would: redis-cli CONFIG SET save ""
     result = grade(solved, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
@@ -24,6 +24,8 @@ def test_fails_when_snapshots_are_turned_off(solved, local_target, grade, change
         "expected RDB save rules."
     )
     assert result.hint == 'redis-cli -u "$REDIS_URL" CONFIG SET save "3600 1 300 100 60 10000"'
+    run_hint(result)
+    assert grade(solved, local_target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_aof_only_satisfies_a_lab_asking_for_aof(solved, local_target, grade, changed_setting):
@@ -42,7 +44,7 @@ def test_on_aws_it_is_judged_from_snapshots_without_config_or_bgsave(solved, aws
     assert not {"CONFIG GET", "CONFIG SET", "BGSAVE", "SAVE", "LASTSAVE"} & proxy.names()
 
 
-def test_on_aws_no_snapshot_fails(aws_like, grade, lab_setup):
+def test_on_aws_no_snapshot_fails(aws_like, grade, lab_setup, run_hint):
     built = lab_setup(retention=0).spec
     result = grade(built, aws_like(), only={CHECK}).get(CHECK)
     assert result.status == "fail"
@@ -51,6 +53,8 @@ def test_on_aws_no_snapshot_fails(aws_like, grade, lab_setup):
         "snapshot)"
     ) in result.message
     assert "--snapshot-retention-limit 1" in result.hint
+    run_hint(result)
+    assert grade(built, aws_like(), only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_errors_when_redis_is_down(redis_unreachable):
