@@ -109,9 +109,9 @@ def test_grade_writes_every_format_and_each_miss_shows_its_fix(
     ):
         assert "Blocked by dynamodb_table_exists: fix that first" in blocked
         assert "Fix:" not in blocked
-    root_command = split_hint(status["dynamodb_table_exists"]["hint"])[1]
-    assert page.count(html.escape(root_command)) == 1
-    assert summary.count(markdown.code(root_command)) == 1
+    root_commands = "\n".join(status["dynamodb_table_exists"]["hint_commands"])
+    assert page.count(html.escape(root_commands)) == 1
+    assert summary.count(status["dynamodb_table_exists"]["hint_commands"][0] + "\n") == 1
     for miss in misses:
         assert miss["hint"], miss["id"]
         if miss.get("blocked_by"):

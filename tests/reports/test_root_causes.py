@@ -145,7 +145,7 @@ def test_html_shows_the_fix_once_and_links_the_blocked_checks(missing_table: Run
 
 def test_markdown_shows_the_fix_once_and_the_blocked_checks_under_it(missing_table: RunResult) -> None:
     text = markdown.render(missing_table)
-    assert text.count(markdown.code(_command(missing_table))) == 1
+    assert text.count(f"    {_command(missing_table)}\n") == 1  # once, in the root cause's command block
     assert "  - Blocks 25 checks, 59 points:" in text
     assert "    - `dynamodb_ttl_enabled` (0/3)" in text
     assert text.count(f"blocked by {markdown.inline(ROOT)}") == 25  # in the table of every check
@@ -186,7 +186,9 @@ def test_scorecard_prints_advice_in_its_own_colour(advice_run: RunResult) -> Non
     text = _plain(advice_run)
     assert "  ADVICE        -  dynamodb_pitr_enabled" in text.splitlines()
     assert "FAIL" not in next(line for line in text.splitlines() if "dynamodb_pitr_enabled" in line)
-    assert f"            fix: {advice_run.get('dynamodb_pitr_enabled').hint}" in text.splitlines()
+    lines = text.splitlines()
+    fix = lines.index("            fix:", lines.index("  ADVICE        -  dynamodb_pitr_enabled"))
+    assert lines[fix + 1] == f"              {advice_run.get('dynamodb_pitr_enabled').hint}"
     assert "1 advice" in text
     console = _rich(advice_run)
     assert "ADVICE" in console.export_text()
