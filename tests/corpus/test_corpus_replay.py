@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
 import pytest
 
 from labgrader import paths
@@ -244,10 +245,20 @@ def test_continuous_backups_descriptions(name, week8):
 # --- ElastiCache: DescribeReplicationGroups (and the group of TestFailover / shard reconfiguration answers) ------
 
 
+class _NoAccount:
+    """The recording's account is not ours to call: a look the documents do not answer (e.g. the subnet groups a hint
+    would name) is denied, as for a grader without that permission, and the hint looks it up in shell instead."""
+
+    def client(self, service: str) -> Any:
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "replayed document: no account to call"}}, f"{service}:*"
+        )
+
+
 def lookups_for(week8: LabSpec, group: dict[str, Any], **memo: Any) -> Lookups:
     """The run's shared lookups, each look already made: the group (and whatever else `memo` gives)."""
     spec = replace_section(week8, "elasticache", replication_group=group["ReplicationGroupId"])
-    lookups = Lookups(None, spec)  # type: ignore[arg-type]  # no client: every look is the document
+    lookups = Lookups(_NoAccount(), spec)  # type: ignore[arg-type]  # every look is the document
     lookups._memo.update({"replication_group": (True, group), "member_clusters": (True, [])})
     lookups._memo.update({key: (True, value) for key, value in memo.items()})
     return lookups
@@ -452,7 +463,7 @@ def test_a_security_group_with_only_an_egress_rule_admits_nothing(week8):
     assert ev.ingress_rules(group) == []
     assert ev.too_wide_rules(group, 6379) == []
     spec = replace_section(week8, "elasticache", security_group=group["GroupName"], app_security_group=None)
-    lookups = Lookups(None, spec)  # type: ignore[arg-type]  # no client: every look is the document
+    lookups = Lookups(_NoAccount(), spec)  # type: ignore[arg-type]  # every look is the document
     lookups._memo.update(
         {
             "security_groups_named": (True, {group["GroupName"]: [group]}),
