@@ -58,6 +58,9 @@ def replacing(path: Path) -> Iterator[Path]:
     temporary = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Whatever is at the temporary name already (a symlink someone planted) goes first: writers open the name.
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
         yield temporary
         temporary.replace(path)
     except OSError as exc:

@@ -58,7 +58,11 @@ def test_gradescope_recipe_leaves_foreign_files_alone(
         path.write_text(text, encoding="utf-8")
     link = autograder / "source" / "notes-link.txt"
     link.symlink_to(outside)
-    before = {path: path.read_bytes() for path in [*foreign, outside]}
+    # A junit.xml planted as a link out of --out: pytest must not write through it (it opens its file itself).
+    ci_file = tmp_path / "ci-config.xml"
+    ci_file.write_text("<config>the instructor's</config>\n")
+    (autograder / "junit.xml").symlink_to(ci_file)
+    before = {path: path.read_bytes() for path in [*foreign, outside, ci_file]}
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_", "GITHUB_"))}
     env |= manager.env_exports(sandbox)  # eval "$(labgrader sandbox env)": the public labgrader/labgrader keys
@@ -80,6 +84,10 @@ def test_gradescope_recipe_leaves_foreign_files_alone(
     assert {path: path.read_bytes() for path in before} == before  # byte-identical, the link's target too
     assert link.is_symlink()
     assert link.readlink() == outside
+    junit_file = autograder / "junit.xml"
+    assert not junit_file.is_symlink()  # the grader's own file replaced the link
+    assert junit_file.is_file()
+    assert not list(autograder.glob(".labgrader-pytest-junit-*"))  # pytest's private copy is gone
     results_text = (autograder / RESULTS_FILE).read_text(encoding="utf-8")
     assert "***" not in results_text
     results = json.loads(results_text)

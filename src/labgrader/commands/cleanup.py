@@ -110,12 +110,15 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         if "junit" in formats:  # as `grade` does: pytest's own JUnit file of this run, never an older one
             junit_path = junit.junit_path_in(pytest_extra)
             if junit_path is None:
-                junit_path = args.out / junit.FILE_NAME
+                junit_path = junit.private_pytest_file(args.out)
                 pytest_extra += junit.pytest_options(junit_path, spec.lab.name)
-        with handoff.provide(spec, target, found):
-            result = runner.grade(spec, target, out_dir=args.out, phase="cleanup", extra_args=pytest_extra)
-        result.extra["cleanup"] = cleanup_block(found, steps, prices, deleted=deleted, mode=mode)
-        written = reports.write_reports(result, args.out, formats, junit_path=junit_path)
+        try:
+            with handoff.provide(spec, target, found):
+                result = runner.grade(spec, target, out_dir=args.out, phase="cleanup", extra_args=pytest_extra)
+            result.extra["cleanup"] = cleanup_block(found, steps, prices, deleted=deleted, mode=mode)
+            written = reports.write_reports(result, args.out, formats, junit_path=junit_path)
+        finally:
+            junit.discard_private(junit_path, args.out)
         scorecard.render(result, say, results_path=str(written["json"]))
         others = [f"{name} {path}" for name, path in written.items() if name != "json"]
         if others:

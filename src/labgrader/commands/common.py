@@ -161,8 +161,40 @@ def grade_and_report(
     if "junit" in formats:
         junit_path = junit.junit_path_in(pytest_extra)
         if junit_path is None:
-            junit_path = out / junit.FILE_NAME
+            junit_path = junit.private_pytest_file(out)
             pytest_extra += junit.pytest_options(junit_path, spec.lab.name)
+    try:
+        return _grade_and_write(
+            spec,
+            target,
+            out,
+            solution=solution,
+            pytest_extra=pytest_extra,
+            formats=formats,
+            junit_path=junit_path,
+            student_id=student_id,
+            display=display,
+            guard=guard,
+            fields=fields,
+        )
+    finally:
+        junit.discard_private(junit_path, out)
+
+
+def _grade_and_write(
+    spec: LabSpec,
+    target: Target,
+    out: Path,
+    *,
+    solution: Path | None,
+    pytest_extra: list[str],
+    formats: Sequence[str],
+    junit_path: Path | None,
+    student_id: str | None,
+    display: PlainProgress | None,
+    guard: ReportGuard | None,
+    fields: dict[str, Any] | None,
+) -> int:
     checked = preflight.run(target)  # can the grader look at all? one line and exit 3 if not
     for service, action in checked.denied.items():
         complain(f"AWS denies the grader {action}: the {service} checks will report `error` until it is granted.")

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from labgrader.reports.model import blocked_roots, is_advice
 from labgrader.results import CheckResult, RunResult
 
 FILE_NAME = "junit.xml"
+PRIVATE_PREFIX = ".labgrader-pytest-junit-"
 _OUTCOMES = ("failure", "error", "skipped")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -100,12 +103,31 @@ def _apply(case: ET.Element, check: CheckResult, blocked_by: str | None = None) 
         case.insert(0, outcome)
 
 
-def finalize(run: RunResult, path: Path) -> Path:
-    """Reconcile pytest's JUnit file at `path` with `run` (or build it from `run` when pytest wrote none)."""
+def private_pytest_file(out_dir: Path) -> Path:
+    """Where the grading pytest writes its JUnit file: a fresh folder of the run's own under `out_dir` (the secret
+    scrub covers it; a `junit.xml` symlink planted in `out_dir` is never written through, since pytest opens its
+    file itself). `write` turns it into `out_dir/junit.xml` and `discard_private` removes the folder."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=out_dir)) / FILE_NAME
+
+
+def _is_private(path: Path | None, out_dir: Path) -> bool:
+    return path is not None and path.parent.name.startswith(PRIVATE_PREFIX) and path.parent.parent == out_dir
+
+
+def discard_private(path: Path | None, out_dir: Path) -> None:
+    if path is not None and _is_private(path, out_dir):
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def finalize(run: RunResult, path: Path, source: Path | None = None) -> Path:
+    """Reconcile pytest's JUnit file (at `source`, default `path`) with `run` (or build it from `run` when pytest
+    wrote none), written whole to `path`."""
     root: ET.Element | None = None
-    if path.is_file():
+    source = source or path
+    if source.is_file() and not source.is_symlink():
         try:
-            root = ET.parse(path).getroot()  # noqa: S314 - our own pytest run's file, not untrusted input
+            root = ET.parse(source).getroot()  # noqa: S314 - our own pytest run's file, not untrusted input
         except ET.ParseError:
             root = None
     if root is None or root.tag not in ("testsuites", "testsuite"):
@@ -158,4 +180,11 @@ def _check_id_of(case: ET.Element, by_id: dict[str, CheckResult]) -> str | None:
 
 
 def write(run: RunResult, out_dir: Path, path: Path | None = None) -> Path:
+    """junit.xml in `out_dir` from pytest's file at `path` (the run's private one, or a --junitxml the user chose,
+    which is then where it is written)."""
+    if _is_private(path, out_dir):
+        try:
+            return finalize(run, out_dir / FILE_NAME, source=path)
+        finally:
+            discard_private(path, out_dir)
     return finalize(run, path or out_dir / FILE_NAME)
