@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,6 +23,7 @@ from labgrader.solve import dynamodb as solve_dynamodb
 from labgrader.solve import elasticache as solve_elasticache
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
+from tests.trust.fake_endpoints import serving
 
 ROLE = "labgrader-grader"
 # A role name the refusing STS proxy below answers with AccessDenied, as AWS does for a role whose trust policy
@@ -177,14 +177,8 @@ def refusing_sts(moto_url: str) -> Iterator[str]:
         def log_message(self, *_args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url
 
 
 def results(out: Path, student: Student) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from labgrader import catalog
-from labgrader.reports.html import CSS, _text
+from labgrader.reports.html import CSS, _text, page_head
 from labgrader.reports.model import split_hint
 from labgrader.results import RunResult
 
@@ -125,15 +125,7 @@ def render(lab: str, rows: Sequence[StudentRow], duration_s: float) -> str:
         if misses
         else '<p class="note">No check failed for any graded student.</p>'
     )
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>{_text(lab)}: class of {len(rows)} · labgrader</title>
-<style>{CSS}{CLASS_CSS}</style>
-</head>
+    return f"""{page_head(f"{lab}: class of {len(rows)} · labgrader", CSS + CLASS_CSS)}
 <body>
 <div class="wrap">
 <header class="top">

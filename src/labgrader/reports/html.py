@@ -103,6 +103,19 @@ footer{color:var(--muted);font-size:.8rem;padding:4px 2px 24px}
 """
 
 
+def page_head(title: str, css: str) -> str:
+    """The start of every labgrader page up to </head>: `title` escaped, `css` (labgrader's own) inline."""
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>{_text(title)}</title>
+<style>{css}</style>
+</head>"""
+
+
 def _text(value: Any, limit: int = MESSAGE_LIMIT) -> str:
     """Text as HTML, also inside attributes (quotes escaped), without control characters; bounded, since it can quote
     what a module printed."""
@@ -284,15 +297,7 @@ def render(run: RunResult, picture_dir: Path | None = None) -> str:
         if setup_lines
         else ""
     )
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>{_text(run.lab)}: {run.score:g}/{run.max_score:g} · labgrader</title>
-<style>{CSS}{cleanup_section.CSS}</style>
-</head>
+    return f"""{page_head(f"{run.lab}: {run.score:g}/{run.max_score:g} · labgrader", CSS + cleanup_section.CSS)}
 <body>
 <div class="wrap">
 <header class="top">
