@@ -23,6 +23,7 @@ import pytest
 from labgrader import catalog
 from labgrader.cacheaside import containment, harness
 from labgrader.spec import LabSpec
+from tests.processes import processes_running
 
 MODULES = Path(__file__).with_name("modules")
 # The checks that run the student's module, in the harness's own list (catalog order).
@@ -41,24 +42,6 @@ pytestmark = pytest.mark.sandbox
 def secret_forms(secret: str) -> list[bytes]:
     """A secret as a leak would print it: plain, base64, reversed."""
     return [secret.encode(), base64.b64encode(secret.encode()), secret[::-1].encode()]
-
-
-def processes_running(argument: str) -> list[int]:
-    """Live (non-zombie) processes anywhere on the machine with `argument` in their command line."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:  # noqa: PTH123
-                words = cmdline.read()
-            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:  # noqa: PTH123
-                zombie = stat.read().rsplit(")", 1)[-1].split()[0] == "Z"
-        except OSError:
-            continue
-        if argument.encode() in words and not zombie:
-            found.append(int(entry.name))
-    return found
 
 
 def files_under(folder: Path) -> dict[str, bytes]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import redis
 
-from tests.attacks.conftest import assert_contained, files_under, processes_running, settle
+from tests.attacks.conftest import assert_contained, files_under, settle
+from tests.processes import processes_running
 
 
 def test_no_leftover_survives_and_the_reports_and_redis_stay_as_the_run_left_them(attack, local_target):

@@ -13,6 +13,7 @@ import pytest
 from labgrader.cacheaside import containment, wire
 from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, call
 from labgrader.cacheaside.runner import OUTPUT_KEPT, ScenarioRunner
+from tests.processes import processes_running
 
 CONTRACT = "\ndef update_product(category, sku, changes):\n    return None\n"
 bwrap_only = pytest.mark.skipif(containment.available() != "bwrap", reason="needs bubblewrap (the full sandbox)")
@@ -252,20 +253,7 @@ def test_an_escaped_double_fork_dies_with_its_scenario_at_each_namespace_level(t
         )
         assert outcome.status == "ok", outcome.error
         assert runner.level == level
-        assert not _running(marker)  # gone when its scenario ended, before the server is even stopped
+        assert not processes_running(marker)  # gone when its scenario ended, before the server is even stopped
     finally:
         runner.close()
     assert runner.survivors == []
-
-
-def _running(argument: str) -> bool:
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                words = Path(f"/proc/{entry.name}/cmdline").read_bytes().split(b"\0")
-                state = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[-1].split()[0]
-            except OSError:
-                continue
-            if argument.encode() in words and state != "Z":
-                return True
-    return False

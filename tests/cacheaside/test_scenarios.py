@@ -19,6 +19,7 @@ from labgrader.cacheaside.child import last_line
 from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, Step, call, inspect
 from labgrader.cacheaside.runner import ScenarioRunner
 from tests.conftest import closed_port
+from tests.processes import processes_running
 
 CONTRACT = """
 def update_product(category, sku, changes):
@@ -205,24 +206,6 @@ def test_a_hanging_module_is_killed_at_the_timeout_with_everything_it_started(ru
     assert "waiting for the lock ..." in outcome.output_tail
     assert 1.0 <= elapsed < 5.0  # the 1 s timeout, plus a fork and a kill on a busy machine
     assert not processes_running(f"60.{marker}"), "the module's own child process outlived the scenario"
-
-
-def processes_running(argument: str) -> list[int]:
-    """Live (non-zombie) processes anywhere on the machine with `argument` in their command line."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:  # noqa: PTH123
-                arguments = cmdline.read().split(b"\0")
-            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:  # noqa: PTH123
-                zombie = stat.read().rsplit(")", 1)[-1].split()[0] == "Z"
-        except OSError:
-            continue
-        if argument.encode() in arguments and not zombie:
-            found.append(int(entry.name))
-    return found
 
 
 def test_a_module_that_ends_the_process_is_a_crash(run: Run):
