@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 CHECK = "cache_aside_ttl_set"
@@ -10,7 +12,8 @@ def test_passes_on_the_reference_solution(graded):
     result = graded("reference").get(CHECK)
     assert result.status == "pass", result.message
     assert result.points == result.max_points == 2
-    assert "was cached with a TTL of 29" in result.message  # 300 s, a few ms elapsed
+    # 300 s set a few ms earlier: PTTL read in the same millisecond gives exactly 300
+    assert re.search(r"was cached with a TTL of (300|29\d(\.\d+)?) s", result.message), result.message
     assert "(at most 3600 s) and update_product removed it" in result.message
     assert 0 < result.evidence["observed"] <= 300_000
 
