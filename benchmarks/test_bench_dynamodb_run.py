@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from labgrader import catalog, runner
+from labgrader.engine import catalog, runner
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 

@@ -16,9 +16,10 @@ import pytest
 import redis
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from labgrader import paths, runner
+from labgrader import paths
+from labgrader.engine import runner
 from labgrader.sandbox import manager
-from labgrader.sandbox_state import SandboxState
+from labgrader.sandbox.state import SandboxState
 from labgrader.spec import load_spec
 from labgrader.targets import Target, open_target
 

@@ -24,7 +24,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from labgrader import paths
 from labgrader.sandbox import manager
-from labgrader.sandbox_state import SandboxState
+from labgrader.sandbox.state import SandboxState
 from labgrader.spec import load_spec
 from tests.roster import simulated_class as sc
 

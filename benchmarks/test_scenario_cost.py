@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from botocore.credentials import ReadOnlyCredentials
 
-from labgrader import paths, redis_conn
+from labgrader import paths
 from labgrader.cacheaside import containment
 from labgrader.cacheaside.harness import module_environment
 from labgrader.cacheaside.protocol import ScenarioRequest, call, delete
 from labgrader.cacheaside.proxy import DynamoDBProxy, throwaway_credentials
 from labgrader.cacheaside.runner import ScenarioRunner
 from labgrader.sandbox import manager
+from labgrader.services.redis import connection as redis_conn
 from labgrader.solve import solve
 from labgrader.spec import LabSpec, load_spec
 from labgrader.targets import Target, open_target

@@ -17,15 +17,17 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from labgrader import paths, runner
-from labgrader.aws import AwsClients
-from labgrader.results import CheckResult, RunResult
-from labgrader.sandbox import manager, moto_patches
-from labgrader.sandbox_state import SandboxState
+from labgrader import paths
+from labgrader.engine import runner
+from labgrader.engine.results import CheckResult, RunResult
+from labgrader.engine.verdict import Hint
+from labgrader.sandbox import manager
+from labgrader.sandbox.moto import patches as moto_patches
+from labgrader.sandbox.state import SandboxState
+from labgrader.services.clients import AwsClients
 from labgrader.solve import solve
 from labgrader.spec import LabSpec, load_spec
 from labgrader.targets import Target, open_target
-from labgrader.verdict import Hint
 from tests.hints import assert_runnable
 from tests.hints import run_hint as run_hint_as_printed
 
@@ -128,7 +130,7 @@ def load_check(check_id: str) -> Callable[..., Any]:
     """The check function of `check_id`, imported from checks/ (to unit-test a verdict with a given API answer)."""
     import importlib.util
 
-    from labgrader import catalog
+    from labgrader.engine import catalog
 
     section = catalog.BY_ID[check_id].section
     path = paths.checks_dir() / section / f"{check_id}.py"

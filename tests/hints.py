@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 from labgrader import paths
-from labgrader.results import CheckResult
+from labgrader.engine.results import CheckResult
+from labgrader.engine.verdict import Hint
 from labgrader.sandbox import manager
-from labgrader.sandbox_state import SandboxState
-from labgrader.verdict import Hint
+from labgrader.sandbox.state import SandboxState
 
 # What a hint's command may start with (after `&&`, `||`, `;`, `|` too): the lab's programs and the few shell
 # words a loop or a wait needs.

@@ -7,10 +7,11 @@ import importlib.util
 
 import pytest
 
-from labgrader import catalog, paths
-from labgrader.check import CheckMeta, meta_of
+from labgrader import paths
+from labgrader.engine import catalog
+from labgrader.engine.check import CheckMeta, meta_of
+from labgrader.engine.verdict import Hint
 from labgrader.spec import LabSpec
-from labgrader.verdict import Hint
 from tests.hints import hint_problems
 
 

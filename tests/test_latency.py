@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import latency
-from labgrader.latency import Comparison, Distribution, percentile, sample_interleaved
+from labgrader.services import latency
+from labgrader.services.latency import Comparison, Distribution, percentile, sample_interleaved
 
 FAST = Distribution("Redis GET", tuple(0.0001 + i * 1e-6 for i in range(50)))
 SLOW = Distribution("DynamoDB GetItem", tuple(0.004 + i * 1e-5 for i in range(50)))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import catalog, paths
+from labgrader import paths
+from labgrader.engine import catalog
 
 README = (paths.project_root() / "README.md").read_text(encoding="utf-8")
 CI = (paths.project_root() / ".ci" / "run").read_text(encoding="utf-8")

@@ -3,8 +3,8 @@ from __future__ import annotations
 from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import call, inspect
 from labgrader.cacheaside.values import item_difference
-from labgrader.check import check
-from labgrader.verdict import Hint, Passed, fail, passed
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "the second call to be served from Redis"
 

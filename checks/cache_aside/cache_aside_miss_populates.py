@@ -4,8 +4,8 @@ from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import call, inspect
 from labgrader.cacheaside.proxy import KEY_READS
 from labgrader.cacheaside.values import item_difference
-from labgrader.check import check
-from labgrader.verdict import Hint, Passed, fail, passed
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "it to read the item from DynamoDB once and cache it"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from labgrader.cacheaside.harness import CacheAsideHarness, closed_redis_url
 from labgrader.cacheaside.protocol import call
 from labgrader.cacheaside.values import item_difference
-from labgrader.check import check
-from labgrader.verdict import Hint, Passed, fail, passed
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
 
 # "Within a few seconds": a module that waits longer than this for a dead Redis makes every page wait as long.
 MAX_SECONDS = 5.0

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import KeyState, call, inspect
-from labgrader.check import check
-from labgrader.verdict import Hint, Passed, fail, passed
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "it to cache the item with a TTL"
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import call
 from labgrader.cacheaside.values import fidelity_problems
-from labgrader.check import check
-from labgrader.verdict import Hint, Passed, fail, passed
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "the item with its numbers intact"
 

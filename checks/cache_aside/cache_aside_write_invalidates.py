@@ -6,8 +6,8 @@ from typing import Any
 from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import call, inspect
 from labgrader.cacheaside.values import describe, item_difference, same_item
-from labgrader.check import check
-from labgrader.verdict import Hint, Passed, fail, passed
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
 
 EXPECTED = "the next get_product to return the updated item"
 NEW_PRICE = Decimal("19.49")

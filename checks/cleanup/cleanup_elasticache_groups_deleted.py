@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from labgrader.check import check
 from labgrader.cleanup import judge
 from labgrader.cleanup.model import Inventory
-from labgrader.verdict import Hint, Passed
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed
 
 
 @check(

@@ -6,11 +6,11 @@ import pytest
 
 from labgrader.cleanup import handoff, take_inventory
 from labgrader.cleanup.model import Inventory
-from labgrader.errors import describe_could_not_look
-from labgrader.grading import SESSION_KEY
+from labgrader.engine.errors import describe_could_not_look
+from labgrader.engine.session import SESSION_KEY
+from labgrader.engine.verdict import could_not_look
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
-from labgrader.verdict import could_not_look
 
 
 @pytest.fixture(scope="session")

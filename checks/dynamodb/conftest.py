@@ -22,10 +22,11 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from labgrader.aws import AwsClients
 from labgrader.dataset import Key, expected_table
-from labgrader.dynamodb_scratch import ScratchItems, ScratchRegistry
-from labgrader.evaluate.dynamodb import (
+from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.verdict import Hint, fail, not_applicable, pending
+from labgrader.services.clients import AwsClients
+from labgrader.services.dynamodb.evaluation import (
     NOT_FOUND_CODES,
     TableAsItIs,
     actual_keys,
@@ -33,11 +34,10 @@ from labgrader.evaluate.dynamodb import (
     table_as_it_is,
     without_scratch,
 )
-from labgrader.hints import create_table_hint, import_dataset_hint, recreate_table_hint
-from labgrader.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.services.dynamodb.hints import create_table_hint, import_dataset_hint, recreate_table_hint
+from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry
 from labgrader.spec import DatasetSpec, DynamoDBSpec, ExercisesSpec, LabSpec, SecondaryIndex, StreamSpec, TtlSpec
 from labgrader.targets import Target
-from labgrader.verdict import Hint, fail, not_applicable, pending
 
 # A lab table is small (100 items); a Scan beyond this many items is not a lab table, and the checks say so.
 MAX_SCANNED_ITEMS = 20_000

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
-from labgrader.evaluate.dynamodb import capacity_finding
-from labgrader.hints import on_demand_cli, provisioned_cli, wait_table_cli
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
+from labgrader.services.dynamodb.evaluation import capacity_finding
+from labgrader.services.dynamodb.hints import on_demand_cli, provisioned_cli, wait_table_cli
 from labgrader.spec import DynamoDBSpec
-from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 
 def capacity_hint(ddb: DynamoDBSpec, table: dict[str, Any]) -> Hint:

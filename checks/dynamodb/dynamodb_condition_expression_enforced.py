@@ -4,10 +4,10 @@ from typing import Any
 
 import botocore.exceptions
 
-from labgrader.check import check
-from labgrader.dynamodb_scratch import ScratchItems
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.dynamodb.scratch import ScratchItems
 from labgrader.spec import DynamoDBSpec
-from labgrader.verdict import Hint, Passed, fail, passed
 
 PROBE = "labgrader_probe"  # an attribute only scratch items carry
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
-from labgrader.dynamodb_scratch import ScratchItems
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, passed
+from labgrader.services.dynamodb.scratch import ScratchItems
 from labgrader.spec import DynamoDBSpec
-from labgrader.verdict import Hint, Passed, could_not_look, fail, passed
 
 PROBE = "labgrader_probe"  # an attribute only scratch items carry
 

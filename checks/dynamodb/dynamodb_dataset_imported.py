@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
 from labgrader.dataset import Key, exercise_keys
-from labgrader.evaluate.dynamodb import item_key, sample, scratch_filter
-from labgrader.hints import reimport_hint
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.dynamodb.evaluation import item_key, sample, scratch_filter
+from labgrader.services.dynamodb.hints import reimport_hint
 from labgrader.spec import DatasetSpec, DynamoDBSpec
-from labgrader.verdict import Hint, Passed, fail, passed
 
 
 def count_items(dynamodb: Any, ddb: DynamoDBSpec, table: dict[str, Any]) -> tuple[int, int]:

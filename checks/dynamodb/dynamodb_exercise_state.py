@@ -4,12 +4,12 @@ from typing import Any
 
 import pytest
 
-from labgrader.check import check
 from labgrader.dataset import Key, files_holding, key_attribute_values, key_of, spec_key, to_attribute_value, to_python
-from labgrader.evaluate.dynamodb import actual_keys, exercise_mismatches, format_key
-from labgrader.hints import batch_write_commands, delete_item_cli, exercise_commands, update_item_cli
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.dynamodb.evaluation import actual_keys, exercise_mismatches, format_key
+from labgrader.services.dynamodb.hints import batch_write_commands, delete_item_cli, exercise_commands, update_item_cli
 from labgrader.spec import DynamoDBSpec, ExercisesSpec
-from labgrader.verdict import Hint, Passed, fail, passed
 
 
 def addressable_by_lab_key(table: dict[str, Any], ddb: DynamoDBSpec) -> bool:

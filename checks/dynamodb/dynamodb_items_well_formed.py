@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
 from labgrader.dataset import Key, exercise_keys
-from labgrader.evaluate.dynamodb import attribute_type, format_key, item_key, item_type_problems, type_name
-from labgrader.hints import reimport_hint
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.dynamodb.evaluation import attribute_type, format_key, item_key, item_type_problems, type_name
+from labgrader.services.dynamodb.hints import reimport_hint
 from labgrader.spec import DatasetSpec, DynamoDBSpec
-from labgrader.verdict import Hint, Passed, fail, passed
 
 
 def fix_hint(ddb: DynamoDBSpec, keys: set[Key], expected_items: dict[Key, dict[str, Any]]) -> Hint:

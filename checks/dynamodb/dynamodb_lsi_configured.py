@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
-from labgrader.evaluate.dynamodb import expected_index, index_finding
-from labgrader.hints import recreate_table_hint
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
+from labgrader.services.dynamodb.evaluation import expected_index, index_finding
+from labgrader.services.dynamodb.hints import recreate_table_hint
 from labgrader.spec import DynamoDBSpec, SecondaryIndex
-from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 
 @check(

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
-from labgrader.hints import pitr_cli
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Passed, fail, passed, pending
+from labgrader.services.dynamodb.hints import pitr_cli
 from labgrader.spec import DynamoDBSpec
-from labgrader.verdict import Passed, fail, passed, pending
 
 
 @check(

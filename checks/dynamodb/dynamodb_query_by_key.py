@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
 from labgrader.dataset import to_attribute_value
-from labgrader.dynamodb_reads import query_all
-from labgrader.evaluate.dynamodb import (
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.dynamodb.evaluation import (
     TableAsItIs,
     actual_keys,
     between_query,
@@ -14,8 +14,8 @@ from labgrader.evaluate.dynamodb import (
     sample,
     sort_token,
 )
+from labgrader.services.dynamodb.lookups import query_all
 from labgrader.spec import DatasetSpec, DynamoDBSpec
-from labgrader.verdict import Hint, Passed, fail, passed
 
 # Partition values queried at most (the most populated first): a table keyed on a per-item attribute has one
 # partition per item, and a few of them judge the queries as well as all of them.

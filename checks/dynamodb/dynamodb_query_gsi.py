@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
 from labgrader.dataset import to_attribute_value, to_python
-from labgrader.dynamodb_reads import query_all
-from labgrader.evaluate.dynamodb import (
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed, pending
+from labgrader.services.dynamodb.evaluation import (
     TableAsItIs,
     find_index,
     index_finding,
@@ -18,9 +18,9 @@ from labgrader.evaluate.dynamodb import (
     scratch_filter,
     sort_token,
 )
-from labgrader.hints import gsi_create_commands, gsi_replace_hint
+from labgrader.services.dynamodb.hints import gsi_create_commands, gsi_replace_hint
+from labgrader.services.dynamodb.lookups import query_all
 from labgrader.spec import DatasetSpec, DynamoDBSpec, SecondaryIndex
-from labgrader.verdict import Hint, Passed, fail, not_applicable, passed, pending
 
 
 @check(

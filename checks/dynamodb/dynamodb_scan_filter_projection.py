@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
 from labgrader.dataset import to_attribute_value
-from labgrader.evaluate.dynamodb import (
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed
+from labgrader.services.dynamodb.evaluation import (
     TableAsItIs,
     key_set_difference,
     median_value,
@@ -15,7 +16,6 @@ from labgrader.evaluate.dynamodb import (
     sort_token,
 )
 from labgrader.spec import DatasetSpec, DynamoDBSpec
-from labgrader.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed
 
 
 def choose_filter(ddb: DynamoDBSpec, dataset: DatasetSpec) -> tuple[str, str, str]:

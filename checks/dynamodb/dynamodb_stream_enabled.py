@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
-from labgrader.hints import stream_enable_cli, stream_replace_hint
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Passed, fail, passed, pending
+from labgrader.services.dynamodb.hints import stream_enable_cli, stream_replace_hint
 from labgrader.spec import DynamoDBSpec, StreamSpec
-from labgrader.verdict import Passed, fail, passed, pending
 
 
 @check(

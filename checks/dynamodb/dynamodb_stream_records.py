@@ -3,12 +3,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from labgrader.check import check
-from labgrader.dynamodb_scratch import ScratchItems
-from labgrader.evaluate.dynamodb import VIEW_IMAGES, stream_record_problems
-from labgrader.hints import stream_enable_cli, stream_replace_hint
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Passed, fail, passed, pending
+from labgrader.services.dynamodb.evaluation import VIEW_IMAGES, stream_record_problems
+from labgrader.services.dynamodb.hints import stream_enable_cli, stream_replace_hint
+from labgrader.services.dynamodb.scratch import ScratchItems
 from labgrader.spec import DynamoDBSpec, StreamSpec
-from labgrader.verdict import Passed, fail, passed, pending
 
 PROBE = "labgrader_probe"  # an attribute only scratch items carry
 # AWS makes a record readable within about a second; GetRecords allows 5 calls per second per shard.

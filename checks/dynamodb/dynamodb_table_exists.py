@@ -6,13 +6,13 @@ from typing import Any
 
 from botocore.config import Config
 
-from labgrader.aws import AwsClients
-from labgrader.check import check
-from labgrader.evaluate.dynamodb import near_matches
-from labgrader.hints import create_table_hint
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
+from labgrader.services.clients import AwsClients
+from labgrader.services.dynamodb.evaluation import near_matches
+from labgrader.services.dynamodb.hints import create_table_hint
 from labgrader.spec import DynamoDBSpec
 from labgrader.targets import Target
-from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 # Where a student most likely created the table by mistake (console default, nearest regions of the course).
 COMMON_REGIONS = (

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.check import check
-from labgrader.evaluate.dynamodb import actual_keys, describe_key, key_schema_mismatches
-from labgrader.hints import create_table_hint, recreate_table_hint
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.dynamodb.evaluation import actual_keys, describe_key, key_schema_mismatches
+from labgrader.services.dynamodb.hints import create_table_hint, recreate_table_hint
 from labgrader.spec import DynamoDBSpec
 from labgrader.targets import Target
-from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(

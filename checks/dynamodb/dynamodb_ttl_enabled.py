@@ -3,12 +3,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from labgrader.check import check
 from labgrader.dataset import key_attribute_values
-from labgrader.evaluate.dynamodb import format_key, item_key, sample, ttl_value_problems
-from labgrader.hints import ttl_cli, update_item_cli
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
+from labgrader.services.dynamodb.evaluation import format_key, item_key, sample, ttl_value_problems
+from labgrader.services.dynamodb.hints import ttl_cli, update_item_cli
 from labgrader.spec import DynamoDBSpec, TtlSpec
-from labgrader.verdict import Hint, Passed, fail, passed, pending
 
 # Items a hint fixes one command each (the lab's dataset has 100): more would bury the scorecard.
 MAX_FIXED_ITEMS = 100

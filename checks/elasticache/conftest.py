@@ -1,13 +1,13 @@
 """Fixtures shared by the ElastiCache checks: each resource is described once per run, whatever the number of
-checks (and Redis checks, on AWS) judging it. See labgrader.elasticache_api."""
+checks (and Redis checks, on AWS) judging it. See labgrader.services.elasticache.lookups."""
 
 from __future__ import annotations
 
 import pytest
 
-from labgrader import elasticache_api
-from labgrader.aws import AwsClients
-from labgrader.elasticache_api import Lookups
+from labgrader.services.clients import AwsClients
+from labgrader.services.elasticache import lookups as elasticache_api
+from labgrader.services.elasticache.lookups import Lookups
 from labgrader.spec import LabSpec
 
 

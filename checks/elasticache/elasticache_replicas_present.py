@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from labgrader import elasticache_hints as hints
-from labgrader.check import check
-from labgrader.elasticache_api import Lookups, require_group, require_settled
-from labgrader.evaluate import elasticache as ev
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.elasticache import evaluation as ev
+from labgrader.services.elasticache import hints
+from labgrader.services.elasticache.lookups import Lookups, require_group, require_settled
 from labgrader.targets import Target
-from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(

@@ -4,10 +4,10 @@ from pathlib import Path
 
 from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.cacheaside.protocol import timed_rounds
-from labgrader.check import check
-from labgrader.latency import Comparison, Distribution, write_benchmark_json, write_svg
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.latency import Comparison, Distribution, write_benchmark_json, write_svg
 from labgrader.spec import LabSpec, LatencySpec
-from labgrader.verdict import Hint, Passed, fail, passed
 
 PICTURE = "latency-hit-vs-miss.svg"
 BENCHMARK_JSON = "latency-hit-vs-miss.json"

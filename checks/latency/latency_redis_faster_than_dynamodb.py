@@ -7,11 +7,11 @@ from typing import Any
 import redis
 
 from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.check import check
-from labgrader.latency import Comparison, Distribution, sample_interleaved, write_benchmark_json, write_svg
-from labgrader.redis_conn import timed_get
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.latency import Comparison, Distribution, sample_interleaved, write_benchmark_json, write_svg
+from labgrader.services.redis.connection import timed_get
 from labgrader.spec import LabSpec, LatencySpec
-from labgrader.verdict import Hint, Passed, fail, passed
 
 PICTURE = "latency-redis-vs-dynamodb.svg"
 BENCHMARK_JSON = "latency-redis-vs-dynamodb.json"

@@ -8,15 +8,16 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from labgrader import elasticache_api, redis_support
-from labgrader.aws import AwsClients
-from labgrader.elasticache_api import Lookups
-from labgrader.grading import SESSION_KEY
-from labgrader.redis_support import ScratchKeys
-from labgrader.scratch import Scratch
+from labgrader.engine.scratch import Scratch
+from labgrader.engine.session import SESSION_KEY
+from labgrader.engine.verdict import not_applicable
+from labgrader.services.clients import AwsClients
+from labgrader.services.elasticache import lookups as elasticache_api
+from labgrader.services.elasticache.lookups import Lookups
+from labgrader.services.redis import scratch as redis_support
+from labgrader.services.redis.scratch import ScratchKeys
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
-from labgrader.verdict import not_applicable
 
 DISRUPTIVE_LAST = ("redis_failover_recovers",)
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 import redis
 
-from labgrader import elasticache_hints as hints
-from labgrader.check import check
-from labgrader.elasticache_api import Lookups
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
+from labgrader.services.elasticache import hints
+from labgrader.services.elasticache.lookups import Lookups
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Hint, Passed, fail, not_applicable, passed
 
 
 @check(

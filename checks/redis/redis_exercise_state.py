@@ -4,11 +4,11 @@ import shlex
 
 import redis
 
-from labgrader.check import check
-from labgrader.evaluate import redis as ev
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
+from labgrader.services.redis import evaluation as ev
 from labgrader.spec import LabSpec
 from labgrader.targets import redact_url
-from labgrader.verdict import Hint, Passed, fail, not_applicable, passed
 
 
 @check(

@@ -6,14 +6,15 @@ import time
 import pytest
 import redis
 
-from labgrader import elasticache_hints as hints
-from labgrader import failover, redis_conn
-from labgrader.check import check
-from labgrader.elasticache_api import Lookups
-from labgrader.evaluate import elasticache as ec
-from labgrader.redis_support import ScratchKeys, unreachable
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed, pending
+from labgrader.sandbox import topology as failover
+from labgrader.services.elasticache import evaluation as ec
+from labgrader.services.elasticache import hints
+from labgrader.services.elasticache.lookups import Lookups
+from labgrader.services.redis import connection as redis_conn
+from labgrader.services.redis.scratch import ScratchKeys, unreachable
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed, pending
 
 RECONNECT_S = 90.0  # after TestFailover the primary endpoint's DNS name moves to the new primary
 

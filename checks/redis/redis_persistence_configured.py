@@ -5,14 +5,14 @@ import time
 import pytest
 import redis
 
-from labgrader import elasticache_hints as hints
-from labgrader.check import check
-from labgrader.elasticache_api import Lookups, snapshot_in_progress
-from labgrader.evaluate import elasticache as ec
-from labgrader.evaluate import redis as ev
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
+from labgrader.services.elasticache import evaluation as ec
+from labgrader.services.elasticache import hints
+from labgrader.services.elasticache.lookups import Lookups, snapshot_in_progress
+from labgrader.services.redis import evaluation as ev
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Hint, Passed, fail, not_applicable, passed
 
 BGSAVE_TIMEOUT_S = 10.0
 DEFAULT_SAVE = "3600 1 300 100 60 10000"

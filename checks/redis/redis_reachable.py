@@ -4,10 +4,10 @@ import time
 
 import redis
 
-from labgrader import redis_support
-from labgrader.check import check
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.redis import scratch as redis_support
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import redis
 
-from labgrader import redis_conn
-from labgrader.check import check
-from labgrader.evaluate import redis as ev
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
+from labgrader.services.redis import connection as redis_conn
+from labgrader.services.redis import evaluation as ev
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, redact_url
-from labgrader.verdict import Hint, Passed, fail, not_applicable, passed
 
 
 @check(

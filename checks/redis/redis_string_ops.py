@@ -4,11 +4,11 @@ from typing import Any
 
 import redis
 
-from labgrader.check import check
-from labgrader.evaluate.redis import shown
-from labgrader.redis_support import ScratchKeys, writable
+from labgrader.engine.check import check
+from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.services.redis.evaluation import shown
+from labgrader.services.redis.scratch import ScratchKeys, writable
 from labgrader.targets import redact_url
-from labgrader.verdict import Hint, Passed, fail, passed
 
 
 @check(

@@ -13,11 +13,12 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from labgrader import __version__, runner
+from labgrader import __version__
 from labgrader.commands import cleanup, common, demo, grade, gradebook, policy, report, sandbox, solve
+from labgrader.engine import runner
+from labgrader.engine.outdir import OutputError
+from labgrader.engine.results import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE
 from labgrader.launcher import INTERRUPTED
-from labgrader.outdir import OutputError
-from labgrader.results import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE
 from labgrader.sandbox.manager import SandboxError
 from labgrader.spec import SpecError
 from labgrader.targets import TargetError

@@ -10,7 +10,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from labgrader.bounded import DATASET_LIMIT, BoundedReadError, read_text_bounded
+from labgrader.engine.bounded import DATASET_LIMIT, BoundedReadError, read_text_bounded
 from labgrader.spec import DynamoDBSpec, Scalar
 
 _DESERIALIZER = TypeDeserializer()

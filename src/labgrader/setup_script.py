@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from labgrader.cacheaside import containment
-from labgrader.redaction import Redactor
+from labgrader.engine.redaction import Redactor
 from labgrader.reports.setup_section import MAX_COMMAND_CHARS, MAX_LINE_CHARS, MAX_SHOWN, inert, summary_lines
-from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
+from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, TargetError, open_target
 
@@ -371,7 +371,7 @@ def fresh_containers(region: str) -> Iterator[tuple[Target, dict[str, str]]]:
     os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
     os.environ.setdefault("TESTCONTAINERS_CONNECTION_MODE", "docker_host")
     os.environ.setdefault("TC_HOST", "127.0.0.1")
-    from labgrader import containers  # noqa: PLC0415 - the Docker client only for this target
+    from labgrader.targets import containers  # noqa: PLC0415
 
     run_label = uuid.uuid4().hex
     try:

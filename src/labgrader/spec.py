@@ -25,8 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from labgrader.bounded import SPEC_LIMIT, BoundedReadError, read_text_bounded
-from labgrader.catalog import BY_ID
+from labgrader.engine.bounded import SPEC_LIMIT, BoundedReadError, read_text_bounded
+from labgrader.engine.catalog import BY_ID
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 AttributeType = Literal["S", "N", "B"]

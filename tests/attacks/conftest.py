@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from labgrader import catalog
 from labgrader.cacheaside import containment, harness
+from labgrader.engine import catalog
 from labgrader.spec import LabSpec
 from tests.processes import processes_running
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from labgrader import cli
-from labgrader.bounded import RESULTS_LIMIT
-from labgrader.results import RESULTS_FILE
+from labgrader.engine.bounded import RESULTS_LIMIT
+from labgrader.engine.results import RESULTS_FILE
 from tests.reports.conftest import FIXTURE
 
 GOOD: dict[str, Any] = json.loads(FIXTURE.read_text(encoding="utf-8"))

@@ -20,12 +20,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from rich.console import Console
 
-from labgrader import cli, reports, scorecard
-from labgrader.inert import terminal
-from labgrader.reports import classroom, gradescope, junit, markdown
+from labgrader import cli, reports
+from labgrader.engine.inert import terminal
+from labgrader.engine.results import RESULTS_FILE, RunResult
+from labgrader.reports import classroom, gradescope, junit, markdown, scorecard
 from labgrader.reports.model import run_from_dict, sections
 from labgrader.reports.progress import PlainProgress
-from labgrader.results import RESULTS_FILE, RunResult
 from tests.reports.conftest import FIXTURE
 
 MARKUP = (

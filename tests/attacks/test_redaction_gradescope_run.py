@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from labgrader import paths
-from labgrader.results import RESULTS_FILE
+from labgrader.engine.results import RESULTS_FILE
 from labgrader.sandbox import manager
-from labgrader.sandbox_state import SandboxState
+from labgrader.sandbox.state import SandboxState
 
 pytestmark = pytest.mark.sandbox
 

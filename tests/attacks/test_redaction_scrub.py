@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import catalog, paths, reports, runner
-from labgrader.redaction import Redactor
+from labgrader import paths, reports
+from labgrader.engine import catalog, runner
+from labgrader.engine.redaction import Redactor
+from labgrader.engine.results import RESULTS_FILE
 from labgrader.reports import junit
 from labgrader.reports.model import load_run
-from labgrader.results import RESULTS_FILE
-from labgrader.sandbox_state import SANDBOX_SECRET_KEY
+from labgrader.sandbox.state import SANDBOX_SECRET_KEY
 from labgrader.spec import load_spec
 from labgrader.targets import Target
 
@@ -184,8 +185,8 @@ def test_the_runner_scrubs_only_results_json_and_its_junit_file(tmp_path: Path) 
 
 CHECK = """\
 import base64, os
-from labgrader.check import check
-from labgrader.verdict import fail
+from labgrader.engine.check import check
+from labgrader.engine.verdict import fail
 
 @check({check_id!r}, points=2, objective="An objective.", hint="labgrader sandbox up")
 def {check_id}(lab):

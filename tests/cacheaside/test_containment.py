@@ -163,8 +163,8 @@ def test_printed_output_is_kept_bounded_and_counted(run: Run):
 
 
 def test_a_weaker_containment_is_said_at_the_top_of_the_scorecard():
-    from labgrader.results import RunResult
-    from labgrader.scorecard import render
+    from labgrader.engine.results import RunResult
+    from labgrader.reports.scorecard import render
 
     lines: list[str] = []
     weaker = RunResult(lab="week8", target="local", started_at="", duration_s=1.0, extra={})

@@ -17,10 +17,10 @@ from labgrader.cacheaside.harness import (
     scratch_values,
 )
 from labgrader.cacheaside.runner import ScenarioRunner
-from labgrader.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.verdict import CheckFailed
 from labgrader.spec import LabSpec, load_spec
 from labgrader.targets import Target
-from labgrader.verdict import CheckFailed
 from tests.conftest import replace_section
 
 SANDBOX = Target(

@@ -12,9 +12,9 @@ import pytest
 
 from labgrader import paths
 from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.verdict import CheckFailed, CouldNotLook
 from labgrader.spec import LabSpec
-from labgrader.verdict import CheckFailed, CouldNotLook
 from tests.checks.cache_aside.graded import CACHE_ASIDE
 from tests.conftest import replace_section, unique
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from labgrader.aws import AwsClients
+from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 from tests.cleanup.helpers import fresh_lab, private_sandbox

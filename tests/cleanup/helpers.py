@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from labgrader import paths
-from labgrader.aws import AwsClients
 from labgrader.cleanup import take_inventory
 from labgrader.cleanup.execute import Executor
 from labgrader.cleanup.plan import build
 from labgrader.sandbox import manager
+from labgrader.services.clients import AwsClients
 from labgrader.solve import solve
 from labgrader.spec import CleanupSpec, LabSpec, load_spec
 from labgrader.targets import Target, open_target

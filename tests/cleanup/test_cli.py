@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from labgrader.aws import AwsClients
 from labgrader.cleanup import take_inventory
+from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 from tests.cleanup.helpers import (

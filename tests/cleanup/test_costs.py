@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader import pricing
+from labgrader.cleanup import pricing
 from labgrader.cleanup.costs import estimate
 from labgrader.cleanup.model import Inventory, Leftover
-from labgrader.pricing import GIB
+from labgrader.cleanup.pricing import GIB
 
 
 def priced(*items: Leftover) -> list[Leftover]:

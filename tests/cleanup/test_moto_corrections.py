@@ -1,4 +1,4 @@
-"""The sandbox's corrections for the cleanup phase (labgrader/sandbox/moto_patches.py), proven on a sandbox:
+"""The sandbox's corrections for the cleanup phase (labgrader/sandbox/moto/patches.py), proven on a sandbox:
 
 - `_complete_deletions`: a deleted replication group / cache cluster reads `deleting` for about a second, then is
   gone (with its tags), as on AWS after its minutes; moto alone keeps it `deleting` forever.
@@ -12,7 +12,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from labgrader.sandbox.moto_patches import DELETION_SECONDS
+from labgrader.sandbox.moto.patches import DELETION_SECONDS
 from tests.cleanup.helpers import make_subnet_group, wait_gone
 from tests.conftest import unique
 

@@ -1,5 +1,5 @@
 """Upstream moto, without labgrader's corrections: these fail today (strict xfail). The day one XPASSes, moto does
-it itself: drop the matching correction in labgrader/sandbox/moto_patches.py and this test.
+it itself: drop the matching correction in labgrader/sandbox/moto/patches.py and this test.
 
 Run in a fresh interpreter (in-process `mock_aws`), so no correction applied elsewhere can leak in.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from labgrader import pricing
+from labgrader.cleanup import pricing
 
 
 def test_the_table_cites_its_sources_and_date():

@@ -26,7 +26,7 @@ import boto3
 import pytest
 import redis
 
-from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
+from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from tests.containers import images
 
 READY_TIMEOUT_S = 30.0
@@ -160,9 +160,10 @@ def fresh_stack(built_images: images.Images) -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def student_stack(built_images: images.Images) -> Iterator[Stack]:
     """A pair with the student's setup applied (the reference steps, against the containers), for the module."""
-    from labgrader import containers, paths
+    from labgrader import paths
     from labgrader.solve import solve
     from labgrader.spec import load_spec
+    from labgrader.targets import containers
 
     with ExitStack() as stack:
         pair = start_stack(built_images, stack)

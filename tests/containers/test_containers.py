@@ -22,9 +22,10 @@ import pytest
 import redis
 import yaml
 
-from labgrader import catalog, containers, paths, runner
+from labgrader import paths
+from labgrader.engine import catalog, runner
 from labgrader.spec import load_spec
-from labgrader.targets import TargetError, open_target
+from labgrader.targets import TargetError, containers, open_target
 from tests.conftest import closed_port
 from tests.containers import images
 from tests.containers.conftest import (

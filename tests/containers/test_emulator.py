@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import catalog, emulator, paths, runner
+from labgrader import paths
+from labgrader.engine import catalog, runner
 from labgrader.spec import LabSpec
-from labgrader.targets import Target, TargetError, open_target
+from labgrader.targets import Target, TargetError, emulator, open_target
 from tests.trust.fake_endpoints import STS_IDENTITY, fake_aws, json_error, query_error
 
 LOCALSTACK_SERVICE_MISSING = (

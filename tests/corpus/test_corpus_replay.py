@@ -18,10 +18,10 @@ import botocore.exceptions
 import pytest
 
 from labgrader import paths
-from labgrader.elasticache_api import Lookups
-from labgrader.evaluate import elasticache as ev
+from labgrader.engine.verdict import Verdict
+from labgrader.services.elasticache import evaluation as ev
+from labgrader.services.elasticache.lookups import Lookups
 from labgrader.spec import LabSpec, TtlSpec, load_spec
-from labgrader.verdict import Verdict
 from tests.checks.dynamodb.helpers import load_conftest_fixture
 from tests.checks.elasticache.aws_docs import AWS_TARGET
 from tests.conftest import load_check, replace_section
@@ -187,7 +187,7 @@ def test_table_descriptions(name, week8):
 
 def test_a_key_without_attribute_definition_is_unknown_not_a_string(week8):
     """DeleteTable's answer carries no AttributeDefinitions: nothing in it says what type a key has."""
-    from labgrader.evaluate.dynamodb import TableKey, actual_keys
+    from labgrader.services.dynamodb.evaluation import TableKey, actual_keys
 
     table = table_of(document("dynamodb/DescribeTable/cli-describe-table.json"))
     without = {**table, "AttributeDefinitions": []}

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import sandbox_state
 from labgrader.sandbox import manager
+from labgrader.sandbox import state as sandbox_state
 
 GUIDE = Path(__file__).parents[2] / "docs" / "guide.md"
 README = Path(__file__).parents[2] / "README.md"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from labgrader.reports.model import run_from_dict
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 FIXTURE = Path(__file__).with_name("results.json")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from labgrader.reports import classroom
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 
 def output_result(github_output: Path) -> dict:  # type: ignore[type-arg]

@@ -208,7 +208,7 @@ def test_report_on_a_broken_file_is_one_line(tmp_path: Path, capsys: pytest.Capt
 def test_the_aws_account_comes_from_the_preflight_sts_call(local_target: Any) -> None:
     import dataclasses
 
-    from labgrader import preflight
+    from labgrader.targets import preflight
     from labgrader.commands.common import identity_fields
 
     as_aws = dataclasses.replace(local_target, name="aws")  # moto answers STS like AWS does

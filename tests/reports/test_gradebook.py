@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from labgrader import catalog, cli
+from labgrader import cli
+from labgrader.engine import catalog
 
 
 @pytest.fixture

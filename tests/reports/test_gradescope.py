@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from labgrader.reports import gradescope
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 

@@ -17,7 +17,7 @@ import pytest
 
 from labgrader.reports import html
 from labgrader.reports.model import split_hint
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="80" viewBox="0 0 320 80">'

@@ -11,7 +11,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 
 from labgrader.reports import junit
 from labgrader.reports.model import display_counts, is_advice
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 
 def cases(path: Path) -> dict[str, TestCase]:

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from labgrader.reports import markdown
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 
 def test_written_and_appended_to_the_step_summary(tmp_path: Path, fixture_run: RunResult) -> None:

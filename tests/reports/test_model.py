@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from labgrader import catalog
+from labgrader.engine import catalog
 from labgrader.reports.model import MalformedResultsError, misses, run_from_dict, sections, split_hint, student_text
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 from tests.reports.conftest import by_status
 
 

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from labgrader.reports import classroom, gradescope
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 README = Path(__file__).parents[2] / "README.md"
 GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}

@@ -20,10 +20,11 @@ import pytest
 from junitparser import Failure, JUnitXml, Skipped
 from rich.console import Console
 
-from labgrader import catalog, scorecard
+from labgrader.engine import catalog
+from labgrader.reports import scorecard
 from labgrader.reports import classroom, gradescope, html, junit, markdown
 from labgrader.reports.model import blocked_roots, label, root_causes, run_from_dict, split_hint
-from labgrader.results import CheckResult, RunResult
+from labgrader.engine.results import CheckResult, RunResult
 
 MISSING_TABLE = Path(__file__).with_name("results-missing-table.json")
 ROOT = "dynamodb_table_exists"

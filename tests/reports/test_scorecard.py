@@ -6,9 +6,9 @@ import io
 
 from rich.console import Console
 
-from labgrader import scorecard
+from labgrader.reports import scorecard
 from labgrader.reports.progress import LONG_CHECKS, LiveProgress, PlainProgress, open_progress
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 
 def terminal(width: int = 100) -> Console:

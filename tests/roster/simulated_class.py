@@ -17,8 +17,8 @@ from urllib.request import Request, urlopen
 
 import boto3
 
-from labgrader.aws import AwsClients
-from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
+from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
+from labgrader.services.clients import AwsClients
 from labgrader.solve import dynamodb as solve_dynamodb
 from labgrader.solve import elasticache as solve_elasticache
 from labgrader.spec import LabSpec

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from labgrader import catalog
-from labgrader.roster import NO_REDIS_URL
-from labgrader.sandbox_state import SandboxState
+from labgrader.engine import catalog
+from labgrader.roster.accounts import NO_REDIS_URL
+from labgrader.sandbox.state import SandboxState
 from labgrader.spec import LabSpec
 from tests.roster import simulated_class as sc
 

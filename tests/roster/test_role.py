@@ -13,8 +13,8 @@ from typing import Any
 
 import boto3
 
-from labgrader import policy
-from labgrader.sandbox_state import SandboxState
+from labgrader.engine import policy
+from labgrader.sandbox.state import SandboxState
 from labgrader.spec import LabSpec
 from tests.roster import simulated_class as sc
 
@@ -130,8 +130,8 @@ def test_the_template_deployed_with_cloudformation_creates_the_same_role(
 
 
 def test_the_cleanup_permissions_cover_every_call_of_a_real_delete_plan(week8: LabSpec, sandbox: SandboxState) -> None:
-    from labgrader.aws import AwsClients
     from labgrader.cleanup import plan, take_inventory
+    from labgrader.services.clients import AwsClients
 
     account = sc.account_id(503)
     target = sc.account_target(sandbox.moto_url, sandbox.region, account)

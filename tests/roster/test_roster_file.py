@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import roster
+from labgrader.engine.results import CheckResult, RunResult
 from labgrader.reports import classreport
-from labgrader.results import CheckResult, RunResult
+from labgrader.roster import accounts as roster
 
 ARN = "arn:aws:iam::123456789012:role/labgrader-grader"
 

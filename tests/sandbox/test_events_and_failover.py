@@ -12,7 +12,7 @@ import redis
 from botocore.exceptions import ClientError
 
 from labgrader.sandbox import manager
-from labgrader.sandbox_state import SandboxState
+from labgrader.sandbox.state import SandboxState
 
 pytestmark = pytest.mark.sandbox
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import sandbox_state
 from labgrader.sandbox import manager
+from labgrader.sandbox import state as sandbox_state
 
 pytestmark = pytest.mark.sandbox
 

@@ -20,10 +20,11 @@ from typing import Any
 import boto3
 import redis
 
-from labgrader import failover, paths
+from labgrader import paths
+from labgrader.engine.scratch import SCRATCH_PREFIX
 from labgrader.sandbox import manager
-from labgrader.sandbox_state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SandboxState
-from labgrader.scratch import SCRATCH_PREFIX
+from labgrader.sandbox import topology as failover
+from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SandboxState
 from labgrader.solve import solve
 from labgrader.spec import LabSpec
 from labgrader.targets import SentinelInfo, open_target

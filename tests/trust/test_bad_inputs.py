@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import paths, sandbox_state
+from labgrader import paths
 from labgrader.sandbox import manager
+from labgrader.sandbox import state as sandbox_state
 from tests.conftest import closed_port
 from tests.trust.fake_endpoints import silent_listener
 
@@ -353,7 +354,7 @@ def test_a_full_disk_under_out(tmp_path: Path) -> None:
 def test_a_full_disk_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same without root: every write stops half-way with ENOSPC; nothing partial is left."""
     from labgrader import reports
-    from labgrader.outdir import OutputError
+    from labgrader.engine.outdir import OutputError
     from labgrader.reports.model import run_from_dict
 
     real_write_text = Path.write_text

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import catalog
+from labgrader.engine import catalog
 from labgrader.spec import LabSpec
 from tests.trust import lab_state
 from tests.trust.lab_state import Lab, ScratchWatch

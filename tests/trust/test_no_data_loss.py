@@ -30,9 +30,10 @@ from typing import Any
 import pytest
 import redis
 
-from labgrader import catalog, failover, runner
-from labgrader.failover import Node
-from labgrader.scratch import SCRATCH_PREFIX
+from labgrader.engine import catalog, runner
+from labgrader.engine.scratch import SCRATCH_PREFIX
+from labgrader.sandbox import topology as failover
+from labgrader.sandbox.topology import Node
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 from tests.trust import lab_state
@@ -214,7 +215,7 @@ def test_a_ctrl_c_during_a_failover_takes_effect_once_the_sandbox_is_put_back() 
 
 
 CHECK_INTERRUPTED = """
-from labgrader.check import check
+from labgrader.engine.check import check
 
 
 @check("dynamodb_crud_roundtrip", points=2, objective="An objective.", hint="a hint")

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from labgrader import paths, policy
+from labgrader import paths
+from labgrader.engine import policy
 
 COMMITTED = paths.fixtures_dir() / "iam" / "grader-policy.json"
 
@@ -49,7 +50,7 @@ def test_a_full_sandbox_run_calls_exactly_what_the_policy_grants(solved, local_t
 
 
 def test_read_only_mode_skips_every_check_that_writes(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from labgrader import runner
+    from labgrader.engine import runner
     from labgrader.spec import load_spec
     from tests.unit.test_grading_engine import TARGET, _check, _folder
 

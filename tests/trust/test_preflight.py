@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from labgrader import preflight
-from labgrader.targets import Target, TargetError
+from labgrader.targets import Target, TargetError, preflight
 from tests.conftest import closed_port
 from tests.trust.fake_endpoints import STS_IDENTITY, fake_aws, json_error, query_error, silent_listener
 
@@ -94,7 +93,7 @@ def test_missing_credentials_exit_3_in_one_line_within_3_seconds(tmp_path: Path)
         }
     )
     code = (
-        "from labgrader import preflight, targets, paths, spec; import sys\n"
+        "from labgrader import targets, paths, spec; from labgrader.targets import preflight; import sys\n"
         "t = targets._aws_target(spec.load_spec(paths.default_lab_spec()), 'us-east-1', None, None)\n"
         "import time; s = time.monotonic()\n"
         "try: preflight.run(t)\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from labgrader.bounded import BoundedReadError, read_bytes_bounded, read_text_bounded
+from labgrader.engine.bounded import BoundedReadError, read_bytes_bounded, read_text_bounded
 
 
 def test_reads_a_regular_file_up_to_the_limit(tmp_path: Path) -> None:

@@ -8,8 +8,7 @@ from typing import ClassVar
 
 import pytest
 
-from labgrader import containers
-from labgrader.targets import TargetError
+from labgrader.targets import TargetError, containers
 from tests.conftest import closed_port
 
 

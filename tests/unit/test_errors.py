@@ -6,7 +6,7 @@ from __future__ import annotations
 import botocore.exceptions
 import pytest
 
-from labgrader.errors import GRADER_BUG_HINT, classify
+from labgrader.engine.errors import GRADER_BUG_HINT, classify
 
 
 def client_error(code: str, message: str = "", operation: str = "PutItem") -> botocore.exceptions.ClientError:

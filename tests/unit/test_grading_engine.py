@@ -9,13 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import catalog, paths, runner
-from labgrader.results import CheckResult, exit_code_for
+from labgrader import paths
+from labgrader.engine import catalog, runner
+from labgrader.engine.results import CheckResult, exit_code_for
 from labgrader.spec import load_spec, parse_spec
 from labgrader.targets import Target
 
 TARGET = Target(name="local", region="us-east-1", region_source="test", endpoint_url="http://127.0.0.1:9")
-HEADER = "from labgrader.check import check\nfrom labgrader.verdict import fail, passed, pending, not_applicable\n"
+HEADER = (
+    "from labgrader.engine.check import check\n"
+    "from labgrader.engine.verdict import fail, passed, pending, not_applicable\n"
+)
 
 
 def _check(check_id: str, body: str, *, points: float = 3, extra: str = "", args: str = "lab") -> str:
@@ -252,7 +256,7 @@ def test_results_json_that_cannot_be_written_is_one_error_after_pytest(
 ) -> None:
     """A disk that refuses results.json (here: the report folder's parent is a file) must not surface inside pytest
     as an INTERNALERROR dump: runner.grade raises the one-line OutputError once pytest has finished."""
-    from labgrader.outdir import OutputError
+    from labgrader.engine.outdir import OutputError
 
     (tmp_path / "taken").write_text("a file where the report folder should go")
     with pytest.raises(OutputError) as raised:

@@ -16,9 +16,9 @@ import redis
 from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import NoCredentialsError
 
-from labgrader.aws import AwsClients
 from labgrader.cacheaside.harness import CacheAsideHarness, prestart_runner, student_side
-from labgrader.scratch import Scratch
+from labgrader.engine.scratch import Scratch
+from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 

@@ -26,12 +26,12 @@ from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, Step
 from labgrader.cacheaside.proxy import DynamoDBProxy, throwaway_credentials
 from labgrader.cacheaside.runner import OUTPUT_KEPT, ScenarioRunner
 from labgrader.dataset import to_attribute_value, to_python
-from labgrader.dynamodb_scratch import delete_item_command
-from labgrader.evaluate.dynamodb import TableKey, actual_keys, attribute_types
-from labgrader.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.verdict import Hint, could_not_look, fail, not_applicable
+from labgrader.services.dynamodb.evaluation import TableKey, actual_keys, attribute_types
+from labgrader.services.dynamodb.scratch import delete_item_command
 from labgrader.spec import CacheAsideSpec, DynamoDBSpec, LabSpec
 from labgrader.targets import Target
-from labgrader.verdict import Hint, could_not_look, fail, not_applicable
 
 # Numbers a scratch item carries: a price that floats cannot hold exactly, a fractional rating, an integer stock.
 NUMBER_VALUES = (Decimal("24.99"), Decimal("4.5"), Decimal("7"), Decimal("12.25"), Decimal("3"))
@@ -69,7 +69,7 @@ SCENARIO_CHECKS = frozenset(
 def prestart_runner(config: pytest.Config) -> None:
     """Spawn the scenario server while the checks are still being collected, when a scenario check may run with a
     module: its imports (≈ 0.3 s) then overlap with collection instead of delaying the first scenario."""
-    from labgrader.grading import SESSION_KEY  # noqa: PLC0415 - grading imports the plugin machinery
+    from labgrader.engine.session import SESSION_KEY  # noqa: PLC0415 - grading imports the plugin machinery
 
     grading = config.stash.get(SESSION_KEY, None)
     if grading is None or grading.phase != "grade" or grading.spec.cache_aside is None:
@@ -96,7 +96,7 @@ class StudentSide:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from labgrader.grading import SESSION_KEY  # noqa: PLC0415
+        from labgrader.engine.session import SESSION_KEY  # noqa: PLC0415
 
         level = self.runner.level
         self.close()

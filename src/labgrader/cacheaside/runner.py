@@ -348,7 +348,7 @@ class ScenarioRunner:
 
     def grader_redis(self, url: str) -> Any:
         if url not in self._redis:
-            from labgrader import redis_conn  # noqa: PLC0415 - only scenarios that look at Redis need it
+            from labgrader.services.redis import connection as redis_conn  # noqa: PLC0415
 
             self._redis[url] = redis_conn.connect(url, decode=False)
         return self._redis[url]

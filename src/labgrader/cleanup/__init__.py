@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from labgrader import pricing
-from labgrader.cleanup import costs, plan
+from labgrader.cleanup import costs, plan, pricing
 from labgrader.cleanup.inventory import scan
 from labgrader.cleanup.model import Inventory
 from labgrader.spec import LabSpec

@@ -15,7 +15,7 @@ import dataclasses
 from collections import defaultdict
 
 from labgrader.cleanup.model import FREE, Cost, Inventory, Leftover
-from labgrader.pricing import GIB, PriceTable
+from labgrader.cleanup.pricing import GIB, PriceTable
 
 
 def _money(value: float) -> str:

@@ -16,9 +16,9 @@ from typing import Any
 
 import botocore.exceptions
 
-from labgrader.aws import AwsClients
 from labgrader.cleanup.model import Step
-from labgrader.errors import describe_could_not_look
+from labgrader.engine.errors import describe_could_not_look
+from labgrader.services.clients import AwsClients
 
 Log = Callable[[str], None]
 

@@ -28,8 +28,8 @@ import botocore.exceptions
 import botocore.loaders
 from botocore.config import Config
 
-from labgrader.aws import AwsClients
 from labgrader.cleanup.model import DELETE_ORDER, PARTS, Inventory, Kind, Leftover, Part, PartError
+from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 

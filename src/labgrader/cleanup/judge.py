@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from labgrader.cleanup.model import BILLABLE_CHECK, Inventory, Leftover
-from labgrader.errors import describe_could_not_look
-from labgrader.verdict import Hint, Passed, could_not_look, fail, passed, pending
+from labgrader.engine.errors import describe_could_not_look
+from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, passed, pending
 
 SERVICE = {
     "cleanup_dynamodb_tables_deleted": "DynamoDB",

@@ -6,8 +6,8 @@ from typing import Any
 
 from labgrader.cleanup.execute import Outcome
 from labgrader.cleanup.model import Inventory, Step
-from labgrader.errors import describe_could_not_look
-from labgrader.pricing import PriceTable
+from labgrader.cleanup.pricing import PriceTable
+from labgrader.engine.errors import describe_could_not_look
 
 
 def cleanup_block(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from labgrader.cleanup.model import Inventory, Step
-from labgrader.errors import describe_could_not_look
-from labgrader.pricing import PriceTable
+from labgrader.cleanup.pricing import PriceTable
+from labgrader.engine.errors import describe_could_not_look
 
 Write = Callable[[str], None]
 HEADER = ("RESOURCE", "REGION", "STATE", "$/h", "$/month", "DELETE COMMAND")

@@ -12,18 +12,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from labgrader import __version__, pricing, reports, runner, scorecard
-from labgrader.cleanup import handoff, plan, table, take_inventory
+from labgrader import __version__, reports
+from labgrader.cleanup import handoff, plan, pricing, table, take_inventory
 from labgrader.cleanup.execute import Executor, Outcome
 from labgrader.cleanup.inventory import enabled_regions, scan_clients
 from labgrader.cleanup.model import Inventory, Step
 from labgrader.cleanup.report import cleanup_block
 from labgrader.commands import roster
 from labgrader.commands.common import DEFAULT_OUT, add_report_options, complain, load_lab, say
-from labgrader.errors import describe_could_not_look
-from labgrader.outdir import check_out_dir
-from labgrader.reports import junit
-from labgrader.results import EXIT_USAGE
+from labgrader.engine import runner
+from labgrader.engine.errors import describe_could_not_look
+from labgrader.engine.outdir import check_out_dir
+from labgrader.engine.results import EXIT_USAGE
+from labgrader.reports import junit, scorecard
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, open_target
 

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from labgrader import __version__, inert, paths, preflight, reports, runner, scorecard
-from labgrader.outdir import OutputError
-from labgrader.reports import junit
+from labgrader import __version__, paths, reports
+from labgrader.engine import inert, runner
+from labgrader.engine.outdir import OutputError
+from labgrader.engine.results import RESULTS_FILE, load
+from labgrader.reports import junit, scorecard
 from labgrader.reports.model import run_from_dict
 from labgrader.reports.progress import PlainProgress, open_progress
-from labgrader.results import RESULTS_FILE, load
 from labgrader.spec import LabSpec, load_spec
-from labgrader.targets import TARGET_NAMES, Target
+from labgrader.targets import TARGET_NAMES, Target, preflight
 
 DEFAULT_OUT = Path("reports/latest")
 

@@ -17,7 +17,7 @@ from labgrader.commands.common import (
     reporting_crashes,
     say,
 )
-from labgrader.outdir import check_out_dir
+from labgrader.engine.outdir import check_out_dir
 from labgrader.reports.progress import open_progress
 from labgrader.sandbox import manager
 from labgrader.solve import solve

@@ -19,8 +19,8 @@ from labgrader.commands.common import (
     reporting_crashes,
     say,
 )
-from labgrader.outdir import check_out_dir
-from labgrader.results import EXIT_USAGE
+from labgrader.engine.outdir import check_out_dir
+from labgrader.engine.results import EXIT_USAGE
 from labgrader.spec import LabSpec
 from labgrader.targets import Target, open_target
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from labgrader import outdir
 from labgrader.commands.common import complain, say
-from labgrader.outdir import check_out_dir
+from labgrader.engine import outdir
+from labgrader.engine.outdir import check_out_dir
+from labgrader.engine.results import EXIT_OK, EXIT_USAGE
 from labgrader.reports import gradebook
-from labgrader.results import EXIT_OK, EXIT_USAGE
 
 DEFAULT_CSV = Path("gradebook.csv")
 

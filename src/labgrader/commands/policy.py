@@ -11,9 +11,9 @@ import argparse
 import json
 from pathlib import Path
 
-from labgrader import policy
 from labgrader.commands.common import complain, load_lab
-from labgrader.results import EXIT_OK, EXIT_USAGE
+from labgrader.engine import policy
+from labgrader.engine.results import EXIT_OK, EXIT_USAGE
 
 DEFAULT_TEMPLATE = Path("labgrader-grader-role.json")
 

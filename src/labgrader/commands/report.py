@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from labgrader import reports, scorecard
+from labgrader import reports
 from labgrader.commands.common import add_report_options, complain, say
-from labgrader.inert import terminal
-from labgrader.outdir import check_out_dir
+from labgrader.engine.inert import terminal
+from labgrader.engine.outdir import check_out_dir
+from labgrader.engine.results import EXIT_OK, EXIT_USAGE, RESULTS_FILE
+from labgrader.reports import scorecard
 from labgrader.reports.model import MalformedResultsError, load_run
-from labgrader.results import EXIT_OK, EXIT_USAGE, RESULTS_FILE
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

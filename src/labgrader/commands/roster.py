@@ -20,18 +20,19 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from labgrader import __version__, pricing, reports, roster
-from labgrader.cleanup import plan, table, take_inventory
+from labgrader import __version__, reports
+from labgrader.cleanup import plan, pricing, table, take_inventory
 from labgrader.cleanup.execute import Executor
 from labgrader.cleanup.inventory import enabled_regions, scan_clients
 from labgrader.cleanup.model import Inventory
 from labgrader.commands.common import complain, say
-from labgrader.errors import describe_could_not_look
-from labgrader.inert import terminal
+from labgrader.engine.errors import describe_could_not_look
+from labgrader.engine.inert import terminal
+from labgrader.engine.results import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE, RESULTS_FILE
 from labgrader.reports import classreport, gradebook, html
 from labgrader.reports.model import MalformedResultsError, load_run
-from labgrader.results import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE, RESULTS_FILE
-from labgrader.roster_grading import Job, Outcome, grade_class, summary_line
+from labgrader.roster import accounts as roster
+from labgrader.roster.grading import Job, Outcome, grade_class, summary_line
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 

@@ -14,10 +14,10 @@ import signal
 import threading
 from pathlib import Path
 
-from labgrader import sandbox_state
 from labgrader.commands.common import complain, say
-from labgrader.results import EXIT_OK
+from labgrader.engine.results import EXIT_OK
 from labgrader.sandbox import manager
+from labgrader.sandbox import state as sandbox_state
 
 NOT_RUNNING = 1
 

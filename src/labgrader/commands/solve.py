@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from labgrader import pricing
+from labgrader.cleanup import pricing
 from labgrader.commands.common import add_target_options, complain, load_lab, say
-from labgrader.results import EXIT_OK, EXIT_USAGE
+from labgrader.engine.results import EXIT_OK, EXIT_USAGE
 from labgrader.solve import solve
 from labgrader.spec import LabSpec
 from labgrader.targets import open_target

@@ -19,7 +19,7 @@ from typing import Any
 
 from labgrader.reports import classroom, gradescope, html, junit, markdown
 from labgrader.reports.model import as_run
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 FORMATS = ("html", "markdown", "junit", "gradescope", "classroom")
 ALIASES = {"md": "markdown", "xml": "junit", "junitxml": "junit", "github": "classroom", "htm": "html"}

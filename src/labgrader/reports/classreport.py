@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from labgrader import catalog
+from labgrader.engine import catalog
 from labgrader.reports.html import CSS, _text, page_head
 from labgrader.reports.model import split_hint
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 FILE_NAME = "class.html"
 COMMON_MISSES = 10

@@ -27,10 +27,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from labgrader.inert import NAME_LIMIT, bounded
-from labgrader import outdir
+from labgrader.engine.inert import NAME_LIMIT, bounded
+from labgrader.engine import outdir
 from labgrader.reports.model import blocked_roots, student_text
-from labgrader.results import EXIT_FAIL, EXIT_OK, RunResult
+from labgrader.engine.results import EXIT_FAIL, EXIT_OK, RunResult
 
 FILE_NAME = "classroom.json"
 OUTPUT_NAME = "result"

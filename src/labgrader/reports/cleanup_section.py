@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from labgrader.cleanup.table import hourly, monthly
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 NO_COMMAND = "(AWS is deleting it)"
 # Added to report.html's style sheet: the leftovers table scrolls sideways on a phone instead of squeezing.

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from labgrader.catalog import BY_ID, CATALOG
-from labgrader.inert import csv_cell
+from labgrader.engine.catalog import BY_ID, CATALOG
+from labgrader.engine.inert import csv_cell
 from labgrader.reports.model import MalformedResultsError, identity, load_run
-from labgrader.results import RESULTS_FILE, RunResult
+from labgrader.engine.results import RESULTS_FILE, RunResult
 
 RATE_ROW_LABEL = "pass rate"
 FIXED_COLUMNS = ("student", "identity_source", "lab", "target", "date", "score", "max_score")

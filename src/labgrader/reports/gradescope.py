@@ -22,11 +22,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-from labgrader import outdir
-from labgrader.catalog import SECTION_TITLES
-from labgrader.inert import NAME_LIMIT, bounded
+from labgrader.engine import outdir
+from labgrader.engine.catalog import SECTION_TITLES
+from labgrader.engine.inert import NAME_LIMIT, bounded
 from labgrader.reports.model import blocked_roots, root_causes, sections, student_text, summary_counts, title
-from labgrader.results import RunResult
+from labgrader.engine.results import RunResult
 
 RESULTS_PATH = Path("results") / "results.json"
 TOP_LEVEL_KEYS = frozenset({"score", "execution_time", "output", "visibility", "stdout_visibility", "tests"})

@@ -15,9 +15,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from labgrader.bounded import BoundedReadError, read_bytes_bounded
-from labgrader.inert import EVIDENCE_LIMIT, HINT_LIMIT, MESSAGE_LIMIT, bounded, printable
-from labgrader import outdir
+from labgrader.engine.bounded import BoundedReadError, read_bytes_bounded
+from labgrader.engine.inert import EVIDENCE_LIMIT, HINT_LIMIT, MESSAGE_LIMIT, bounded, printable
+from labgrader.engine import outdir
 from labgrader.reports import cleanup_section, setup_section
 from labgrader.reports.model import (
     LABELS,
@@ -34,7 +34,7 @@ from labgrader.reports.model import (
     summary_counts,
     title,
 )
-from labgrader.results import CheckResult, RunResult
+from labgrader.engine.results import CheckResult, RunResult
 
 FILE_NAME = "report.html"
 # Written by the latency checks into the report folder; shown in this order, then any other latency-*.svg/png.

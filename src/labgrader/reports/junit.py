@@ -23,10 +23,10 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from labgrader.inert import EVIDENCE_LIMIT, HINT_LIMIT, MESSAGE_LIMIT, bounded
-from labgrader import outdir
+from labgrader.engine.inert import EVIDENCE_LIMIT, HINT_LIMIT, MESSAGE_LIMIT, bounded
+from labgrader.engine import outdir
 from labgrader.reports.model import blocked_roots, is_advice
-from labgrader.results import CheckResult, RunResult
+from labgrader.engine.results import CheckResult, RunResult
 
 FILE_NAME = "junit.xml"
 PRIVATE_PREFIX = ".labgrader-pytest-junit-"

@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from labgrader import inert
-from labgrader import outdir
+from labgrader.engine import inert
+from labgrader.engine import outdir
 from labgrader.reports import cleanup_section, setup_section
 from labgrader.reports.model import (
     HIDDEN_NOTE,
@@ -28,7 +28,7 @@ from labgrader.reports.model import (
     summary_counts,
     title,
 )
-from labgrader.results import CheckResult, RunResult
+from labgrader.engine.results import CheckResult, RunResult
 
 FILE_NAME = "summary.md"
 ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skip": "⏭️", "pending": "⏳"}

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labgrader.bounded import RESULTS_LIMIT, BoundedReadError, read_text_bounded
-from labgrader.catalog import BY_ID, SECTION_TITLES
-from labgrader.inert import HINT_LIMIT, bounded, valid_unicode
-from labgrader.results import CheckResult, RunResult
-from labgrader.verdict import STATUSES
+from labgrader.engine.bounded import RESULTS_LIMIT, BoundedReadError, read_text_bounded
+from labgrader.engine.catalog import BY_ID, SECTION_TITLES
+from labgrader.engine.inert import HINT_LIMIT, bounded, valid_unicode
+from labgrader.engine.results import CheckResult, RunResult
+from labgrader.engine.verdict import STATUSES
 
 # Keys of results.json that RunResult computes or names itself; anything else is an "extra field" (SPEC §4).
 _RUN_FIELDS = frozenset(

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from labgrader import scorecard
-from labgrader.results import CheckResult
+from labgrader.reports import scorecard
+from labgrader.engine.results import CheckResult
 
 Write = Callable[[str], None]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from labgrader import sandbox_state
-from labgrader.sandbox_state import SandboxState
+from labgrader.sandbox import state as sandbox_state
+from labgrader.sandbox.state import SandboxState
 
 # The data nodes whose settings follow the parameter group (manager's roles).
 DATA_NODE_ROLES = ("primary", "replica")
@@ -63,7 +63,7 @@ def fail_over_and_back(group_id: str) -> bool:
     state = _backing(group_id)
     if state is None:
         return False
-    from labgrader import failover  # noqa: PLC0415 - loads only in the sandbox's moto server
+    from labgrader.sandbox import topology as failover  # noqa: PLC0415
     from labgrader.targets import SentinelInfo  # noqa: PLC0415
 
     info = SentinelInfo("127.0.0.1", state.sentinel_port, state.master_name)

@@ -28,8 +28,8 @@ from typing import Any
 
 import redis
 
-from labgrader import sandbox_state
-from labgrader.sandbox_state import (
+from labgrader.sandbox import state as sandbox_state
+from labgrader.sandbox.state import (
     ENV_HOME,
     ENV_ROLE,
     SANDBOX_ACCESS_KEY,

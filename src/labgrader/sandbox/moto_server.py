@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     from werkzeug.serving import make_server  # noqa: PLC0415
 
-    from labgrader.sandbox import data_plane, moto_patches  # noqa: PLC0415
+    from labgrader.sandbox import data_plane  # noqa: PLC0415
+    from labgrader.sandbox.moto import patches as moto_patches  # noqa: PLC0415
 
     moto_patches.apply()
     data_plane.configure(args.sandbox_home)

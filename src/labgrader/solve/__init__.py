@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labgrader.aws import AwsClients
+from labgrader.services.clients import AwsClients
 from labgrader.solve import dynamodb, elasticache, redis_data
 from labgrader.spec import LabSpec
 from labgrader.targets import Target

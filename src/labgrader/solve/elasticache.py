@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from labgrader.aws import AwsClients
+from labgrader.services.clients import AwsClients
 from labgrader.spec import ElastiCacheSpec, LabSpec
 from labgrader.targets import Target
 

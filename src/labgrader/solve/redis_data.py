@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import redis
 
-from labgrader import redis_conn
-from labgrader.aws import AwsClients
+from labgrader.services.clients import AwsClients
+from labgrader.services.redis import connection as redis_conn
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 

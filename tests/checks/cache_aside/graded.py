@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import paths, runner
-from labgrader.results import RunResult
+from labgrader import paths
+from labgrader.engine import runner
+from labgrader.engine.results import RunResult
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 from tests.conftest import closed_port, replace_section

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from labgrader.scratch import SCRATCH_PREFIX
+from labgrader.engine.scratch import SCRATCH_PREFIX
 from tests.checks.cache_aside.graded import BROKEN, CACHE_ASIDE, NINE
 from tests.conftest import replace_section
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from labgrader import runner
-from labgrader.aws import AwsClients
-from labgrader.results import RunResult
+from labgrader.engine import runner
+from labgrader.engine.results import RunResult
+from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 from tests.cleanup.helpers import SCENARIOS, Facts, fresh_lab, private_sandbox

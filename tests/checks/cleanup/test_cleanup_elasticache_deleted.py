@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from labgrader.cleanup.model import Cost, Inventory, Leftover, PartError
-from labgrader.verdict import CheckFailed, CheckPending, CouldNotLook
+from labgrader.engine.verdict import CheckFailed, CheckPending, CouldNotLook
 from tests.conftest import load_check
 
 CHECK = "cleanup_elasticache_deleted"

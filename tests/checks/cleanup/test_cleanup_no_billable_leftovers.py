@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from labgrader.cleanup.model import Cost, Inventory, Leftover
-from labgrader.verdict import CheckPending
+from labgrader.engine.verdict import CheckPending
 from tests.conftest import load_check
 
 CHECK = "cleanup_no_billable_leftovers"

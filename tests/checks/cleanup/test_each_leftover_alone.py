@@ -22,7 +22,8 @@ def test_exactly_the_checks_of_the_leftover_fail(name, scenario):
 
 
 def test_a_dynamodb_only_lab_looks_for_its_tag_in_elasticache_too(own_target, tmp_path):
-    from labgrader import paths, runner
+    from labgrader import paths
+    from labgrader.engine import runner
     from labgrader.spec import load_spec
 
     spec = load_spec(paths.labs_dir() / "fcj-music.toml")  # no [elasticache] section: only its tag can name things

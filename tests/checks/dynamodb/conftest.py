@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from labgrader.aws import AwsClients
+from labgrader.services.clients import AwsClients
 from labgrader.solve import dynamodb as solve_dynamodb
 from labgrader.solve.dynamodb import create_table_request
 from labgrader.spec import LabSpec

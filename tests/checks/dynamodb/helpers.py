@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from labgrader import catalog, paths
+from labgrader import paths
+from labgrader.engine import catalog
+from labgrader.engine.scratch import SCRATCH_PREFIX
 from labgrader.sandbox import manager
-from labgrader.sandbox_state import SandboxState
-from labgrader.scratch import SCRATCH_PREFIX
+from labgrader.sandbox.state import SandboxState
 
 AWS_CLI = Path(sys.executable).parent / "aws"
 DYNAMODB_IDS = frozenset(e.id for e in catalog.CATALOG if e.section == "dynamodb")

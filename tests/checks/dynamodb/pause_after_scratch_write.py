@@ -15,7 +15,7 @@ from typing import Any
 import botocore.client
 import pytest
 
-from labgrader.scratch import SCRATCH_PREFIX
+from labgrader.engine.scratch import SCRATCH_PREFIX
 
 _current: dict[str, str] = {}
 

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from labgrader import catalog
 from labgrader.dataset import batch_files
-from labgrader.hints import create_table_cli
-from labgrader.verdict import Hint
+from labgrader.engine import catalog
+from labgrader.engine.verdict import Hint
+from labgrader.services.dynamodb.hints import create_table_cli
 from tests.checks.dynamodb.helpers import aws
 from tests.conftest import replace_section, unique
 

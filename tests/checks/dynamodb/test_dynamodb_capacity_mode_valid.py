@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from labgrader.engine.verdict import CheckFailed, CheckPending
 from labgrader.spec import CapacitySpec
-from labgrader.verdict import CheckFailed, CheckPending
 from tests.checks.dynamodb import aws_answers
 from tests.conftest import load_check, replace_section
 

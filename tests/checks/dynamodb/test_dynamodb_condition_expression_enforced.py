@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader.dynamodb_scratch import ScratchItems, ScratchRegistry
-from labgrader.scratch import Scratch
+from labgrader.engine.scratch import Scratch
+from labgrader.engine.verdict import CheckFailed
+from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry
 from labgrader.spec import KeyAttribute
-from labgrader.verdict import CheckFailed
 from tests.checks.dynamodb.helpers import Wrapped, scratch_items
 from tests.conftest import load_check
 

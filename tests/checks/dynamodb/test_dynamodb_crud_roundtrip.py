@@ -3,10 +3,10 @@ from __future__ import annotations
 import botocore.exceptions
 import pytest
 
-from labgrader.dynamodb_scratch import ScratchItems, ScratchRegistry
-from labgrader.scratch import Scratch
+from labgrader.engine.scratch import Scratch
+from labgrader.engine.verdict import CheckFailed
+from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry
 from labgrader.spec import KeyAttribute
-from labgrader.verdict import CheckFailed
 from tests.checks.dynamodb import aws_answers
 from tests.checks.dynamodb.helpers import Wrapped, load_conftest_fixture, scratch_items
 from tests.conftest import load_check, replace_section

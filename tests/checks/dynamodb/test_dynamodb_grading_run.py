@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from labgrader import catalog, paths, runner
+from labgrader import paths
+from labgrader.engine import catalog, runner
 from labgrader.solve import dynamodb as solve_dynamodb
 from labgrader.spec import load_spec
 

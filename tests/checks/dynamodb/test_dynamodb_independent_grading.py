@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader import catalog
-from labgrader.scratch import SCRATCH_PREFIX
+from labgrader.engine import catalog
+from labgrader.engine.scratch import SCRATCH_PREFIX
 from labgrader.spec import KeyAttribute
 from tests.checks.dynamodb.helpers import all_items, dataset_items, fill
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import catalog, paths, runner
-from labgrader.scratch import SCRATCH_PREFIX
+from labgrader import paths
+from labgrader.engine import catalog, runner
+from labgrader.engine.scratch import SCRATCH_PREFIX
 from tests.checks.dynamodb.helpers import fingerprint, scratch_items
 
 pytestmark = pytest.mark.sandbox

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader.verdict import CheckPending
+from labgrader.engine.verdict import CheckPending
 from tests.checks.dynamodb import aws_answers
 from tests.conftest import load_check
 

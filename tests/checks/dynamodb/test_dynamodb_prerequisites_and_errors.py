@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from labgrader import catalog, runner
+from labgrader.engine import catalog, runner
 from tests.conftest import closed_port, replace_section, unique
 
 pytestmark = pytest.mark.sandbox

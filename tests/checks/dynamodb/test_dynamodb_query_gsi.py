@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from labgrader.dataset import expected_table
-from labgrader.evaluate.dynamodb import TableAsItIs
+from labgrader.engine.verdict import CheckPending
+from labgrader.services.dynamodb.evaluation import TableAsItIs
 from labgrader.spec import KeyAttribute, SecondaryIndex
-from labgrader.verdict import CheckPending
 from tests.checks.dynamodb import aws_answers
 from tests.checks.dynamodb.helpers import dataset_items, fill
 from tests.conftest import load_check

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from labgrader.dataset import expected_table
-from labgrader.evaluate.dynamodb import TableAsItIs
-from labgrader.verdict import CheckFailed, CouldNotLook
+from labgrader.engine.verdict import CheckFailed, CouldNotLook
+from labgrader.services.dynamodb.evaluation import TableAsItIs
 from tests.checks.dynamodb import aws_answers
 from tests.checks.dynamodb.helpers import Wrapped, dataset_items, fill
 from tests.conftest import load_check

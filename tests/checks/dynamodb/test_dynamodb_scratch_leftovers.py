@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from labgrader.dynamodb_scratch import ScratchItems, ScratchRegistry, delete_item_command
-from labgrader.scratch import Scratch
-from labgrader.verdict import CouldNotLook
+from labgrader.engine.scratch import Scratch
+from labgrader.engine.verdict import CouldNotLook
+from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry, delete_item_command
 from tests.checks.dynamodb.helpers import Wrapped, cli_env, scratch_items
 
 pytestmark = pytest.mark.sandbox

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader.dynamodb_scratch import ScratchItems, ScratchRegistry
-from labgrader.scratch import Scratch
+from labgrader.engine.scratch import Scratch
+from labgrader.engine.verdict import CheckFailed, CheckPending
+from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry
 from labgrader.spec import StreamSpec
-from labgrader.verdict import CheckFailed, CheckPending
 from tests.checks.dynamodb import aws_answers
 from tests.checks.dynamodb.helpers import Wrapped, load_check_module, scratch_items
 from tests.conftest import load_check, replace_section

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from labgrader.aws import AwsClients
+from labgrader.engine.verdict import CheckFailed, CheckPending
+from labgrader.services.clients import AwsClients
 from labgrader.solve.dynamodb import create_table_request
-from labgrader.verdict import CheckFailed, CheckPending
 from tests.checks.dynamodb.helpers import DYNAMODB_IDS, load_check_module
 from tests.conftest import load_check, replace_section, unique
 

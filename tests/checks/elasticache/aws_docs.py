@@ -22,7 +22,7 @@ import boto3
 import botocore
 from botocore.stub import Stubber
 
-from labgrader.aws import AwsClients
+from labgrader.services.clients import AwsClients
 from labgrader.targets import Target
 
 CLI_EXAMPLES = Path(awscli.__file__).parent / "examples"

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from labgrader import catalog, runner
-from labgrader.aws import AwsClients
-from labgrader.results import RunResult
+from labgrader.engine import catalog, runner
+from labgrader.engine.results import RunResult
+from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 from tests.conftest import closed_port, replace_section, unique

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from labgrader.elasticache_api import Lookups
-from labgrader.evaluate import elasticache as ev
+from labgrader.services.elasticache import evaluation as ev
+from labgrader.services.elasticache.lookups import Lookups
 from tests.checks.elasticache.aws_docs import AWS_TARGET, cli_output
 from tests.checks.elasticache.conftest import OPEN_6379
 from tests.conftest import load_check, replace_section, unique

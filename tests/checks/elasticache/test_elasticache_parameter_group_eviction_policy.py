@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader.elasticache_api import Lookups
-from labgrader.verdict import CheckFailed, CheckPending
+from labgrader.engine.verdict import CheckFailed, CheckPending
+from labgrader.services.elasticache.lookups import Lookups
 from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients, cli_output
 from tests.conftest import load_check, replace_section, unique
 
@@ -198,7 +198,7 @@ def test_fails_when_the_parameter_group_does_not_exist(solved):
 
 
 def test_access_denied_is_an_error_not_a_fail(solved, tmp_path):
-    from labgrader.errors import classify
+    from labgrader.engine.errors import classify
 
     clients = StubbedClients()
     clients.add_error(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader.elasticache_api import Lookups
-from labgrader.verdict import CheckFailed, CheckPending
+from labgrader.engine.verdict import CheckFailed, CheckPending
+from labgrader.services.elasticache.lookups import Lookups
 from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients, api_output, cli_output, group_of
 from tests.conftest import load_check, replace_section, unique
 

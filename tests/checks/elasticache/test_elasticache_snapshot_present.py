@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader.elasticache_api import Lookups
-from labgrader.verdict import CheckPending
+from labgrader.engine.verdict import CheckPending
+from labgrader.services.elasticache.lookups import Lookups
 from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients, cli_output
 from tests.conftest import load_check, replace_section
 

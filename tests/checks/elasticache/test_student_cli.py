@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import catalog, runner
-from labgrader.results import RunResult
+from labgrader.engine import catalog, runner
+from labgrader.engine.results import RunResult
 from labgrader.sandbox import manager
-from labgrader.sandbox_state import SandboxState
+from labgrader.sandbox.state import SandboxState
 from labgrader.spec import LabSpec
 from labgrader.targets import open_target
 

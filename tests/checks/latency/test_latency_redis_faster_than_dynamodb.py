@@ -49,7 +49,7 @@ def test_passes_on_the_reference_solution(graded):
 
 def test_leaves_pytest_benchmark_json_and_a_picture_in_the_out_dir(solved, local_target, grade, tmp_path):
     out = tmp_path / "out"
-    from labgrader import runner
+    from labgrader.engine import runner
 
     runner.grade(solved, local_target, out_dir=out, only=frozenset({CHECK}))
     document = json.loads((out / "latency-redis-vs-dynamodb.json").read_text())

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from labgrader import catalog, failover, runner
-from labgrader.aws import AwsClients
-from labgrader.results import RunResult
-from labgrader.sandbox_state import SandboxState
+from labgrader.engine import catalog, runner
+from labgrader.engine.results import RunResult
+from labgrader.sandbox import topology as failover
+from labgrader.sandbox.state import SandboxState
+from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 from tests.checks.elasticache.conftest import lab_setup  # noqa: F401 - re-exported fixture: a setup of one's own

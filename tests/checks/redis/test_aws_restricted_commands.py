@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from labgrader.evaluate.redis import RESTRICTED_COMMANDS
+from labgrader.services.redis.evaluation import RESTRICTED_COMMANDS
 from tests.checks.redis.conftest import REDIS_IDS
 
 pytestmark = pytest.mark.sandbox

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from labgrader import failover, runner
-from labgrader.failover import Node
-from labgrader.results import CheckResult
+from labgrader.engine import runner
+from labgrader.engine.results import CheckResult
 from labgrader.sandbox import manager
-from labgrader.sandbox_state import SandboxState
+from labgrader.sandbox import topology as failover
+from labgrader.sandbox.state import SandboxState
+from labgrader.sandbox.topology import Node
 from labgrader.spec import LabSpec
 from labgrader.targets import SentinelInfo, open_target
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from labgrader import catalog, runner
+from labgrader.engine import catalog, runner
 from labgrader.spec import LabSpec, RedisKeySpec
 from labgrader.targets import Target
 from tests.checks.elasticache.conftest import OPEN_6379

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader.elasticache_api import Lookups
+from labgrader.services.elasticache.lookups import Lookups
 from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients
 from tests.checks.elasticache.test_elasticache_parameter_group_eviction_policy import documents, stub
 from tests.conftest import load_check, replace_section
@@ -75,7 +75,7 @@ def test_on_aws_the_parameter_group_carries_the_policy(solved):
 
 
 def test_on_aws_the_default_policy_fails(solved):
-    from labgrader.verdict import CheckFailed
+    from labgrader.engine.verdict import CheckFailed
 
     with pytest.raises(
         CheckFailed, match="mygroup \\(used by the replication group's nodes\\) has maxmemory-policy volatile-lru"

@@ -12,13 +12,13 @@ import pytest
 import redis
 from botocore.stub import ANY
 
-from labgrader import failover
-from labgrader.elasticache_api import Lookups
-from labgrader.evaluate.redis import RESTRICTED_COMMANDS
-from labgrader.redis_support import ScratchKeys
+from labgrader.engine.scratch import Scratch
+from labgrader.engine.verdict import CheckFailed, CouldNotLook
 from labgrader.sandbox import manager
-from labgrader.scratch import Scratch
-from labgrader.verdict import CheckFailed, CouldNotLook
+from labgrader.sandbox import topology as failover
+from labgrader.services.elasticache.lookups import Lookups
+from labgrader.services.redis.evaluation import RESTRICTED_COMMANDS
+from labgrader.services.redis.scratch import ScratchKeys
 from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients, cli_output, group_of
 from tests.checks.redis.test_redis_string_ops import wait_for_link
 from tests.conftest import load_check, replace_section

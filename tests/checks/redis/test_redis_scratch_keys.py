@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader.redis_support import ScratchKeys
-from labgrader.scratch import Scratch
-from labgrader.verdict import CouldNotLook
+from labgrader.engine.scratch import Scratch
+from labgrader.engine.verdict import CouldNotLook
+from labgrader.services.redis.scratch import ScratchKeys
 
 
 class KeyStore:

@@ -1,1 +1,0 @@
-"""Pure evaluation helpers: an API answer and the spec in, findings out. Unit-tested without any endpoint."""

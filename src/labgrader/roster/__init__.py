@@ -1,0 +1,1 @@
+"""Grading a class: the roster of accounts and grading each of them."""

@@ -1,0 +1,236 @@
+"""Grading a roster: every student's account graded by a bounded pool of worker processes.
+
+Each worker is a long-lived process that grades one account after another with in-process pytest sessions (a
+process per student would pay Python's, boto3's and pytest's start-up, ≈ 1 s of CPU, per account). Processes
+keep each session's pytest state apart; a worker that dies takes only its current account with it (that row says
+`error`). Workers start from a forkserver that has imported labgrader once.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from labgrader import __version__, reports
+from labgrader.engine import catalog, runner
+from labgrader.engine.errors import describe_could_not_look
+from labgrader.engine.results import RESULTS_FILE, CheckResult, RunResult, load
+from labgrader.reports.model import run_from_dict
+from labgrader.roster.accounts import AssumeRoleError, Instructor, Student, assume, student_target
+from labgrader.spec import LabSpec
+from labgrader.targets import TargetError, preflight
+
+# pytest's unraisable- and thread-exception plugins run full garbage collections at the end of every session
+# (≈ 0.25 s of CPU per account in a worker's large heap); a roster worker's sessions report through results.json.
+WORKER_PYTEST_ARGS = ("-p", "no:unraisableexception", "-p", "no:threadexception")
+
+
+def _worker_started() -> None:
+    """Imported modules live as long as the worker: out of the collector's way (each account's garbage is not)."""
+    gc.freeze()
+
+
+@dataclass(frozen=True)
+class Job:
+    student: Student
+    spec: LabSpec
+    instructor: Instructor
+    region: str
+    out: Path
+    formats: tuple[str, ...]
+    extra_args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One student's line in the class summary: `status` is pass/fail/incomplete (graded) or error (not graded)."""
+
+    student_id: str
+    account: str
+    folder: str
+    status: str
+    score: float = 0.0
+    max_score: float = 0.0
+    reason: str = ""
+    duration_s: float = 0.0
+    cpu_s: float = 0.0  # the worker's CPU time for this account (the grader's share; the endpoint's is not in it)
+
+
+@dataclass
+class ClassRun:
+    outcomes: list[Outcome] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    @property
+    def errors(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "error"]
+
+
+def _status(run: RunResult) -> str:
+    return {0: "pass", 1: "fail"}.get(run.exit_code, "incomplete")
+
+
+def grade_student(job: Job) -> Outcome:
+    """Assume the student's role and grade the account into `out/<folder>`; never raises for the student's sake."""
+    started, cpu = time.monotonic(), time.process_time()
+    student = job.student
+    folder = job.out / student.folder
+    try:
+        credentials = assume(job.instructor, student, job.region)
+        target = student_target(job.instructor, student, job.region, credentials)
+        checked = preflight.run(target)
+        runner.grade(job.spec, target, out_dir=folder, extra_args=[*WORKER_PYTEST_ARGS, *job.extra_args])
+        data = load(folder / RESULTS_FILE)
+    except (AssumeRoleError, TargetError) as exc:
+        return _not_graded(job, str(exc), started)
+    except Exception as exc:  # noqa: BLE001 - one account's trouble is that account's `error` row, not the class's
+        return _not_graded(job, f"grading stopped: {describe_could_not_look(exc)}", started)
+    data.update({"student_id": student.student_id, "roster_line": student.line})
+    if checked.account:
+        data["aws_account_id"] = checked.account
+    data.update({k: v for k, v in checked.report_fields().items() if k != "account"})
+    run = run_from_dict(data)
+    reports.write_reports(run, folder, job.formats)
+    return Outcome(
+        student.student_id,
+        student.account,
+        student.folder,
+        _status(run),
+        run.score,
+        run.max_score,
+        "; ".join(f"AWS denies {action}" for action in checked.denied.values()),
+        time.monotonic() - started,
+        time.process_time() - cpu,
+    )
+
+
+def _not_graded(job: Job, reason: str, started: float) -> Outcome:
+    """The account could not be graded: a results.json where every check says `error` with the reason, so the
+    gradebook has the student's row."""
+    student = job.student
+    run = error_run(job.spec, job.region, reason)
+    run.extra.update({"student_id": student.student_id, "roster_line": student.line, "roster_error": reason})
+    if student.account:
+        run.extra["aws_account_id"] = student.account
+    reports.write_reports(run, job.out / student.folder, job.formats)
+    return Outcome(
+        student.student_id,
+        student.account,
+        student.folder,
+        "error",
+        0.0,
+        run.max_score,
+        reason,
+        time.monotonic() - started,
+    )
+
+
+@functools.cache
+def _check_points() -> dict[str, float]:
+    from labgrader.engine import policy  # noqa: PLC0415
+
+    return {meta.id: meta.points for meta in policy.check_metadata()}
+
+
+def error_run(spec: LabSpec, region: str, reason: str) -> RunResult:
+    """Every check of the grade phase `error` with `reason`, worth what it would have been worth."""
+    points = _check_points()
+    checks = []
+    for check_id in catalog.ids_for_phase("grade"):
+        entry = catalog.BY_ID[check_id]
+        override = spec.checks.get(check_id)
+        weight = override.points if override and override.points is not None else points.get(check_id, 0.0)
+        required = not entry.advisory if override is None or override.required is None else override.required
+        checks.append(
+            CheckResult(
+                id=check_id,
+                status="error",
+                points=0.0,
+                max_points=0.0 if entry.advisory else float(weight),
+                required=required,
+                message=f"Not graded: {reason}",
+                hint="Fix the student's grader role (see the message), then grade the class again.",
+                evidence={},
+                duration_s=0.0,
+                section=entry.section,
+                visibility=override.visibility if override and override.visibility else "visible",
+            )
+        )
+    return RunResult(
+        lab=spec.lab.name,
+        target="aws",
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_s=0.0,
+        checks=checks,
+        region=region,
+        labgrader_version=__version__,
+    )
+
+
+Progress = Callable[[Outcome, int, int], None]
+
+
+def grade_class(jobs: Sequence[Job], workers: int, on_done: Progress) -> ClassRun:
+    """Grade every job with at most `workers` accounts at once; each outcome reported as it finishes."""
+    started = time.monotonic()
+    result = ClassRun()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["labgrader.roster.grading"])
+    pending: dict[Future[Outcome], Job] = {}
+    queue = list(jobs)
+    executor = ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))), mp_context=context, initializer=_worker_started
+    )
+    try:
+        while queue or pending:
+            # Keep the pool fed but not flooded: a broken pool then loses only what was in flight.
+            while queue and len(pending) < 2 * workers:
+                job = queue.pop(0)
+                pending[executor.submit(grade_student, job)] = job
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                outcome = _outcome(future, pending.pop(future))
+                result.outcomes.append(outcome)
+                on_done(outcome, len(result.outcomes), len(jobs))
+            if any(isinstance(future.exception(), BrokenProcessPool) for future in done):
+                # A worker died: the accounts it had are `error` rows above; the others are graded by a new pool.
+                executor.shutdown(wait=False, cancel_futures=True)
+                executor = ProcessPoolExecutor(
+                    max_workers=max(1, workers), mp_context=context, initializer=_worker_started
+                )
+                queue = [*pending.values(), *queue]
+                pending.clear()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    order = {job.student.student_id: index for index, job in enumerate(jobs)}
+    result.outcomes.sort(key=lambda outcome: order[outcome.student_id])
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+def _outcome(future: Future[Outcome], job: Job) -> Outcome:
+    error = future.exception()
+    if error is None:
+        return future.result()
+    # The worker process died (out of memory, killed): the account is one `error` row, the class goes on.
+    reason = f"the grading worker stopped ({type(error).__name__}: {error})"
+    try:
+        return _not_graded(job, reason, time.monotonic())
+    except OSError:
+        return Outcome(job.student.student_id, job.student.account, job.student.folder, "error", reason=reason)
+
+
+def summary_line(outcome: Outcome) -> str:
+    who = f"{outcome.student_id} ({outcome.account})" if outcome.account else outcome.student_id
+    if outcome.status == "error":
+        return f"{who}: ERROR {outcome.reason}"
+    extra = f" ({outcome.reason})" if outcome.reason else ""
+    return f"{who}: {outcome.status} {outcome.score:g}/{outcome.max_score:g} in {outcome.duration_s:.1f} s{extra}"

@@ -1,0 +1,1 @@
+"""Corrections to moto's server so the sandbox behaves like AWS where the lab needs it."""

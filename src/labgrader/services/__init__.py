@@ -1,0 +1,2 @@
+"""What checks use, one package per service: lookups, pure evaluation, hint builders, scratch helpers and the
+fixtures the plugin registers."""

@@ -1,0 +1,178 @@
+"""The grader's own writes in the student's DynamoDB table: scratch items, and the guarantee they go away.
+
+Every scratch item's partition key value starts with the run's reserved prefix (`__labgrader__<runid>#<check>`),
+so nothing the student owns is ever written, and a concurrent run never counts or deletes another run's items.
+A key is recorded *before* the write that creates it: a check's teardown deletes its own items, and the run-wide
+registry deletes whatever a teardown could not (an interrupted run, a failed delete).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import botocore.exceptions
+
+from labgrader.engine.scratch import Scratch
+from labgrader.engine.verdict import could_not_look, fail
+from labgrader.services.dynamodb.evaluation import actual_key_names, key_part, scratch_item
+from labgrader.services.dynamodb.hints import recreate_table_hint
+from labgrader.spec import DynamoDBSpec
+
+# Scratch items carry the lab's TTL attribute this far ahead: a leftover expires on AWS by itself.
+SCRATCH_TTL_S = 3600
+
+
+def _identity(key: dict[str, Any]) -> str:
+    return json.dumps(key, sort_keys=True, default=str)
+
+
+def _cli_value(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")  # the CLI takes Binary values base64-encoded
+    return value
+
+
+def delete_item_command(table: str, key: Mapping[str, Any]) -> str:
+    """The exact `aws dynamodb delete-item` that removes one item by its key (AttributeValue form)."""
+    document = {name: {kind: _cli_value(v) for kind, v in value.items()} for name, value in key.items()}
+    return f"aws dynamodb delete-item --table-name {shlex.quote(table)} --key {shlex.quote(json.dumps(document))}"
+
+
+class ScratchLeftover(Exception):  # noqa: N818 - what is left, not a grader failure
+    """A scratch item the grader wrote and could not remove: its message names it and the command that does."""
+
+
+class ScratchRegistry:
+    """Every scratch key this run may have written and not yet deleted."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self.client = client
+        self.table = table
+        self.outstanding: dict[str, dict[str, Any]] = {}
+
+    def record(self, key: dict[str, Any]) -> None:
+        self.outstanding[_identity(key)] = key
+
+    def delete(self, key: dict[str, Any]) -> None:
+        """Delete one scratch item (deleting an absent item succeeds), read it back, and forget it once it is
+        gone; `ScratchLeftover` with the delete command when it is still there or the table refuses the key."""
+        command = delete_item_command(self.table, key)
+        try:
+            self.client.delete_item(TableName=self.table, Key=key)
+            still_there = "Item" in self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True)
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ValidationException":
+                raise
+            raise ScratchLeftover(
+                f"grader scratch item {key} could not be removed from DynamoDB table {self.table} "
+                f"({exc.response['Error'].get('Message', 'ValidationException')}); remove it with: {command}"
+            ) from exc
+        if still_there:
+            raise ScratchLeftover(
+                f"grader scratch item {key} is still in DynamoDB table {self.table} after DeleteItem; "
+                f"remove it with: {command}"
+            )
+        self.outstanding.pop(_identity(key), None)
+
+    def sweep(self) -> list[str]:
+        """Delete every outstanding key; the errors of the ones that could not go (already reported by the check
+        whose teardown failed, or the run was interrupted)."""
+        errors = []
+        for key in list(self.outstanding.values()):
+            try:
+                self.delete(key)
+            except Exception as exc:  # noqa: BLE001 - keep sweeping the others
+                errors.append(f"{key}: {exc}")
+        return errors
+
+
+class ScratchItems:
+    """The scratch items of one check, under `scratch.partition_value(purpose)`; `cleanup()` deletes them all."""
+
+    def __init__(
+        self,
+        client: Any,
+        spec: DynamoDBSpec,
+        scratch: Scratch,
+        purpose: str,
+        registry: ScratchRegistry,
+        *,
+        description: Mapping[str, Any] | None = None,
+    ):
+        self.client = client
+        self.spec = spec
+        # The table's real key schema when known (DescribeTable), else the lab's: scratch keys follow the table.
+        self.description = description
+        self.key_names = actual_key_names(description) if description else spec.key_names
+        self.partition_value = scratch.partition_value(purpose)
+        self.registry = registry
+        self.written: dict[str, dict[str, Any]] = {}
+
+    def item(self, number: int = 1) -> dict[str, Any]:
+        """A lab-shaped item under this check's scratch partition (AttributeValue form)."""
+        return scratch_item(self.spec, self.partition_value, number, int(time.time()) + SCRATCH_TTL_S, self.description)
+
+    def key(self, item: dict[str, Any]) -> dict[str, Any]:
+        return key_part(item, self.key_names)
+
+    def shown(self, key: dict[str, Any]) -> str:
+        """`__labgrader__<run>#<check>/item-0001`: a scratch key as messages show it."""
+        return "/".join(str(next(iter(value.values()))) for value in key.values())
+
+    def _record(self, key: dict[str, Any]) -> None:
+        if not str(key[self.key_names[0]].get("S", "")).startswith(self.partition_value):
+            raise ValueError(f"refusing to write outside the scratch partition: {key}")
+        self.registry.record(key)
+        self.written[_identity(key)] = key
+
+    def call(self, operation: str, key: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """A write (put_item, update_item, delete_item) on a scratch key, recorded before it is sent.
+
+        A ValidationException means the table rejects the lab's item shape (an index key of another type than
+        the lab's, say): the lab is wrong, so that is a `fail`, not an `error`.
+        """
+        self._record(key)
+        arguments = {"TableName": self.spec.table, **kwargs}
+        if operation != "put_item":
+            arguments["Key"] = key
+        try:
+            response: dict[str, Any] = getattr(self.client, operation)(**arguments)
+        except botocore.exceptions.ClientError as exc:
+            error = exc.response.get("Error", {})
+            if error.get("Code") != "ValidationException":
+                raise
+            fail(
+                f"DynamoDB table {self.spec.table} rejected a lab-shaped {exc.operation_name} on a grader scratch "
+                f"item: {error.get('Message', 'ValidationException')}.",
+                call=f"dynamodb.{operation}",
+                observed="ValidationException",
+                expected="the write accepted",
+                hint=recreate_table_hint(self.spec, "A table's key and index attribute types"),
+            )
+        return response
+
+    def put(self, item: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return self.call("put_item", self.key(item), Item=item, **kwargs)
+
+    def cleanup(self) -> None:
+        """Delete every item this check wrote, each read back; after trying them all, `error` naming every item
+        left and its delete command, or the first error that kept the grader from looking."""
+        errors: list[Exception] = []
+        for identity, key in list(self.written.items()):
+            try:
+                self.registry.delete(key)
+            except Exception as exc:  # noqa: BLE001 - try the others, then report
+                errors.append(exc)
+            else:
+                self.written.pop(identity, None)
+        leftovers = [str(exc) for exc in errors if isinstance(exc, ScratchLeftover)]
+        if leftovers:
+            text = "; ".join(leftovers)
+            could_not_look(f"{text[0].upper()}{text[1:]}.")
+        if errors:
+            raise errors[0]

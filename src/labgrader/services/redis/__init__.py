@@ -1,0 +1,1 @@
+"""Redis: connections, evaluation, scratch keys and the fixtures of the Redis checks."""

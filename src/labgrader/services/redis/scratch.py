@@ -1,0 +1,85 @@
+"""What the Redis checks share: reaching the primary (with the right advice when it cannot be reached), scratch keys
+that are always removed, and the verdict for an endpoint that refuses writes."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn, TypeVar
+
+import redis
+
+from labgrader.engine.errors import CREDENTIALS_HINT
+from labgrader.engine.verdict import Hint, could_not_look, fail
+from labgrader.targets import Target, redact_url
+
+T = TypeVar("T")
+
+
+def unreachable(url: str, target: Target, exc: BaseException) -> NoReturn:
+    """`error` (never `fail`): the grader could not look. On AWS the usual cause is running outside the VPC."""
+    detail = str(exc).strip().rstrip(".") or type(exc).__name__
+    could_not_look(
+        f"The grader could not reach Redis at {redact_url(url)} ({detail}); {target.unreachable_advice('redis')}",
+        call="PING",
+    )
+
+
+def reach(client: redis.Redis, url: str, target: Target) -> redis.Redis:
+    try:
+        client.ping()
+    except redis.AuthenticationError:
+        could_not_look(
+            f"Redis at {redact_url(url)} refused the grader's credentials.", call="PING", hint=CREDENTIALS_HINT
+        )
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        unreachable(url, target, exc)
+    return client
+
+
+def read_only(url: str, exc: redis.ReadOnlyError) -> NoReturn:
+    fail(
+        f"Redis at {redact_url(url)} refused a write (READONLY: {str(exc).rstrip('.')}): it is a read-only "
+        "replica, expected the lab's primary.",
+        call="SET",
+        observed="READONLY",
+        expected="the primary accepts writes",
+        hint=Hint(note="Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint) with --redis-url."),
+    )
+
+
+@contextmanager
+def writable(url: str) -> Iterator[None]:
+    """Turn a READONLY answer inside the block into the student's `fail` with the fix."""
+    try:
+        yield
+    except redis.ReadOnlyError as exc:
+        read_only(url, exc)
+
+
+class ScratchKeys:
+    """Scratch keys a check writes: registered before use, all deleted at teardown (never FLUSH)."""
+
+    def __init__(self, client: redis.Redis, make: Callable[[str], str]) -> None:
+        self.client = client
+        self.make = make
+        self.keys: list[str] = []
+
+    def __call__(self, purpose: str) -> str:
+        key = self.make(purpose)
+        self.keys.append(key)
+        return key
+
+    def remove(self) -> None:
+        """DEL every key, then read back: a key still there is reported (`error`) with the command that removes it."""
+        if not self.keys:
+            return
+        self.client.delete(*self.keys)
+        left = [key for key in self.keys if self.client.exists(key)]
+        self.keys.clear()
+        if left:
+            could_not_look(
+                f"Grader scratch key(s) {', '.join(left)} are still in Redis after DEL; remove them with: "
+                f'redis-cli -u "$REDIS_URL" DEL {" ".join(shlex.quote(key) for key in left)}.'
+            )
