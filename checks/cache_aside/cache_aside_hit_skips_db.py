@@ -12,6 +12,7 @@ EXPECTED = "the second call to be served from Redis"
 @check(
     "cache_aside_hit_skips_db",
     points=3,
+    runs_student_module=True,
     objective="On a cache hit, get_product answers from Redis: zero DynamoDB reads, the same item as the miss returned.",
     hint=Hint(
         note="Start get_product with cached = r.get(f'{lab.cache_aside.key_template}'); if cached is not None: return decode(cached)  — and only read DynamoDB after a miss"

@@ -13,6 +13,7 @@ EXPECTED = "it to read the item from DynamoDB once and cache it"
 @check(
     "cache_aside_miss_populates",
     points=3,
+    runs_student_module=True,
     objective="On a cache miss, get_product reads the item from DynamoDB once (by key) and writes it to Redis under the lab's cache key.",
     hint=Hint(
         note="In get_product, on a miss: item = table.get_item(Key={{'category': category, 'sku': sku}}).get('Item'), then r.set(f'{lab.cache_aside.key_template}', payload, ex=300) before returning it"

@@ -12,6 +12,7 @@ EXPECTED = "None for an item that does not exist"
 @check(
     "cache_aside_missing_item",
     points=2,
+    runs_student_module=True,
     objective="get_product returns None for an item that does not exist, again on a second call; a negative-cache entry, if any, has a TTL.",
     hint=Hint(
         note="item = table.get_item(Key=...).get('Item'); if item is None: return None  (cache nothing, or a marker with ex=60 that get_product turns back into None)"

@@ -14,6 +14,7 @@ EXPECTED = "the item from DynamoDB without an exception"
 @check(
     "cache_aside_redis_down_fallback",
     points=2,
+    runs_student_module=True,
     objective="With Redis unreachable, get_product still returns the item from DynamoDB within a few seconds, without raising.",
     hint=Hint(
         note="Wrap every Redis call: try: cached = r.get(key) except redis.RedisError: cached = None  (same around r.set), and give the client socket_connect_timeout=1, socket_timeout=1"

@@ -21,6 +21,7 @@ def _ttl_problem(state: KeyState, max_ttl: int) -> str | None:
 @check(
     "cache_aside_ttl_set",
     points=2,
+    runs_student_module=True,
     objective="Every entry get_product (or a write-through update_product) puts in Redis expires: a TTL in (0, max_ttl] seconds.",
     hint=Hint(
         note="r.set(f'{lab.cache_aside.key_template}', payload, ex=300)  # any TTL between 1 and {lab.cache_aside.max_ttl} seconds"

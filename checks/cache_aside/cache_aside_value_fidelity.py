@@ -14,6 +14,7 @@ EXPECTED = "the item with its numbers intact"
 @check(
     "cache_aside_value_fidelity",
     points=2,
+    runs_student_module=True,
     objective="Values round-trip through the cache exactly: numbers come back as numbers equal to DynamoDB's Decimals (24.99 stays Decimal('24.99'), not '24.99' or a float).",
     hint=Hint(
         note="Keep numbers numbers: payload = json.dumps(item, default=float) and item = json.loads(cached, parse_float=Decimal) (json.dumps(item, default=str) turns 24.99 into the string '24.99'), or store DynamoDB JSON with boto3.dynamodb.types.TypeSerializer / TypeDeserializer"

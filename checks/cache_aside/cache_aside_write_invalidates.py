@@ -26,6 +26,7 @@ def _changes(item: dict[str, Any]) -> dict[str, Any]:
 @check(
     "cache_aside_write_invalidates",
     points=3,
+    runs_student_module=True,
     objective="After update_product writes DynamoDB, the next get_product returns the new value (the cache entry is deleted or overwritten).",
     hint=Hint(
         note="In update_product, after table.update_item(...): r.delete(f'{lab.cache_aside.key_template}')  (or write the new item through with a TTL)"

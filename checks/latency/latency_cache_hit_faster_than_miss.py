@@ -17,6 +17,7 @@ BUDGET_S = 0.5  # at most latency.rounds miss/hit pairs, and no longer than this
 @check(
     "latency_cache_hit_faster_than_miss",
     points=2,
+    runs_student_module=True,
     objective="The student's get_product answers a cache hit clearly faster than a miss (median miss / median hit ≥ latency.min_hit_ratio).",
     hint=Hint(
         note="On a hit return straight from Redis: cached = r.get(key); if cached is not None: return decode(cached) — no DynamoDB call, no sleep, no new client per call on that path"

@@ -22,6 +22,7 @@ RECONNECT_S = 90.0  # after TestFailover the primary endpoint's DNS name moves t
 @check(
     "redis_failover_recovers",
     points=2,
+    disruptive=True,
     objective="A real failover of the lab's Redis loses no acknowledged data and the new primary takes writes (sentinel on the sandbox; TestFailover on AWS with --disruptive).",
     hint=Hint(
         ("labgrader sandbox down", "labgrader sandbox up --detach"),

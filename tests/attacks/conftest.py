@@ -20,14 +20,15 @@ from typing import Any
 
 import pytest
 
-from labgrader.cacheaside import containment, harness
-from labgrader.engine import catalog
+from labgrader.cacheaside import containment
+from labgrader.engine import catalog, policy
 from labgrader.spec import LabSpec
 from tests.processes import processes_running
 
 MODULES = Path(__file__).with_name("modules")
-# The checks that run the student's module, in the harness's own list (catalog order).
-SCENARIO_CHECKS = tuple(e.id for e in catalog.CATALOG if e.id in harness.SCENARIO_CHECKS)
+# The checks that run the student's module, as their @check declares it (catalog order).
+_RUN_THE_MODULE = {meta.id for meta in policy.check_metadata() if meta.runs_student_module}
+SCENARIO_CHECKS = tuple(e.id for e in catalog.CATALOG if e.id in _RUN_THE_MODULE)
 # Secrets in the grader's environment: CI tokens, AWS session credentials, a password, a name no scrubber knows.
 PLANTED = {
     "GITHUB_TOKEN": f"ghp_planted{uuid.uuid4().hex}",

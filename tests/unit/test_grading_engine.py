@@ -246,9 +246,19 @@ def test_invalid_check_metadata_is_a_usage_error_naming_the_fix(
 
 def test_two_checks_with_one_id_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     body = _check("dynamodb_ttl_enabled", "return passed('ok')")
+    twice = body + body.removeprefix(HEADER).replace("def dynamodb_ttl_enabled(", "def dynamodb_ttl_enabled_again(")
     with pytest.raises(runner.GradingUsageError):
-        _grade(tmp_path, {"dynamodb_ttl_enabled": body, "dynamodb_ttl_enabled#copy": body})
+        _grade(tmp_path, {"dynamodb_ttl_enabled": twice})
     assert "two checks declare id 'dynamodb_ttl_enabled'" in capsys.readouterr().err
+
+
+def test_a_check_lives_in_the_file_named_after_its_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(runner.GradingUsageError):
+        _grade(tmp_path, {"dynamodb_ttl_enabled#ttl": _check("dynamodb_ttl_enabled", "return passed('ok')")})
+    err = capsys.readouterr().err
+    assert "declares check id 'dynamodb_ttl_enabled' in ttl.py" in err
+    assert "checks/dynamodb/dynamodb_ttl_enabled.py); rename the file." in err
+    assert err.count("ERROR:") == 1
 
 
 def test_results_json_that_cannot_be_written_is_one_error_after_pytest(

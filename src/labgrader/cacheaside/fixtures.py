@@ -1,8 +1,8 @@
-"""The `cache_aside` fixture, shared by the cache-aside and the latency checks (their conftests import it).
+"""The `cache_aside` fixture of the checks that run the student's module (registered by the grading session).
 
 The student's module behind a harness that writes scratch items, runs scenarios through one contained fork-server
-per run (started early in collection by `prestart`) with its DynamoDB calls going through the grader's endpoint,
-and removes its scratch data when each check ends.
+per run (started once collection is over, when a selected check runs the module) with its DynamoDB calls going
+through the grader's endpoint, and removes its scratch data when each check ends.
 """
 
 from __future__ import annotations
@@ -17,12 +17,16 @@ from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import NoCredentialsError
 
 from labgrader.cacheaside.harness import CacheAsideHarness, prestart_runner, student_side
+from labgrader.engine.check import meta_of
 from labgrader.engine.scratch import Scratch
 from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
 
-prestart = prestart_runner
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any(getattr(meta_of(getattr(item, "obj", None)), "runs_student_module", False) for item in session.items):
+        prestart_runner(session.config)
 
 
 @pytest.fixture

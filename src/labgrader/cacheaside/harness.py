@@ -27,6 +27,7 @@ from labgrader.cacheaside.proxy import DynamoDBProxy, throwaway_credentials
 from labgrader.cacheaside.runner import OUTPUT_KEPT, ScenarioRunner
 from labgrader.dataset import to_attribute_value, to_python
 from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.state import run_state
 from labgrader.engine.verdict import Hint, could_not_look, fail, not_applicable
 from labgrader.services.dynamodb.evaluation import TableKey, actual_keys, attribute_types
 from labgrader.services.dynamodb.scratch import delete_item_command
@@ -51,34 +52,16 @@ NO_ENDPOINT = "http://127.0.0.1:9"  # the discard port: a harness without the gr
 _STUDENT_SIDE_KEY = pytest.StashKey["StudentSide"]()
 
 
-# The checks that run the student's module in scenarios.
-SCENARIO_CHECKS = frozenset(
-    {
-        "cache_aside_miss_populates",
-        "cache_aside_hit_skips_db",
-        "cache_aside_ttl_set",
-        "cache_aside_write_invalidates",
-        "cache_aside_missing_item",
-        "cache_aside_redis_down_fallback",
-        "cache_aside_value_fidelity",
-        "latency_cache_hit_faster_than_miss",
-    }
-)
-
-
 def prestart_runner(config: pytest.Config) -> None:
-    """Spawn the scenario server while the checks are still being collected, when a scenario check may run with a
-    module: its imports (≈ 0.3 s) then overlap with collection instead of delaying the first scenario."""
-    from labgrader.engine.session import SESSION_KEY  # noqa: PLC0415 - grading imports the plugin machinery
-
-    grading = config.stash.get(SESSION_KEY, None)
+    """Spawn the scenario server as soon as the run knows it grades a check running the student's module: its
+    imports (≈ 0.3 s) then overlap with the checks before it instead of delaying the first scenario."""
+    grading = run_state(config)
     if grading is None or grading.phase != "grade" or grading.spec.cache_aside is None:
         return
     solution = grading.solution or grading.spec.cache_aside.solution
     if solution is None:
         return
-    if grading.only is None or grading.only & SCENARIO_CHECKS:
-        shared_runner(config).prestart(Path(solution).parent)
+    shared_runner(config).prestart(Path(solution).parent)
 
 
 class StudentSide:
@@ -96,11 +79,9 @@ class StudentSide:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from labgrader.engine.session import SESSION_KEY  # noqa: PLC0415
-
         level = self.runner.level
         self.close()
-        grading = session.config.stash.get(SESSION_KEY, None)
+        grading = run_state(session.config)
         if grading is not None and level is not None:
             grading.notes["student_code_containment"] = level
             grading.notes["student_process_limit"] = (

@@ -1,8 +1,9 @@
-"""`@check`: marks a function in `checks/` as the one check of a catalog ID, with its metadata.
+"""`@check`: marks a function in `checks/` as the one check of a catalog ID, with all its metadata.
 
-The metadata travels as a `check` marker (validated by the plugin); points, objective text and hint sit next to
-the code that grades them. Hints are format strings over the lab spec (`{lab.dynamodb.table}`) and the target
-(`{region}`), so the exact CLI fix carries the lab's real names.
+The decorator is the single source of a check's facts (the engine validates them at collection and reads nothing
+else): points, objective text, hint, IAM actions, what it writes, whether it disturbs the lab or runs the student's
+module sit next to the code that grades them. Hints are format strings over the lab spec (`{lab.dynamodb.table}`)
+and the target (`{region}`), so the exact CLI fix carries the lab's real names.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-
-import pytest
 
 from labgrader.engine.verdict import Hint
 
@@ -33,6 +32,8 @@ class CheckMeta:
     needs_sections: tuple[str, ...] = ()
     writes: bool = False
     aws_actions: tuple[str, ...] = ()
+    disruptive: bool = False
+    runs_student_module: bool = False
 
     def render_hint(self, context: dict[str, Any], override: Hint | None = None) -> Hint:
         """The hint shown for a miss: `override` (finished commands from `fail(hint=...)`) as it is, else the
@@ -57,6 +58,8 @@ def check(
     needs_sections: tuple[str, ...] = (),
     writes: bool = False,
     aws_actions: tuple[str, ...] = (),
+    disruptive: bool = False,
+    runs_student_module: bool = False,
 ) -> Callable[[F], F]:
     """Declare `fn` as the check of `check_id`.
 
@@ -66,23 +69,26 @@ def check(
     needs_sections: lab-spec sections besides the check's own (catalog) section.
     writes: the check writes scratch data (skipped in read-only mode).
     aws_actions: IAM actions the check calls (for the least-privilege policy).
+    disruptive: the check disturbs the lab (a failover): it runs after every other check of the run.
+    runs_student_module: the check runs the student's cache-aside module (its scenario server starts early).
     """
     default_hint = Hint((hint.strip(),)) if isinstance(hint, str) else hint
-    meta = CheckMeta(check_id, points, objective, default_hint, requires, needs_sections, writes, aws_actions)
+    meta = CheckMeta(
+        check_id,
+        points,
+        objective,
+        default_hint,
+        requires,
+        needs_sections,
+        writes,
+        aws_actions,
+        disruptive,
+        runs_student_module,
+    )
 
     def decorate(fn: F) -> F:
         setattr(fn, CHECK_ATTRIBUTE, meta)
-        marked: F = pytest.mark.check(
-            id=check_id,
-            points=points,
-            objective=objective,
-            hint=default_hint,
-            requires=requires,
-            needs_sections=needs_sections,
-            writes=writes,
-            aws_actions=aws_actions,
-        )(fn)
-        return marked
+        return fn
 
     return decorate
 

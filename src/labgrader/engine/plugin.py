@@ -1,6 +1,6 @@
 """The pytest plugin (entry point `pytest11: labgrader`).
 
-Inert in ordinary pytest sessions: it registers its option group and the `check` marker. Grading starts when
+Inert in ordinary pytest sessions: it registers its option group. Grading starts when
 `--lab SPEC` is given (`pytest --lab fixtures/labs/week8.toml --lab-target local checks/`) or when
 `labgrader grade` hands it a prepared `GradingSession`.
 """
@@ -45,11 +45,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist decides to distribute (see below)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "check(id, points, objective, hint, requires=(), needs_sections=(), writes=False, aws_actions=()): "
-        "labgrader check metadata (use labgrader.engine.check.check).",
-    )
     if any(isinstance(p, GradingSession) for p in config.pluginmanager.get_plugins()):
         return  # `labgrader grade` registered a prepared session
     spec_option = config.getoption("lab", None)

@@ -11,7 +11,8 @@ from labgrader import paths
 from labgrader.engine.catalog import Phase
 from labgrader.engine.redaction import Redactor
 from labgrader.engine.results import RESULTS_FILE, RunResult
-from labgrader.engine.session import GradingSession, ResultCallback
+from labgrader.engine.session import GradingSession
+from labgrader.engine.state import ResultCallback
 from labgrader.reports import junit
 from labgrader.spec import LabSpec
 from labgrader.targets import Target

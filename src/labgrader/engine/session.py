@@ -7,59 +7,46 @@ from __future__ import annotations
 import inspect
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from collections.abc import Generator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest.outcomes import Skipped
 
 from labgrader import __version__
-from labgrader.engine import catalog
-from labgrader.engine.catalog import Phase
+from labgrader.cacheaside import fixtures as cache_aside_fixtures
+from labgrader.cleanup import fixtures as cleanup_fixtures
+from labgrader.engine import catalog, fixtures
 from labgrader.engine.check import CAPABILITIES, CheckMeta, meta_of
 from labgrader.engine.errors import Classified, classify
 from labgrader.engine.outdir import OutputError
 from labgrader.engine.results import CheckResult, RunResult
-from labgrader.engine.scratch import Scratch
+from labgrader.engine.state import RUN_STATE, RunState
 from labgrader.engine.verdict import Evidence, Hint, Passed
-from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.services.dynamodb import fixtures as dynamodb_fixtures
+from labgrader.services.elasticache import fixtures as elasticache_fixtures
+from labgrader.services.redis import fixtures as redis_fixtures
 
-SESSION_KEY = pytest.StashKey["GradingSession"]()
+# Every fixture a check may take, each defined once: the run's context and clients, then each service's.
+FIXTURE_PLUGINS = (
+    fixtures,
+    dynamodb_fixtures,
+    elasticache_fixtures,
+    redis_fixtures,
+    cache_aside_fixtures,
+    cleanup_fixtures,
+)
 _PHASES_KEY = pytest.StashKey[dict[str, Classified]]()
 _PASSED_KEY = pytest.StashKey[Passed]()
 _DURATION_KEY = pytest.StashKey[float]()
 
-ResultCallback = Callable[[CheckResult], None]
-
 
 @dataclass(eq=False)  # a plugin object: pluggy keeps plugins in sets, so identity hashing
-class GradingSession:
-    spec: LabSpec
-    target: Target
-    out_dir: Path
-    phase: Phase = "grade"
-    solution: Path | None = None
-    on_result: ResultCallback | None = None
-    checks_root: Path | None = None
-    # Grade only these IDs (the rest report `skip`, "not selected"); None grades the whole phase.
-    only: frozenset[str] | None = None
-    # Opt-in to checks that disturb the lab on AWS (TestFailover): `labgrader grade --disruptive`.
-    disruptive: bool = False
-    # `--read-only`: checks that write scratch data `skip`, for credentials that may only read.
-    read_only: bool = False
-    scratch: Scratch = field(default_factory=Scratch)
-    results: dict[str, CheckResult] = field(default_factory=dict)
-    run: RunResult | None = None
-    # results.json could not be written (disk full, folder gone): raised by runner.grade once pytest has returned.
-    write_error: OutputError | None = None
-    aws_calls: Counter[str] = field(default_factory=Counter)
-    # What the run says about itself beyond the checks (how the student's code was contained), in results.json.
-    notes: dict[str, Any] = field(default_factory=dict)
+class GradingSession(RunState):
+    """The pytest plugin of one grading run: collection, applicability, statuses, results.json."""
+
     _deselected: set[str] = field(default_factory=set)
     _collected: dict[str, CheckMeta] = field(default_factory=dict)
     _started: float = field(default_factory=time.monotonic)
@@ -68,17 +55,16 @@ class GradingSession:
     # --- configuration and collection -------------------------------------------------------------------------
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        from labgrader.engine import fixtures  # noqa: PLC0415
-
-        config.stash[SESSION_KEY] = self
+        config.stash[RUN_STATE] = self
         self.disruptive = self.disruptive or bool(config.getoption("lab_disruptive", False))
         self.read_only = self.read_only or bool(config.getoption("lab_read_only", False))
         if getattr(config.option, "tbstyle", "auto") == "auto":  # absent: the terminal plugin is off
             # Our verdict is the message; a long traceback per `error` check costs ~0.5 s to render and says less.
             config.option.tbstyle = "line"
         self._forget_imported_checks()
-        if not config.pluginmanager.is_registered(fixtures):
-            config.pluginmanager.register(fixtures, "labgrader-fixtures")
+        for module in FIXTURE_PLUGINS:
+            if not config.pluginmanager.is_registered(module):
+                config.pluginmanager.register(module, f"labgrader-{module.__name__}")
 
     def _forget_imported_checks(self) -> None:
         """pytest's importlib mode reuses a module already in sys.modules under the same dotted name (derived from
@@ -97,7 +83,8 @@ class GradingSession:
         if (
             file_path.suffix == ".py"
             and self._in_checks(file_path)
-            and not file_path.name.startswith(("_", "conftest", "test_"))
+            and not file_path.name.startswith(("_", "test_"))
+            and file_path.name != "conftest.py"
         ):
             module: pytest.Module = pytest.Module.from_parent(parent, path=file_path)
             return module
@@ -115,10 +102,15 @@ class GradingSession:
         unselected: list[pytest.Item] = []
         origin: dict[str, str] = {}
         for item in items:
-            marker = item.get_closest_marker("check")
-            if marker is None:
+            declared = meta_of(getattr(item, "obj", None))
+            if declared is None:
                 continue
-            meta = validate_marker(marker, item.nodeid)
+            meta = validate(declared, item.nodeid)
+            if item.path.stem != meta.id:
+                raise pytest.UsageError(
+                    f"{item.nodeid} declares check id {meta.id!r} in {item.path.name}: a check lives in the file "
+                    f"named after its ID (checks/{catalog.BY_ID[meta.id].section}/{meta.id}.py); rename the file."
+                )
             if meta.id in origin:
                 raise pytest.UsageError(
                     f"two checks declare id {meta.id!r}: {origin[meta.id]} and {item.nodeid}; "
@@ -131,16 +123,17 @@ class GradingSession:
             (kept if self.only is None or meta.id in self.only else unselected).append(item)
         if unselected:
             config.hook.pytest_deselected(items=unselected)
-        # Catalog order: the scorecard reads section by section, whatever the folder layout.
+        # Catalog order (the scorecard reads section by section), except that a check disturbing the lab (a
+        # failover) runs after every other one.
         order = {check_id: index for index, check_id in enumerate(catalog.BY_ID)}
-        kept.sort(key=lambda item: order[_meta(item).id])
+        kept.sort(key=lambda item: (_meta(item).disruptive, order[_meta(item).id]))
         items[:] = kept
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         for item in items:
-            marker = item.get_closest_marker("check")
-            if marker is not None:
-                self._deselected.add(str(marker.kwargs.get("id")))
+            meta = meta_of(getattr(item, "obj", None))
+            if meta is not None:
+                self._deselected.add(meta.id)
 
     # --- running ----------------------------------------------------------------------------------------------
 
@@ -161,7 +154,7 @@ class GradingSession:
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
         if meta_of(pyfuncitem.obj) is None:
             return None
-        arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        arguments = {name: pyfuncitem.funcargs[name] for name in inspect.signature(pyfuncitem.obj).parameters}
         outcome = pyfuncitem.obj(**arguments)
         if isinstance(outcome, Passed):
             pyfuncitem.stash[_PASSED_KEY] = outcome
@@ -172,13 +165,13 @@ class GradingSession:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if item.get_closest_marker("check") is None:
+        if meta_of(getattr(item, "obj", None)) is None:
             return report
         phases = item.stash.setdefault(_PHASES_KEY, {})
         item.stash[_DURATION_KEY] = item.stash.get(_DURATION_KEY, 0.0) + call.duration
         if call.excinfo is not None:
             exc = call.excinfo.value
-            if isinstance(exc, Skipped):
+            if isinstance(exc, pytest.skip.Exception):
                 phases[call.when] = Classified("skip", str(exc.msg or "skipped"), Evidence())
             else:
                 phases[call.when] = classify(exc)
@@ -243,12 +236,6 @@ class GradingSession:
             blocked_by=catalog.prerequisite_named(outcome.message) if outcome.status == "fail" else None,
         )
 
-    def record_aws_call(self, action: str) -> None:
-        self.aws_calls[action] += 1
-
-    def hint_context(self) -> dict[str, Any]:
-        return {"lab": self.spec, "region": self.target.region, "target": self.target.name}
-
     # --- the end ----------------------------------------------------------------------------------------------
 
     @pytest.hookimpl(trylast=True)
@@ -311,52 +298,34 @@ class GradingSession:
 
 
 def _meta(item: pytest.Item) -> CheckMeta:
-    marker = item.get_closest_marker("check")
-    assert marker is not None  # only check items reach here
-    return validate_marker(marker, item.nodeid)
+    meta = meta_of(getattr(item, "obj", None))
+    assert meta is not None  # only check items reach here
+    return meta
 
 
-def validate_marker(marker: pytest.Mark, nodeid: str) -> CheckMeta:
-    """The `check` marker's metadata, or a `pytest.UsageError` naming the fix."""
-    kwargs = dict(marker.kwargs)
-    check_id = kwargs.get("id")
-    where = f"check marker of {nodeid}"
-    if marker.args:
-        raise pytest.UsageError(f"{where}: pass metadata as keywords (id=..., points=...), not positionally.")
-    if not isinstance(check_id, str) or check_id not in catalog.BY_ID:
+def validate(meta: CheckMeta, nodeid: str) -> CheckMeta:
+    """The check's metadata as declared by `@check`, or a `pytest.UsageError` naming the fix."""
+    where = f"@check of {nodeid}"
+    if meta.id not in catalog.BY_ID:
         raise pytest.UsageError(
-            f"{where}: id {check_id!r} is not in the catalog (labgrader/engine/catalog.py); use a catalog ID."
+            f"{where}: id {meta.id!r} is not in the catalog (labgrader/engine/catalog.py); use a catalog ID."
         )
-    entry = catalog.BY_ID[check_id]
-    points = kwargs.get("points")
-    if not isinstance(points, int | float) or points < 0:
-        raise pytest.UsageError(f"{where}: points must be a number >= 0 (got {points!r}).")
-    if entry.advisory and points != 0:
-        raise pytest.UsageError(f"{where}: {check_id} is advisory in the catalog: declare points=0.")
-    if not isinstance(kwargs.get("objective"), str) or not kwargs["objective"].strip():
+    entry = catalog.BY_ID[meta.id]
+    if not isinstance(meta.points, int | float) or meta.points < 0:
+        raise pytest.UsageError(f"{where}: points must be a number >= 0 (got {meta.points!r}).")
+    if entry.advisory and meta.points != 0:
+        raise pytest.UsageError(f"{where}: {meta.id} is advisory in the catalog: declare points=0.")
+    if not isinstance(meta.objective, str) or not meta.objective.strip():
         raise pytest.UsageError(f"{where}: objective must be a non-empty sentence.")
-    hint = kwargs.get("hint")
-    if isinstance(hint, str):
-        hint = Hint((hint.strip(),)) if hint.strip() else None
-    if not isinstance(hint, Hint) or not (any(c.strip() for c in hint.commands) or (hint.note or "").strip()):
+    hint = meta.hint
+    if not (any(c.strip() for c in hint.commands) or (hint.note or "").strip()):
         raise pytest.UsageError(f"{where}: hint must be a non-empty sentence (a Hint's commands or note).")
-    requires = tuple(kwargs.get("requires", ()))
-    unknown = [r for r in requires if r not in CAPABILITIES]
+    unknown = [r for r in meta.requires if r not in CAPABILITIES]
     if unknown:
         raise pytest.UsageError(f"{where}: unknown capability {unknown[0]!r}; use one of {sorted(CAPABILITIES)}.")
-    sections = tuple(kwargs.get("needs_sections", ()))
-    unknown = [s for s in sections if s not in catalog.SECTION_TITLES]
+    unknown = [s for s in meta.needs_sections if s not in catalog.SECTION_TITLES]
     if unknown:
         raise pytest.UsageError(
             f"{where}: unknown section {unknown[0]!r}; use one of {sorted(catalog.SECTION_TITLES)}."
         )
-    return CheckMeta(
-        id=check_id,
-        points=float(points),
-        objective=kwargs["objective"].strip(),
-        hint=hint,
-        requires=requires,
-        needs_sections=sections,
-        writes=bool(kwargs.get("writes", False)),
-        aws_actions=tuple(kwargs.get("aws_actions", ())),
-    )
+    return replace(meta, points=float(meta.points), objective=meta.objective.strip())

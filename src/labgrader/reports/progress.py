@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.text import Text
 
 from labgrader.reports import scorecard
+from labgrader.engine.check import meta_of
 from labgrader.engine.results import CheckResult
 
 Write = Callable[[str], None]
@@ -149,7 +150,7 @@ class ProgressPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-        marker = item.get_closest_marker("check")
-        if marker is not None:
-            self.display.check_started(str(marker.kwargs.get("id", item.name)))
+        meta = meta_of(getattr(item, "obj", None))
+        if meta is not None:
+            self.display.check_started(meta.id)
         return None

@@ -1,8 +1,9 @@
-"""Fixtures shared by the DynamoDB checks.
+"""The fixtures of the DynamoDB checks (registered by the grading session).
 
 One look per resource per run, whatever the number of checks using it: DescribeTable, DescribeTimeToLive,
 DescribeContinuousBackups, DescribeStream and one consistent Scan of the items are session fixtures. A fixture
-whose table does not exist returns None; the check then fails naming the prerequisite (`table`, `existing_table`, `writable_table`).
+whose table does not exist returns None; the check then fails naming the prerequisite (`table`, `existing_table`,
+`writable_table`).
 
 Grading is independent (README, "One mistake, one penalty"): a check fails on a prerequisite only when it cannot
 be judged without it. The data checks judge the table as it is, whatever its key schema: items are identified by
@@ -35,6 +36,7 @@ from labgrader.services.dynamodb.evaluation import (
     without_scratch,
 )
 from labgrader.services.dynamodb.hints import create_table_hint, import_dataset_hint, recreate_table_hint
+from labgrader.services.dynamodb.lookups import describe_stream
 from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry
 from labgrader.spec import DatasetSpec, DynamoDBSpec, ExercisesSpec, LabSpec, SecondaryIndex, StreamSpec, TtlSpec
 from labgrader.targets import Target
@@ -157,18 +159,6 @@ def continuous_backups(
             return None
         raise
     return description
-
-
-def describe_stream(streams: Any, arn: str) -> dict[str, Any]:
-    """DescribeStream with every shard (paginated by ExclusiveStartShardId)."""
-    description: dict[str, Any] = streams.describe_stream(StreamArn=arn)["StreamDescription"]
-    shards = list(description.get("Shards", []))
-    while description.get("LastEvaluatedShardId"):
-        description = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId=description["LastEvaluatedShardId"])[
-            "StreamDescription"
-        ]
-        shards.extend(description.get("Shards", []))
-    return {**description, "Shards": shards}
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Fixtures of the cleanup checks: ONE inventory per run (every check judges the same look at the account)."""
+"""The fixture of the cleanup checks (registered by the grading session): ONE inventory per run (every check
+judges the same look at the account)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from labgrader.cleanup import handoff, take_inventory
 from labgrader.cleanup.model import Inventory
 from labgrader.engine.errors import describe_could_not_look
-from labgrader.engine.session import SESSION_KEY
+from labgrader.engine.state import run_state
 from labgrader.engine.verdict import could_not_look
 from labgrader.spec import LabSpec
 from labgrader.targets import Target
@@ -21,9 +22,8 @@ def cleanup_inventory(request: pytest.FixtureRequest, lab: LabSpec, target: Targ
         # The scan itself failed (e.g. DescribeRegions): every cleanup check reports `error`.
         could_not_look(f"Taking the cleanup inventory: {describe_could_not_look(given)}")
     inventory = given if given is not None else take_inventory(lab, target)
-    record = getattr(request.config.stash.get(SESSION_KEY, None), "record_aws_call", None)
-    if callable(record):
+    grading = run_state(request.config)
+    if grading is not None:
         for action, count in sorted(inventory.calls.items()):
-            for _ in range(count):
-                record(action)
+            grading.aws_calls[action] += count
     return inventory
