@@ -13,7 +13,8 @@ from labgrader import paths
 from labgrader.sandbox import manager
 from labgrader.solve import solve
 from labgrader.spec import LabSpec, load_spec
-from labgrader.targets import Target, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import Target
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from labgrader.engine import catalog, runner
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 DYNAMODB_IDS = frozenset(e.id for e in catalog.CATALOG if e.section == "dynamodb")
 

@@ -21,7 +21,8 @@ from labgrader.engine import runner
 from labgrader.sandbox import manager
 from labgrader.sandbox.state import SandboxState
 from labgrader.spec import load_spec
-from labgrader.targets import Target, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import Target
 
 CHECK = "redis_failover_recovers"
 ROUNDS = 20

@@ -18,7 +18,7 @@ import pytest
 from labgrader.sandbox import manager
 from labgrader.sandbox.state import SandboxState
 from labgrader.services.latency import Distribution, sample_interleaved
-from labgrader.services.redis import connection as redis_conn
+from labgrader.targets import redis_connection as redis_conn
 
 ROUNDS = 20_000
 GOAL = 2.0

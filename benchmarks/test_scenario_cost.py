@@ -19,10 +19,11 @@ from labgrader.cacheaside.protocol import ScenarioRequest, call, delete
 from labgrader.cacheaside.proxy import DynamoDBProxy, throwaway_credentials
 from labgrader.cacheaside.runner import ScenarioRunner
 from labgrader.sandbox import manager
-from labgrader.services.redis import connection as redis_conn
 from labgrader.solve import solve
 from labgrader.spec import LabSpec, load_spec
-from labgrader.targets import Target, open_target
+from labgrader.targets import open_target
+from labgrader.targets import redis_connection as redis_conn
+from labgrader.targets.base import Target
 
 
 @pytest.fixture(scope="module")

@@ -24,10 +24,11 @@ from labgrader.engine.verdict import Hint
 from labgrader.sandbox import manager
 from labgrader.sandbox.moto import patches as moto_patches
 from labgrader.sandbox.state import SandboxState
-from labgrader.services.clients import AwsClients
 from labgrader.solve import solve
 from labgrader.spec import LabSpec, load_spec
-from labgrader.targets import Target, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 from tests.hints import assert_runnable
 from tests.hints import run_hint as run_hint_as_printed
 

@@ -8,11 +8,11 @@ from botocore.config import Config
 
 from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
-from labgrader.services.clients import AwsClients
 from labgrader.services.dynamodb.evaluation import near_matches
 from labgrader.services.dynamodb.hints import create_table_hint
 from labgrader.spec import DynamoDBSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 # Where a student most likely created the table by mistake (console default, nearest regions of the course).
 COMMON_REGIONS = (

@@ -7,7 +7,7 @@ from labgrader.engine.verdict import Hint, Passed, fail, passed
 from labgrader.services.dynamodb.evaluation import actual_keys, describe_key, key_schema_mismatches
 from labgrader.services.dynamodb.hints import create_table_hint, recreate_table_hint
 from labgrader.spec import DynamoDBSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 
 @check(

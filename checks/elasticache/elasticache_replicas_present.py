@@ -4,8 +4,9 @@ from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, fail, passed
 from labgrader.services.elasticache import evaluation as ev
 from labgrader.services.elasticache import hints
-from labgrader.services.elasticache.lookups import Lookups, require_group, require_settled
-from labgrader.targets import Target
+from labgrader.services.elasticache.lookups import Lookups
+from labgrader.services.elasticache.prerequisites import require_group, require_settled
+from labgrader.targets.base import Target
 
 
 @check(

@@ -5,7 +5,7 @@ from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
 from labgrader.services.elasticache import evaluation as ev
 from labgrader.services.elasticache import hints
 from labgrader.services.elasticache.lookups import Lookups
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 
 @check(

@@ -10,8 +10,8 @@ from labgrader.cacheaside.harness import CacheAsideHarness
 from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, fail, passed
 from labgrader.services.latency import Comparison, Distribution, sample_interleaved, write_benchmark_json, write_svg
-from labgrader.services.redis.connection import timed_get
 from labgrader.spec import LabSpec, LatencySpec
+from labgrader.targets.redis_connection import timed_get
 
 PICTURE = "latency-redis-vs-dynamodb.svg"
 BENCHMARK_JSON = "latency-redis-vs-dynamodb.json"

@@ -8,7 +8,7 @@ from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
 from labgrader.services.elasticache import hints
 from labgrader.services.elasticache.lookups import Lookups
 from labgrader.spec import LabSpec
-from labgrader.targets import Target, redact_url
+from labgrader.targets.base import Target, redact_url
 
 
 @check(

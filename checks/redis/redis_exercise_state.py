@@ -8,7 +8,7 @@ from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
 from labgrader.services.redis import evaluation as ev
 from labgrader.spec import LabSpec
-from labgrader.targets import redact_url
+from labgrader.targets.base import redact_url
 
 
 @check(

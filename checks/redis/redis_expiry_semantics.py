@@ -9,7 +9,7 @@ from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, fail, passed
 from labgrader.services.redis.evaluation import shown, ttl_meaning
 from labgrader.services.redis.scratch import ScratchKeys, writable
-from labgrader.targets import redact_url
+from labgrader.targets.base import redact_url
 
 EXPIRE_WITHIN_S = 2.0  # a key with a 30 ms TTL must be gone well before this
 

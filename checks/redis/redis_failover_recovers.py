@@ -12,9 +12,9 @@ from labgrader.sandbox import topology as failover
 from labgrader.services.elasticache import evaluation as ec
 from labgrader.services.elasticache import hints
 from labgrader.services.elasticache.lookups import Lookups
-from labgrader.services.redis import connection as redis_conn
 from labgrader.services.redis.scratch import ScratchKeys, unreachable
-from labgrader.targets import Target, redact_url
+from labgrader.targets import redis_connection as redis_conn
+from labgrader.targets.base import Target, redact_url
 
 RECONNECT_S = 90.0  # after TestFailover the primary endpoint's DNS name moves to the new primary
 

@@ -7,7 +7,7 @@ import redis
 from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, fail, passed
 from labgrader.services.redis import scratch as redis_support
-from labgrader.targets import Target, redact_url
+from labgrader.targets.base import Target, redact_url
 
 
 @check(

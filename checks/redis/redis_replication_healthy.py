@@ -4,10 +4,10 @@ import redis
 
 from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
-from labgrader.services.redis import connection as redis_conn
 from labgrader.services.redis import evaluation as ev
 from labgrader.spec import LabSpec
-from labgrader.targets import Target, redact_url
+from labgrader.targets import redis_connection as redis_conn
+from labgrader.targets.base import Target, redact_url
 
 
 @check(

@@ -8,7 +8,7 @@ from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, fail, passed
 from labgrader.services.redis.evaluation import shown
 from labgrader.services.redis.scratch import ScratchKeys, writable
-from labgrader.targets import redact_url
+from labgrader.targets.base import redact_url
 
 
 @check(

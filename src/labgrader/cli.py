@@ -16,12 +16,11 @@ from typing import NoReturn
 from labgrader import __version__
 from labgrader.commands import cleanup, common, demo, grade, gradebook, policy, report, sandbox, solve
 from labgrader.engine import runner
+from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from labgrader.engine.outdir import OutputError
-from labgrader.engine.results import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE
-from labgrader.launcher import INTERRUPTED
 from labgrader.sandbox.manager import SandboxError
 from labgrader.spec import SpecError
-from labgrader.targets import TargetError
+from labgrader.targets.base import TargetError
 
 # In the order `labgrader --help` lists them.
 COMMANDS = {
@@ -82,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE  # pytest already printed the one-line reason
     except KeyboardInterrupt:
         common.complain("interrupted.")
-        return INTERRUPTED
+        return EXIT_INTERRUPTED
     except Exception as exc:  # the last resort: one line, not a traceback
         if os.environ.get("LABGRADER_DEBUG"):
             raise

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
+from labgrader.engine.exit_codes import EXIT_INTERRUPTED
 
 
 def main() -> int:
@@ -17,17 +17,17 @@ def main() -> int:
 
         code = cli.main()
     except KeyboardInterrupt:
-        code = INTERRUPTED
+        code = EXIT_INTERRUPTED
         cli_complain("interrupted.")
     # Exiting now: a second Ctrl-C during interpreter shutdown would only print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if code == INTERRUPTED:
+    if code == EXIT_INTERRUPTED:
         # Python exits by re-raising SIGINT (status -2, not 130) when it saw a KeyboardInterrupt leave any code it
         # ran; after a Ctrl-C the documented 130 must hold, and the cleanup already ran in `cli.main`.
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-        os._exit(INTERRUPTED)
+        os._exit(EXIT_INTERRUPTED)
     return code
 
 

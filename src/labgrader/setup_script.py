@@ -37,7 +37,8 @@ from labgrader.engine.redaction import Redactor
 from labgrader.reports.setup_section import MAX_COMMAND_CHARS, MAX_LINE_CHARS, MAX_SHOWN, inert, summary_lines
 from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from labgrader.spec import LabSpec
-from labgrader.targets import Target, TargetError, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import Target, TargetError
 
 DEFAULT_TIMEOUT_S = 300.0
 # What is kept of the script's output and of its failures: enough to explain, never the grader's memory.

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from labgrader.batch_files import check_folder
 from labgrader.engine.bounded import SPEC_LIMIT, BoundedReadError, read_text_bounded
 from labgrader.engine.catalog import BY_ID
 
@@ -120,8 +121,6 @@ class DatasetSpec(_Model):
     def _exists(cls, value: Path) -> Path:
         if not value.is_dir() or not any(value.glob("*.json")):
             raise ValueError(f"no batch-write-item *.json files in folder {value}")
-        from labgrader.dataset import check_folder  # noqa: PLC0415 - dataset imports this module
-
         check_folder(value)  # a folder holding other JSON is a spec error now, not a crash mid-grading
         return value
 

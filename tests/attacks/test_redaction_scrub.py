@@ -22,7 +22,7 @@ from labgrader.reports import junit
 from labgrader.reports.model import load_run
 from labgrader.sandbox.state import SANDBOX_SECRET_KEY
 from labgrader.spec import load_spec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 SECRET_KEY = "FAKEsecretKEY0000aaaa1111bbbb2222cccc3333"
 SESSION_TOKEN = "FAKEsessionTOKEN9999zzzz8888yyyy7777"

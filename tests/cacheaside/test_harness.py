@@ -20,7 +20,7 @@ from labgrader.cacheaside.runner import ScenarioRunner
 from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch
 from labgrader.engine.verdict import CheckFailed
 from labgrader.spec import LabSpec, load_spec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 from tests.conftest import replace_section
 
 SANDBOX = Target(

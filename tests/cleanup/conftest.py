@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 from tests.cleanup.helpers import fresh_lab, private_sandbox
 
 

@@ -15,10 +15,11 @@ from labgrader.cleanup import take_inventory
 from labgrader.cleanup.execute import Executor
 from labgrader.cleanup.plan import build
 from labgrader.sandbox import manager
-from labgrader.services.clients import AwsClients
 from labgrader.solve import solve
 from labgrader.spec import CleanupSpec, LabSpec, load_spec
-from labgrader.targets import Target, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 NODE_TYPE = "cache.t4g.micro"
 

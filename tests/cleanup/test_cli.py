@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from labgrader.cleanup import take_inventory
-from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 from tests.cleanup.helpers import (
     CHECKS,
     build_lab,

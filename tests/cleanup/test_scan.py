@@ -15,7 +15,7 @@ from labgrader.cleanup import inventory as inventory_module
 from labgrader.cleanup.execute import AWS_WAIT, DEPENDENCY_DELAY_AWS_S, Executor
 from labgrader.cleanup.inventory import RegionResult, RegionScan, enabled_regions, scan
 from labgrader.cleanup.model import Leftover, Step
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 from tests.cleanup.helpers import fresh_lab
 
 AWS = Target(name="aws", region="us-east-1", region_source="test", static_credentials=("unused", "unused"))

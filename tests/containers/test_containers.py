@@ -25,7 +25,8 @@ import yaml
 from labgrader import paths
 from labgrader.engine import catalog, runner
 from labgrader.spec import load_spec
-from labgrader.targets import TargetError, containers, open_target
+from labgrader.targets import containers, open_target
+from labgrader.targets.base import TargetError
 from tests.conftest import closed_port
 from tests.containers import images
 from tests.containers.conftest import (

@@ -20,7 +20,8 @@ import pytest
 from labgrader import paths
 from labgrader.engine import catalog, runner
 from labgrader.spec import LabSpec
-from labgrader.targets import Target, TargetError, emulator, open_target
+from labgrader.targets import emulator, open_target
+from labgrader.targets.base import Target, TargetError
 from tests.trust.fake_endpoints import STS_IDENTITY, fake_aws, json_error, query_error
 
 LOCALSTACK_SERVICE_MISSING = (

@@ -18,11 +18,11 @@ from urllib.request import Request, urlopen
 import boto3
 
 from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
-from labgrader.services.clients import AwsClients
 from labgrader.solve import dynamodb as solve_dynamodb
 from labgrader.solve import elasticache as solve_elasticache
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 from tests.trust.fake_endpoints import serving
 
 ROLE = "labgrader-grader"

@@ -131,7 +131,7 @@ def test_the_template_deployed_with_cloudformation_creates_the_same_role(
 
 def test_the_cleanup_permissions_cover_every_call_of_a_real_delete_plan(week8: LabSpec, sandbox: SandboxState) -> None:
     from labgrader.cleanup import plan, take_inventory
-    from labgrader.services.clients import AwsClients
+    from labgrader.targets.clients import AwsClients
 
     account = sc.account_id(503)
     target = sc.account_target(sandbox.moto_url, sandbox.region, account)

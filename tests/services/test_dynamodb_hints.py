@@ -8,7 +8,7 @@ import shlex
 import pytest
 
 from labgrader import paths
-from labgrader.dataset import batch_files
+from labgrader.batch_files import batch_files
 from labgrader.engine.check import CheckMeta
 from labgrader.engine.verdict import Hint
 from labgrader.services.dynamodb import hints

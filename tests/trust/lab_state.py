@@ -27,7 +27,8 @@ from labgrader.sandbox import topology as failover
 from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SandboxState
 from labgrader.solve import solve
 from labgrader.spec import LabSpec
-from labgrader.targets import SentinelInfo, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import SentinelInfo
 
 REFERENCE = paths.reference_solution()
 # The settings the student makes with CONFIG SET (solve does it on every node, as a parameter group would).

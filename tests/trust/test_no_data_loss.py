@@ -35,7 +35,7 @@ from labgrader.engine.scratch import SCRATCH_PREFIX
 from labgrader.sandbox import topology as failover
 from labgrader.sandbox.topology import Node
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 from tests.trust import lab_state
 from tests.trust.lab_state import Lab, ProcessWatch
 

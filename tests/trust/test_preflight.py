@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from labgrader.targets import Target, TargetError, preflight
+from labgrader.targets import preflight
+from labgrader.targets.base import Target, TargetError
 from tests.conftest import closed_port
 from tests.trust.fake_endpoints import STS_IDENTITY, fake_aws, json_error, query_error, silent_listener
 
@@ -93,11 +94,11 @@ def test_missing_credentials_exit_3_in_one_line_within_3_seconds(tmp_path: Path)
         }
     )
     code = (
-        "from labgrader import targets, paths, spec; from labgrader.targets import preflight; import sys\n"
-        "t = targets._aws_target(spec.load_spec(paths.default_lab_spec()), 'us-east-1', None, None)\n"
+        "from labgrader import paths, spec; from labgrader.targets import aws, base, preflight; import sys\n"
+        "t = aws.aws_target(spec.load_spec(paths.default_lab_spec()), 'us-east-1', None, None)\n"
         "import time; s = time.monotonic()\n"
         "try: preflight.run(t)\n"
-        "except targets.TargetError as e: print(round(time.monotonic() - s, 2), e.exit_code, e)\n"
+        "except base.TargetError as e: print(round(time.monotonic() - s, 2), e.exit_code, e)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from labgrader.services.clients import CLIENT_CONFIG
+from labgrader.targets.clients import CLIENT_CONFIG
 
 pytestmark = pytest.mark.sandbox
 

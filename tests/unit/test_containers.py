@@ -8,7 +8,8 @@ from typing import ClassVar
 
 import pytest
 
-from labgrader.targets import TargetError, containers
+from labgrader.targets import containers
+from labgrader.targets.base import TargetError
 from tests.conftest import closed_port
 
 

@@ -13,7 +13,7 @@ from labgrader import paths
 from labgrader.engine import catalog, runner
 from labgrader.engine.results import CheckResult, exit_code_for
 from labgrader.spec import load_spec, parse_spec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 TARGET = Target(name="local", region="us-east-1", region_source="test", endpoint_url="http://127.0.0.1:9")
 HEADER = (

@@ -19,9 +19,9 @@ from botocore.exceptions import NoCredentialsError
 from labgrader.cacheaside.harness import CacheAsideHarness, prestart_runner, student_side
 from labgrader.engine.check import meta_of
 from labgrader.engine.scratch import Scratch
-from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -32,7 +32,7 @@ from labgrader.engine.verdict import Hint, could_not_look, fail, not_applicable
 from labgrader.services.dynamodb.evaluation import TableKey, actual_keys, attribute_types
 from labgrader.services.dynamodb.scratch import delete_item_command
 from labgrader.spec import CacheAsideSpec, DynamoDBSpec, LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 # Numbers a scratch item carries: a price that floats cannot hold exactly, a fractional rating, an integer stock.
 NUMBER_VALUES = (Decimal("24.99"), Decimal("4.5"), Decimal("7"), Decimal("12.25"), Decimal("3"))

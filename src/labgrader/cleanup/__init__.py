@@ -13,7 +13,7 @@ from labgrader.cleanup import costs, plan, pricing
 from labgrader.cleanup.inventory import scan
 from labgrader.cleanup.model import Inventory
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 
 def take_inventory(

@@ -18,7 +18,7 @@ import botocore.exceptions
 
 from labgrader.cleanup.model import Step
 from labgrader.engine.errors import describe_could_not_look
-from labgrader.services.clients import AwsClients
+from labgrader.targets.clients import AwsClients
 
 Log = Callable[[str], None]
 

@@ -11,7 +11,7 @@ from labgrader.engine.errors import describe_could_not_look
 from labgrader.engine.state import run_state
 from labgrader.engine.verdict import could_not_look
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 
 @pytest.fixture(scope="session")

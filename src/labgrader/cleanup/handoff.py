@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from labgrader.cleanup.model import Inventory
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 _PROVIDED: list[tuple[LabSpec, Target, Inventory | BaseException]] = []
 

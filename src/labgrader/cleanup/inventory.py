@@ -29,9 +29,9 @@ import botocore.loaders
 from botocore.config import Config
 
 from labgrader.cleanup.model import DELETE_ORDER, PARTS, Inventory, Kind, Leftover, Part, PartError
-from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 # Per call: ≤ 3 s to connect, ≤ 10 s to answer, 3 attempts; a region that has not answered after
 # REGION_DEADLINE_S is reported as an error rather than waited for.

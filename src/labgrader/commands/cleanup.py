@@ -22,11 +22,12 @@ from labgrader.commands import roster
 from labgrader.commands.common import DEFAULT_OUT, add_report_options, complain, load_lab, say
 from labgrader.engine import runner
 from labgrader.engine.errors import describe_could_not_look
+from labgrader.engine.exit_codes import EXIT_USAGE
 from labgrader.engine.outdir import check_out_dir
-from labgrader.engine.results import EXIT_USAGE
 from labgrader.reports import junit, scorecard
 from labgrader.spec import LabSpec
-from labgrader.targets import Target, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import Target
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

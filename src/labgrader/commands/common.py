@@ -20,7 +20,8 @@ from labgrader.reports import junit, scorecard
 from labgrader.reports.model import run_from_dict
 from labgrader.reports.progress import PlainProgress, open_progress
 from labgrader.spec import LabSpec, load_spec
-from labgrader.targets import TARGET_NAMES, Target, preflight
+from labgrader.targets import preflight
+from labgrader.targets.base import TARGET_NAMES, Target
 
 DEFAULT_OUT = Path("reports/latest")
 

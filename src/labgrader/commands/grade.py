@@ -19,10 +19,11 @@ from labgrader.commands.common import (
     reporting_crashes,
     say,
 )
+from labgrader.engine.exit_codes import EXIT_USAGE
 from labgrader.engine.outdir import check_out_dir
-from labgrader.engine.results import EXIT_USAGE
 from labgrader.spec import LabSpec
-from labgrader.targets import Target, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import Target
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

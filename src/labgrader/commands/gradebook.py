@@ -8,8 +8,8 @@ from pathlib import Path
 
 from labgrader.commands.common import complain, say
 from labgrader.engine import outdir
+from labgrader.engine.exit_codes import EXIT_OK, EXIT_USAGE
 from labgrader.engine.outdir import check_out_dir
-from labgrader.engine.results import EXIT_OK, EXIT_USAGE
 from labgrader.reports import gradebook
 
 DEFAULT_CSV = Path("gradebook.csv")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from labgrader.commands.common import complain, load_lab
 from labgrader.engine import policy
-from labgrader.engine.results import EXIT_OK, EXIT_USAGE
+from labgrader.engine.exit_codes import EXIT_OK, EXIT_USAGE
 
 DEFAULT_TEMPLATE = Path("labgrader-grader-role.json")
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from labgrader import reports
 from labgrader.commands.common import add_report_options, complain, say
+from labgrader.engine.exit_codes import EXIT_OK, EXIT_USAGE
 from labgrader.engine.inert import terminal
 from labgrader.engine.outdir import check_out_dir
-from labgrader.engine.results import EXIT_OK, EXIT_USAGE, RESULTS_FILE
+from labgrader.engine.results import RESULTS_FILE
 from labgrader.reports import scorecard
 from labgrader.reports.model import MalformedResultsError, load_run
 

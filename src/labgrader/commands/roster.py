@@ -27,14 +27,15 @@ from labgrader.cleanup.inventory import enabled_regions, scan_clients
 from labgrader.cleanup.model import Inventory
 from labgrader.commands.common import complain, say
 from labgrader.engine.errors import describe_could_not_look
+from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE
 from labgrader.engine.inert import terminal
-from labgrader.engine.results import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE, RESULTS_FILE
+from labgrader.engine.results import RESULTS_FILE
 from labgrader.reports import classreport, gradebook, html
 from labgrader.reports.model import MalformedResultsError, load_run
 from labgrader.roster import accounts as roster
 from labgrader.roster.grading import Job, Outcome, grade_class, summary_line
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 GRADEBOOK_FILE = "gradebook.csv"
 # The class run in machine-readable form: one entry per student (status, score, reason, wall and CPU seconds).

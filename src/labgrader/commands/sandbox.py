@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from labgrader.commands.common import complain, say
-from labgrader.engine.results import EXIT_OK
+from labgrader.engine.exit_codes import EXIT_OK
 from labgrader.sandbox import manager
 from labgrader.sandbox import state as sandbox_state
 

@@ -6,7 +6,7 @@ import argparse
 
 from labgrader.cleanup import pricing
 from labgrader.commands.common import add_target_options, complain, load_lab, say
-from labgrader.engine.results import EXIT_OK, EXIT_USAGE
+from labgrader.engine.exit_codes import EXIT_OK, EXIT_USAGE
 from labgrader.solve import solve
 from labgrader.spec import LabSpec
 from labgrader.targets import open_target

@@ -12,9 +12,9 @@ import pytest
 from labgrader.engine.scratch import Scratch
 from labgrader.engine.state import RUN_STATE, RunState
 from labgrader.engine.verdict import not_applicable
-from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 
 def _grading(request: pytest.FixtureRequest) -> RunState:

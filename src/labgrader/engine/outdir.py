@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from labgrader.engine.results import EXIT_COULD_NOT_LOOK, EXIT_USAGE
+from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK, EXIT_USAGE
 
 # Below this much free space the reports of one run (≈ 100 KB) may not fit: say so before grading, not after.
 MIN_FREE_BYTES = 16 << 10

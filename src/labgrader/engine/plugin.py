@@ -14,7 +14,8 @@ import pytest
 from labgrader import paths
 from labgrader.engine.session import GradingSession
 from labgrader.spec import SpecError, load_spec
-from labgrader.targets import TARGET_NAMES, TargetError, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import TARGET_NAMES, TargetError
 
 _TARGET_CONTEXT = pytest.StashKey[object]()
 

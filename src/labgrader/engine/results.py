@@ -11,15 +11,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labgrader.engine import outdir
+from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK, EXIT_FAIL, EXIT_OK
 from labgrader.engine.inert import EVIDENCE_LIMIT, HINT_LIMIT, bounded
 from labgrader.engine.verdict import Status
 
 RESULTS_FILE = "results.json"
-
-EXIT_OK = 0
-EXIT_FAIL = 1
-EXIT_USAGE = 2
-EXIT_COULD_NOT_LOOK = 3
 
 
 @dataclass
@@ -109,8 +106,6 @@ class RunResult:
         }
 
     def write(self, out_dir: Path) -> Path:
-        from labgrader.engine import outdir  # noqa: PLC0415
-
         return outdir.write_text(out_dir / RESULTS_FILE, json.dumps(self.to_dict(), indent=2, default=str) + "\n")
 
 

@@ -15,7 +15,7 @@ from labgrader.engine.session import GradingSession
 from labgrader.engine.state import ResultCallback
 from labgrader.reports import junit
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 
 class GradingUsageError(Exception):

@@ -16,7 +16,7 @@ from labgrader.engine.outdir import OutputError
 from labgrader.engine.results import CheckResult, RunResult
 from labgrader.engine.scratch import Scratch
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 
 ResultCallback = Callable[[CheckResult], None]
 

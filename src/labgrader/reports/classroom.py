@@ -30,7 +30,8 @@ from typing import Any
 from labgrader.engine.inert import NAME_LIMIT, bounded
 from labgrader.engine import outdir
 from labgrader.reports.model import blocked_roots, student_text
-from labgrader.engine.results import EXIT_FAIL, EXIT_OK, RunResult
+from labgrader.engine.exit_codes import EXIT_FAIL, EXIT_OK
+from labgrader.engine.results import RunResult
 
 FILE_NAME = "classroom.json"
 OUTPUT_NAME = "result"

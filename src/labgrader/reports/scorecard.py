@@ -21,7 +21,8 @@ from labgrader.engine.catalog import SECTION_TITLES
 from labgrader.engine.inert import terminal
 from labgrader.reports import setup_section
 from labgrader.reports.model import blocked_points, blocked_roots, label, summary_counts
-from labgrader.engine.results import EXIT_FAIL, EXIT_OK, CheckResult, RunResult
+from labgrader.engine.exit_codes import EXIT_FAIL, EXIT_OK
+from labgrader.engine.results import CheckResult, RunResult
 
 Write = Callable[[str], None]
 

@@ -21,8 +21,8 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from labgrader.services.clients import SHARED_MODELS
-from labgrader.targets import AWS_REGION_NAME, Target, TargetError
+from labgrader.targets.base import AWS_REGION_NAME, Target, TargetError
+from labgrader.targets.clients import SHARED_MODELS
 
 COLUMNS = ("student_id", "role_arn", "region", "external_id", "redis_url")
 REQUIRED_COLUMNS = ("student_id", "role_arn")

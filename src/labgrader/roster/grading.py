@@ -26,7 +26,8 @@ from labgrader.engine.results import RESULTS_FILE, CheckResult, RunResult, load
 from labgrader.reports.model import run_from_dict
 from labgrader.roster.accounts import AssumeRoleError, Instructor, Student, assume, student_target
 from labgrader.spec import LabSpec
-from labgrader.targets import TargetError, preflight
+from labgrader.targets import preflight
+from labgrader.targets.base import TargetError
 
 # pytest's unraisable- and thread-exception plugins run full garbage collections at the end of every session
 # (≈ 0.25 s of CPU per account in a worker's large heap); a roster worker's sessions report through results.json.

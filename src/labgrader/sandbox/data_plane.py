@@ -64,7 +64,7 @@ def fail_over_and_back(group_id: str) -> bool:
     if state is None:
         return False
     from labgrader.sandbox import topology as failover  # noqa: PLC0415
-    from labgrader.targets import SentinelInfo  # noqa: PLC0415
+    from labgrader.targets.base import SentinelInfo  # noqa: PLC0415
 
     info = SentinelInfo("127.0.0.1", state.sentinel_port, state.master_name)
     wanted = failover.Node.from_url(state.redis_url)

@@ -36,8 +36,8 @@ import redis
 
 from labgrader.sandbox import state as sandbox_state
 from labgrader.sandbox.state import ProcessRecord, SandboxState
-from labgrader.services.redis import connection as redis_conn
-from labgrader.targets import SentinelInfo
+from labgrader.targets import redis_connection as redis_conn
+from labgrader.targets.base import SentinelInfo
 
 PROMOTION_TIMEOUT_S = 20.0
 LINK_TIMEOUT_S = 20.0

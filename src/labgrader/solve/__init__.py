@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labgrader.services.clients import AwsClients
 from labgrader.solve import dynamodb, elasticache, redis_data
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 Log = Callable[[str], None]
 

@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from labgrader.dataset import load_put_items, to_attribute_value
+from labgrader.batch_files import load_put_items
+from labgrader.dataset import to_attribute_value
 from labgrader.spec import DynamoDBSpec, KeyAttribute, LabSpec, SecondaryIndex
 
 Log = Callable[[str], None]

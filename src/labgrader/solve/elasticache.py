@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from labgrader.services.clients import AwsClients
 from labgrader.spec import ElastiCacheSpec, LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 Log = Callable[[str], None]
 VPC_CIDR = "10.8.0.0/16"

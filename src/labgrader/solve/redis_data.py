@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 import redis
 
-from labgrader.services.clients import AwsClients
-from labgrader.services.redis import connection as redis_conn
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets import redis_connection as redis_conn
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 Log = Callable[[str], None]
 DEFAULT_SAVE_RULES = "3600 1 300 100 60 10000"

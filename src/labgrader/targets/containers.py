@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from labgrader.engine.results import EXIT_COULD_NOT_LOOK
+from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK
 from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
-from labgrader.targets import Target, TargetError, check_endpoint_url, redact_url
+from labgrader.targets.base import Target, TargetError, check_endpoint_url, redact_url
 
 REDIS_PORT = 6379
 DYNAMODB_PORT = 8000

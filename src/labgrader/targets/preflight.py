@@ -15,10 +15,10 @@ import redis
 from botocore.config import Config
 
 from labgrader.engine.errors import ACCESS_DENIED
-from labgrader.engine.results import EXIT_COULD_NOT_LOOK
-from labgrader.services.clients import AwsClients
-from labgrader.services.redis import connection as redis_conn
-from labgrader.targets import Target, TargetError, redact_url
+from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK
+from labgrader.targets import redis_connection as redis_conn
+from labgrader.targets.base import Target, TargetError, redact_url
+from labgrader.targets.clients import AwsClients
 from labgrader.targets.emulator import ApiNotImplemented
 
 PROBE_TIMEOUT_S = 3.0

@@ -16,7 +16,7 @@ from labgrader import paths
 from labgrader.engine import runner
 from labgrader.engine.results import RunResult
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 from tests.conftest import closed_port, replace_section
 
 CACHE_ASIDE = (

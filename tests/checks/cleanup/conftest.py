@@ -11,9 +11,9 @@ import pytest
 
 from labgrader.engine import runner
 from labgrader.engine.results import RunResult
-from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 from tests.cleanup.helpers import SCENARIOS, Facts, fresh_lab, private_sandbox
 from tests.conftest import closed_port
 

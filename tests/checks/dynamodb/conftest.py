@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from labgrader.services.clients import AwsClients
 from labgrader.solve import dynamodb as solve_dynamodb
 from labgrader.solve.dynamodb import create_table_request
 from labgrader.spec import LabSpec
+from labgrader.targets.clients import AwsClients
 from tests.conftest import replace_section, unique
 
 LabTable = Callable[..., LabSpec]

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from labgrader.engine.verdict import CheckFailed, CheckPending
-from labgrader.services.clients import AwsClients
 from labgrader.solve.dynamodb import create_table_request
+from labgrader.targets.clients import AwsClients
 from tests.checks.dynamodb.helpers import DYNAMODB_IDS, load_check_module
 from tests.conftest import load_check, replace_section, unique
 

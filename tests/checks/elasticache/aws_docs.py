@@ -22,8 +22,8 @@ import boto3
 import botocore
 from botocore.stub import Stubber
 
-from labgrader.services.clients import AwsClients
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 CLI_EXAMPLES = Path(awscli.__file__).parent / "examples"
 API_EXAMPLES = Path(botocore.__file__).parent / "data" / "elasticache" / "2015-02-02" / "examples-1.json"

@@ -13,9 +13,9 @@ import pytest
 
 from labgrader.engine import catalog, runner
 from labgrader.engine.results import RunResult
-from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 from tests.conftest import closed_port, replace_section, unique
 
 ELASTICACHE_IDS = frozenset(entry.id for entry in catalog.CATALOG if entry.section == "elasticache")

@@ -19,7 +19,8 @@ from labgrader.sandbox import topology as failover
 from labgrader.sandbox.state import SandboxState
 from labgrader.sandbox.topology import Node
 from labgrader.spec import LabSpec
-from labgrader.targets import SentinelInfo, open_target
+from labgrader.targets import open_target
+from labgrader.targets.base import SentinelInfo
 
 pytestmark = pytest.mark.sandbox
 CHECK = "redis_failover_recovers"

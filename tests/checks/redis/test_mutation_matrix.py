@@ -13,7 +13,7 @@ import pytest
 
 from labgrader.engine import catalog, runner
 from labgrader.spec import LabSpec, RedisKeySpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
 from tests.checks.elasticache.conftest import OPEN_6379
 from tests.conftest import replace_section
 

@@ -26,7 +26,6 @@ import pytest
 from labgrader.dataset import Key, expected_table
 from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch
 from labgrader.engine.verdict import Hint, fail, not_applicable, pending
-from labgrader.services.clients import AwsClients
 from labgrader.services.dynamodb.evaluation import (
     NOT_FOUND_CODES,
     TableAsItIs,
@@ -39,7 +38,8 @@ from labgrader.services.dynamodb.hints import create_table_hint, import_dataset_
 from labgrader.services.dynamodb.lookups import describe_stream
 from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry
 from labgrader.spec import DatasetSpec, DynamoDBSpec, ExercisesSpec, LabSpec, SecondaryIndex, StreamSpec, TtlSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 # A lab table is small (100 items); a Scan beyond this many items is not a lab table, and the checks say so.
 MAX_SCANNED_ITEMS = 20_000

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from labgrader import paths
+from labgrader.batch_files import batch_files
 from labgrader.dataset import (
     Key,
-    batch_files,
     exercise_keys,
     file_keys,
     file_tables,

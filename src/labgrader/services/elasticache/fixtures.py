@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from labgrader.engine.verdict import not_applicable
-from labgrader.services.clients import AwsClients
 from labgrader.services.elasticache import lookups
 from labgrader.services.elasticache.lookups import Lookups
 from labgrader.spec import LabSpec
-from labgrader.targets import Target
+from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 
 @pytest.fixture(scope="session")

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 import shlex
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import botocore.exceptions
 
 from labgrader.engine.verdict import Hint
 from labgrader.services.elasticache import evaluation as ev
-
-if TYPE_CHECKING:  # elasticache_api builds its prerequisite fails with these hints
-    from labgrader.services.elasticache.lookups import Lookups
+from labgrader.services.elasticache.lookups import Lookups
 
 q = shlex.quote
 

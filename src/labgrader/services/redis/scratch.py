@@ -12,7 +12,7 @@ import redis
 
 from labgrader.engine.errors import CREDENTIALS_HINT
 from labgrader.engine.verdict import Hint, could_not_look, fail
-from labgrader.targets import Target, redact_url
+from labgrader.targets.base import Target, redact_url
 
 T = TypeVar("T")
 

@@ -13,7 +13,8 @@ import boto3
 import botocore.loaders
 from botocore.config import Config
 
-from labgrader.targets import Target, emulator
+from labgrader.targets import emulator
+from labgrader.targets.base import Target
 
 # ≤ 3 s to connect (an unreachable endpoint is an `error` within seconds, not a hang); adaptive retries absorb
 # throttling, and what is left after them becomes `error` for that check only.
