@@ -65,18 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Whoever read our output stopped (`labgrader ... | head -1`): the work is done, the rest of it unwanted.
         common.silence_stdout()
         return EXIT_OK
-    except OutputError as exc:
+    except (OutputError, SpecError, TargetError, SandboxError) as exc:
         common.complain(str(exc))
-        return exc.exit_code
-    except SpecError as exc:
-        common.complain(str(exc))
-        return EXIT_USAGE
-    except TargetError as exc:
-        common.complain(str(exc))
-        return exc.exit_code
-    except SandboxError as exc:
-        common.complain(str(exc))
-        return EXIT_COULD_NOT_LOOK
+        if isinstance(exc, OutputError | TargetError):
+            return exc.exit_code
+        return EXIT_USAGE if isinstance(exc, SpecError) else EXIT_COULD_NOT_LOOK
     except runner.GradingUsageError:
         return EXIT_USAGE  # pytest already printed the one-line reason
     except KeyboardInterrupt:

@@ -5,23 +5,26 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+# The kinds of leftover, in the order of deletion (lab-facts: replication group → snapshots → subnet group →
+# parameter group → security groups; then the table and its backups, which depend on nothing else).
 Kind = Literal[
-    "dynamodb_table",
-    "dynamodb_backup",
     "elasticache_replication_group",
     "elasticache_cache_cluster",
     "elasticache_snapshot",
     "elasticache_subnet_group",
     "elasticache_parameter_group",
     "ec2_security_group",
+    "dynamodb_table",
+    "dynamodb_backup",
 ]
+DELETE_ORDER: tuple[Kind, ...] = get_args(Kind)
 
 # Where the inventory looks, one part per family of API calls: a part that could not be listed makes the checks
 # depending on it `error` (never a false "clean").
 Part = Literal["dynamodb", "elasticache", "snapshots", "groups", "security_groups"]
-PARTS: tuple[Part, ...] = ("dynamodb", "elasticache", "snapshots", "groups", "security_groups")
+PARTS: tuple[Part, ...] = get_args(Part)
 
 KIND_LABELS: dict[Kind, str] = {
     "dynamodb_table": "DynamoDB table",
@@ -57,19 +60,6 @@ KIND_CHECK: dict[Kind, str] = {
     "ec2_security_group": "cleanup_security_groups_deleted",
 }
 BILLABLE_CHECK = "cleanup_no_billable_leftovers"
-
-# The order of deletion (lab-facts: replication group → snapshots → subnet group → parameter group → security
-# groups; then the table and its backups, which depend on nothing else).
-DELETE_ORDER: tuple[Kind, ...] = (
-    "elasticache_replication_group",
-    "elasticache_cache_cluster",
-    "elasticache_snapshot",
-    "elasticache_subnet_group",
-    "elasticache_parameter_group",
-    "ec2_security_group",
-    "dynamodb_table",
-    "dynamodb_backup",
-)
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,22 @@ class CheckResult:
         return data
 
 
+class Scored:
+    """Points earned and possible over a list of check results (a run, a report's section)."""
+
+    checks: list[CheckResult]
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.points for c in self.checks), 2)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_points for c in self.checks), 2)
+
+
 @dataclass
-class RunResult:
+class RunResult(Scored):
     lab: str
     target: str
     started_at: str
@@ -63,14 +77,6 @@ class RunResult:
     region: str | None = None
     labgrader_version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        return round(sum(c.points for c in self.checks), 2)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(c.max_points for c in self.checks), 2)
 
     @property
     def exit_code(self) -> int:

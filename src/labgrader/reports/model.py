@@ -15,7 +15,7 @@ from typing import Any
 from labgrader.engine.bounded import RESULTS_LIMIT, BoundedReadError, read_text_bounded
 from labgrader.engine.catalog import BY_ID, SECTION_TITLES
 from labgrader.engine.inert import HINT_LIMIT, bounded, valid_unicode
-from labgrader.engine.results import CheckResult, RunResult
+from labgrader.engine.results import CheckResult, RunResult, Scored
 from labgrader.engine.verdict import STATUSES
 
 # Keys of results.json that RunResult computes or names itself; anything else is an "extra field" (SPEC §4).
@@ -193,18 +193,10 @@ def as_run(run_or_results: RunResult | Mapping[str, Any]) -> RunResult:
 
 
 @dataclass(frozen=True)
-class Section:
+class Section(Scored):
     key: str
     title: str
     checks: list[CheckResult]
-
-    @property
-    def score(self) -> float:
-        return round(sum(c.points for c in self.checks), 2)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(c.max_points for c in self.checks), 2)
 
     @property
     def graded(self) -> bool:

@@ -24,16 +24,7 @@ def aws_target(
         return emulator_target(
             spec, session, endpoint_url=endpoint_url, region=region, profile=profile, redis_url=redis_url
         )
-    if region and not AWS_REGION_NAME.fullmatch(region):
-        raise TargetError(f"--region {region!r} is not an AWS region name (like us-east-1 or ap-southeast-1).")
-    if region:
-        source = "--region"
-    elif session.region_name:
-        region, source = session.region_name, "AWS config/environment"
-    elif spec.lab.region:
-        region, source = spec.lab.region, "lab spec"
-    else:
-        raise TargetError("no AWS region: pass --region R or set AWS_REGION (labgrader never guesses a region).")
+    region, source = _region(spec, session, region, fallback=None)
     return Target(
         name="aws",
         region=region,
@@ -60,14 +51,7 @@ def emulator_target(
     emulator's Redis is self-hosted, so CONFIG/BGSAVE are allowed; emulators accept any credentials, so the chain's
     are used when there are some and placeholders otherwise."""
     check_endpoint_url(endpoint_url)
-    if region and not AWS_REGION_NAME.fullmatch(region):
-        raise TargetError(f"--region {region!r} is not an AWS region name (like us-east-1 or ap-southeast-1).")
-    if region:
-        source = "--region"
-    elif session.region_name:
-        region, source = session.region_name, "AWS config/environment"
-    else:
-        region, source = spec.lab.region or "us-east-1", "lab spec" if spec.lab.region else "emulator default"
+    region, source = _region(spec, session, region, fallback="us-east-1")
     has_credentials = profile is not None or session.get_credentials() is not None
     return Target(
         name="aws",
@@ -80,3 +64,19 @@ def emulator_target(
         redis_url=redis_url or os.environ.get("REDIS_URL") or None,
         unavailable={"sentinel": "an emulator's Redis has no sentinel: failover is graded on the sandbox or AWS"},
     )
+
+
+def _region(spec: LabSpec, session: boto3.Session, region: str | None, *, fallback: str | None) -> tuple[str, str]:
+    """The region and where it came from: --region, the AWS config/environment, the lab spec, else `fallback` (an
+    emulator's default; on AWS labgrader never guesses a region)."""
+    if region and not AWS_REGION_NAME.fullmatch(region):
+        raise TargetError(f"--region {region!r} is not an AWS region name (like us-east-1 or ap-southeast-1).")
+    if region:
+        return region, "--region"
+    if session.region_name:
+        return session.region_name, "AWS config/environment"
+    if spec.lab.region:
+        return spec.lab.region, "lab spec"
+    if fallback is None:
+        raise TargetError("no AWS region: pass --region R or set AWS_REGION (labgrader never guesses a region).")
+    return fallback, "emulator default"

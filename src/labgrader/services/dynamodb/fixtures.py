@@ -17,7 +17,7 @@ part out; checks list them first, so a lab without TTL skips the TTL check befor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import botocore.exceptions
@@ -45,8 +45,15 @@ from labgrader.targets.clients import AwsClients
 MAX_SCANNED_ITEMS = 20_000
 
 
-def _not_found(exc: botocore.exceptions.ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in NOT_FOUND_CODES
+def _described(call: Callable[[], dict[str, Any]], key: str) -> dict[str, Any] | None:
+    """`call()[key]`, or None when the table went away meanwhile."""
+    try:
+        description: dict[str, Any] = call()[key]
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in NOT_FOUND_CODES:
+            return None
+        raise
+    return description
 
 
 # --- the spec ---------------------------------------------------------------------------------------------------
@@ -134,13 +141,7 @@ def ttl_description(
     """DescribeTimeToLive → TimeToLiveDescription ({"TimeToLiveStatus": ..., "AttributeName": ...})."""
     if table_description is None:
         return None
-    try:
-        description: dict[str, Any] = dynamodb.describe_time_to_live(TableName=ddb.table)["TimeToLiveDescription"]
-    except botocore.exceptions.ClientError as exc:
-        if _not_found(exc):
-            return None
-        raise
-    return description
+    return _described(lambda: dynamodb.describe_time_to_live(TableName=ddb.table), "TimeToLiveDescription")
 
 
 @pytest.fixture(scope="session")
@@ -150,15 +151,7 @@ def continuous_backups(
     """DescribeContinuousBackups → ContinuousBackupsDescription."""
     if table_description is None:
         return None
-    try:
-        description: dict[str, Any] = dynamodb.describe_continuous_backups(TableName=ddb.table)[
-            "ContinuousBackupsDescription"
-        ]
-    except botocore.exceptions.ClientError as exc:
-        if _not_found(exc):
-            return None
-        raise
-    return description
+    return _described(lambda: dynamodb.describe_continuous_backups(TableName=ddb.table), "ContinuousBackupsDescription")
 
 
 @pytest.fixture(scope="session")
@@ -223,9 +216,10 @@ def items_as_they_are(
 # --- prerequisites ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: Target) -> dict[str, Any]:
-    """The table's description; `fail` naming the prerequisite when it does not exist, `pending` while CREATING."""
+def _table_present(
+    table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: Target, usable: tuple[str, ...]
+) -> dict[str, Any]:
+    """The table's description when its status is one of `usable`; else `fail` naming dynamodb_table_exists."""
     if table_description is None:
         fail(
             f"DynamoDB table {ddb.table} was not found in {target.region}, so this objective cannot be graded "
@@ -236,14 +230,7 @@ def table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: T
             hint=create_table_hint(ddb),
         )
     status = table_description.get("TableStatus")
-    if status == "CREATING":
-        pending(
-            f"DynamoDB table {ddb.table} is CREATING, so this objective cannot be graded yet.",
-            call="dynamodb.describe_table",
-            observed=status,
-            expected="ACTIVE",
-        )
-    if status not in ("ACTIVE", "UPDATING"):
+    if status not in usable:
         fail(
             f"DynamoDB table {ddb.table} is {status}, so this objective cannot be graded "
             "(prerequisite: dynamodb_table_exists).",
@@ -252,31 +239,26 @@ def table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: T
             expected="ACTIVE",
         )
     return table_description
+
+
+@pytest.fixture(scope="session")
+def table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: Target) -> dict[str, Any]:
+    """The table's description; `fail` naming the prerequisite when it does not exist, `pending` while CREATING."""
+    if table_description is not None and table_description.get("TableStatus") == "CREATING":
+        pending(
+            f"DynamoDB table {ddb.table} is CREATING, so this objective cannot be graded yet.",
+            call="dynamodb.describe_table",
+            observed="CREATING",
+            expected="ACTIVE",
+        )
+    return _table_present(table_description, ddb, target, ("ACTIVE", "UPDATING"))
 
 
 @pytest.fixture(scope="session")
 def existing_table(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: Target) -> dict[str, Any]:
     """The table's description, also while CREATING (what can never change is judged at once); `fail` naming the
     prerequisite when it does not exist or is being deleted."""
-    if table_description is None:
-        fail(
-            f"DynamoDB table {ddb.table} was not found in {target.region}, so this objective cannot be graded "
-            "(prerequisite: dynamodb_table_exists).",
-            call="dynamodb.describe_table",
-            observed="ResourceNotFoundException",
-            expected=ddb.table,
-            hint=create_table_hint(ddb),
-        )
-    status = table_description.get("TableStatus")
-    if status not in ("ACTIVE", "UPDATING", "CREATING"):
-        fail(
-            f"DynamoDB table {ddb.table} is {status}, so this objective cannot be graded "
-            "(prerequisite: dynamodb_table_exists).",
-            call="dynamodb.describe_table",
-            observed=status,
-            expected="ACTIVE",
-        )
-    return table_description
+    return _table_present(table_description, ddb, target, ("ACTIVE", "UPDATING", "CREATING"))
 
 
 @pytest.fixture(scope="session")
