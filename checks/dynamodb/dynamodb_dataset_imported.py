@@ -5,8 +5,9 @@ from typing import Any
 from labgrader.dataset import Key, exercise_keys
 from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.dynamodb.evaluation import item_key, sample, scratch_filter
+from labgrader.services.dynamodb.evaluation import item_key, sample
 from labgrader.services.dynamodb.hints import reimport_hint
+from labgrader.services.dynamodb.scratch import scratch_filter
 from labgrader.spec import DatasetSpec, DynamoDBSpec
 
 

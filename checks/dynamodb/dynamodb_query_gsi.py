@@ -15,11 +15,11 @@ from labgrader.services.dynamodb.evaluation import (
     most_common_value,
     returned_keys,
     sample,
-    scratch_filter,
     sort_token,
 )
 from labgrader.services.dynamodb.hints import gsi_create_commands, gsi_replace_hint
 from labgrader.services.dynamodb.lookups import query_all
+from labgrader.services.dynamodb.scratch import scratch_filter
 from labgrader.spec import DatasetSpec, DynamoDBSpec, SecondaryIndex
 
 

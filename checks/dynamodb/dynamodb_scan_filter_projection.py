@@ -12,9 +12,9 @@ from labgrader.services.dynamodb.evaluation import (
     most_common_value,
     returned_keys,
     sample,
-    scratch_filter,
     sort_token,
 )
+from labgrader.services.dynamodb.scratch import scratch_filter
 from labgrader.spec import DatasetSpec, DynamoDBSpec
 
 

@@ -10,6 +10,7 @@ import pytest
 from labgrader import paths
 from labgrader.dataset import expected_table
 from labgrader.services.dynamodb import evaluation as ev
+from labgrader.services.dynamodb import scratch as dynamodb_scratch
 from labgrader.spec import CapacitySpec, KeyAttribute, load_spec
 from tests.checks.dynamodb import aws_answers
 
@@ -113,7 +114,7 @@ def test_item_type_problems_name_each_attribute():
 
 def test_scratch_items_of_any_run_are_left_out():
     items = [{"category": {"S": "__labgrader__abcd1234#x"}}, {"category": {"S": "books"}}, {"category": {"N": "1"}}]
-    assert ev.without_scratch(items, "category") == items[1:]
+    assert dynamodb_scratch.without_scratch(items, "category") == items[1:]
 
 
 def test_exercise_mismatches(spec):
@@ -152,7 +153,7 @@ def test_key_set_difference_ignores_exercise_keys():
 
 
 def test_scratch_item_shape(spec):
-    item = ev.scratch_item(spec, "__labgrader__r#c", 3, 2000000000)
+    item = dynamodb_scratch.scratch_item(spec, "__labgrader__r#c", 3, 2000000000)
     assert item["category"] == {"S": "__labgrader__r#c"}
     assert item["sku"] == {"S": "item-0003"}
     assert item["brand"] == {"S": "__labgrader__r#c"}  # no dataset or index query can match it
@@ -165,7 +166,7 @@ def test_scratch_item_for_a_numeric_sort_key(spec):
     numeric = spec.model_copy(
         update={"sort_key": KeyAttribute(name="sku", type="N"), "gsi": [], "lsi": [], "dataset": None, "ttl": None}
     )
-    assert ev.scratch_item(numeric, "__labgrader__r#c", 2, 0) == {
+    assert dynamodb_scratch.scratch_item(numeric, "__labgrader__r#c", 2, 0) == {
         "category": {"S": "__labgrader__r#c"},
         "sku": {"N": "2"},
     }

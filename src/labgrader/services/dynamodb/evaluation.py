@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from labgrader.dataset import Key, key_of, to_python
-from labgrader.engine.scratch import SCRATCH_PREFIX, is_scratch_value
 from labgrader.spec import CapacitySpec, DynamoDBSpec, KeyAttribute, SecondaryIndex
 
 TYPE_NAMES = {
@@ -360,11 +359,6 @@ def table_as_it_is(spec: DynamoDBSpec, items: Iterable[Mapping[str, Any]]) -> Ta
     return TableAsItIs(tuple(spec.key_names), good, tuple(others))
 
 
-def without_scratch(items: Iterable[dict[str, Any]], partition_key: str) -> list[dict[str, Any]]:
-    """Drop grader scratch items (of this run or a concurrent one): they are never the student's data."""
-    return [item for item in items if not is_scratch_value((item.get(partition_key) or {}).get("S"))]
-
-
 # --- exercises --------------------------------------------------------------------------------------------------
 
 
@@ -514,68 +508,8 @@ def is_ascending(values: list[Any]) -> bool:
     return all(a <= b for a, b in itertools.pairwise(tokens))
 
 
-# --- scratch items ----------------------------------------------------------------------------------------------
-
-
-def scratch_attribute_value(attribute_type_code: str, text: str, number: int) -> dict[str, Any]:
-    if attribute_type_code == "N":
-        return {"N": str(number)}
-    if attribute_type_code == "B":
-        return {"B": text.encode("utf-8")}
-    return {"S": text}
-
-
-def scratch_item(
-    spec: DynamoDBSpec,
-    partition_value: str,
-    number: int,
-    expires_at: int,
-    description: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A lab-shaped item (AttributeValue form) under a scratch partition value, keyed like the table really is.
-
-    Every index key and dataset attribute gets a value of the spec's type, or of the table's own type when the
-    table defines that attribute (DescribeTable's AttributeDefinitions: the write must be accepted whatever the
-    table is, its mistakes are other checks' to judge); strings carry the scratch partition value so no dataset
-    query or index query ever matches them; the TTL attribute (when the lab has one) is set an hour ahead, so even
-    a scratch item the grader could not delete expires on AWS by itself. Without `description`, the spec's keys.
-    """
-    item: dict[str, Any] = {}
-    if spec.dataset is not None:
-        for name, kind in spec.dataset.attributes.items():
-            item[name] = scratch_attribute_value(kind, partition_value, -number)
-    for _label, attr in spec.key_attributes():
-        item[attr.name] = scratch_attribute_value(attr.type, partition_value, -number)
-    if spec.ttl is not None:
-        item[spec.ttl.attribute] = {"N": str(expires_at)}
-    partition: KeyAttribute | TableKey | None = spec.partition_key
-    sort: KeyAttribute | TableKey | None = spec.sort_key
-    if description is not None:
-        for name, defined in attribute_types(description).items():
-            item[name] = scratch_attribute_value(defined, partition_value, -number)
-        partition, sort = actual_keys(description)
-    assert partition is not None  # a table always has a partition key
-    item[partition.name] = {"S": partition_value}
-    if sort is not None:
-        item[sort.name] = scratch_attribute_value(sort.type or "S", f"item-{number:04d}", number)
-    return item
-
-
 def key_part(item: Mapping[str, Any], key_names: Iterable[str]) -> dict[str, Any]:
     return {name: item[name] for name in key_names}
-
-
-def scratch_filter(description: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """(FilterExpression, names, values) leaving grader scratch items out of a Scan or Query of this table, or
-    ("", {}, {}) when the table's partition key is not a String (the grader never writes scratch items there)."""
-    partition, _sort = actual_keys(description)
-    if partition is None or partition.type != "S":
-        return "", {}, {}
-    return (
-        "NOT begins_with(#scratchpk, :scratch)",
-        {"#scratchpk": partition.name},
-        {":scratch": {"S": SCRATCH_PREFIX}},
-    )
 
 
 # --- streams ----------------------------------------------------------------------------------------------------

@@ -32,11 +32,10 @@ from labgrader.services.dynamodb.evaluation import (
     actual_keys,
     describe_key,
     table_as_it_is,
-    without_scratch,
 )
 from labgrader.services.dynamodb.hints import create_table_hint, import_dataset_hint, recreate_table_hint
 from labgrader.services.dynamodb.lookups import describe_stream
-from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry
+from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry, without_scratch
 from labgrader.spec import DatasetSpec, DynamoDBSpec, ExercisesSpec, LabSpec, SecondaryIndex, StreamSpec, TtlSpec
 from labgrader.targets.base import Target
 from labgrader.targets.clients import AwsClients

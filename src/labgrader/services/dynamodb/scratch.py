@@ -12,16 +12,22 @@ import base64
 import json
 import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import botocore.exceptions
 
-from labgrader.engine.scratch import Scratch
+from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch, is_scratch_value
 from labgrader.engine.verdict import could_not_look, fail
-from labgrader.services.dynamodb.evaluation import actual_key_names, key_part, scratch_item
+from labgrader.services.dynamodb.evaluation import (
+    TableKey,
+    actual_key_names,
+    actual_keys,
+    attribute_types,
+    key_part,
+)
 from labgrader.services.dynamodb.hints import recreate_table_hint
-from labgrader.spec import DynamoDBSpec
+from labgrader.spec import DynamoDBSpec, KeyAttribute
 
 # Scratch items carry the lab's TTL attribute this far ahead: a leftover expires on AWS by itself.
 SCRATCH_TTL_S = 3600
@@ -176,3 +182,68 @@ class ScratchItems:
             could_not_look(f"{text[0].upper()}{text[1:]}.")
         if errors:
             raise errors[0]
+
+
+# --- scratch items: their shape, and leaving them out of what is graded ---------------------------------------
+
+
+def scratch_attribute_value(attribute_type_code: str, text: str, number: int) -> dict[str, Any]:
+    if attribute_type_code == "N":
+        return {"N": str(number)}
+    if attribute_type_code == "B":
+        return {"B": text.encode("utf-8")}
+    return {"S": text}
+
+
+def scratch_item(
+    spec: DynamoDBSpec,
+    partition_value: str,
+    number: int,
+    expires_at: int,
+    description: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A lab-shaped item (AttributeValue form) under a scratch partition value, keyed like the table really is.
+
+    Every index key and dataset attribute gets a value of the spec's type, or of the table's own type when the
+    table defines that attribute (DescribeTable's AttributeDefinitions: the write must be accepted whatever the
+    table is, its mistakes are other checks' to judge); strings carry the scratch partition value so no dataset
+    query or index query ever matches them; the TTL attribute (when the lab has one) is set an hour ahead, so even
+    a scratch item the grader could not delete expires on AWS by itself. Without `description`, the spec's keys.
+    """
+    item: dict[str, Any] = {}
+    if spec.dataset is not None:
+        for name, kind in spec.dataset.attributes.items():
+            item[name] = scratch_attribute_value(kind, partition_value, -number)
+    for _label, attr in spec.key_attributes():
+        item[attr.name] = scratch_attribute_value(attr.type, partition_value, -number)
+    if spec.ttl is not None:
+        item[spec.ttl.attribute] = {"N": str(expires_at)}
+    partition: KeyAttribute | TableKey | None = spec.partition_key
+    sort: KeyAttribute | TableKey | None = spec.sort_key
+    if description is not None:
+        for name, defined in attribute_types(description).items():
+            item[name] = scratch_attribute_value(defined, partition_value, -number)
+        partition, sort = actual_keys(description)
+    assert partition is not None  # a table always has a partition key
+    item[partition.name] = {"S": partition_value}
+    if sort is not None:
+        item[sort.name] = scratch_attribute_value(sort.type or "S", f"item-{number:04d}", number)
+    return item
+
+
+def scratch_filter(description: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """(FilterExpression, names, values) leaving grader scratch items out of a Scan or Query of this table, or
+    ("", {}, {}) when the table's partition key is not a String (the grader never writes scratch items there)."""
+    partition, _sort = actual_keys(description)
+    if partition is None or partition.type != "S":
+        return "", {}, {}
+    return (
+        "NOT begins_with(#scratchpk, :scratch)",
+        {"#scratchpk": partition.name},
+        {":scratch": {"S": SCRATCH_PREFIX}},
+    )
+
+
+def without_scratch(items: Iterable[dict[str, Any]], partition_key: str) -> list[dict[str, Any]]:
+    """Drop grader scratch items (of this run or a concurrent one): they are never the student's data."""
+    return [item for item in items if not is_scratch_value((item.get(partition_key) or {}).get("S"))]
