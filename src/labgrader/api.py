@@ -5,9 +5,12 @@ Two kinds of names:
 
 * the grading vocabulary, by name: the `check` decorator, the verdicts (`passed`, `fail`, `pending`,
   `could_not_look`, `not_applicable`, with `Passed` and `Hint`), the lab spec's types, the `Target` graded and the
-  types of the fixture values a check takes (`AwsClients`, `Lookups`, `ScratchItems`, ...);
-* each service's helpers, as a module named after its service: `dynamodb_evaluation.format_key(...)`,
-  `elasticache_hints.replica_commands(...)`, `cacheaside_protocol.call(...)`, ...
+  types of the fixture values a check takes (`AwsClients`, `Lookups`, `ScratchItems`, ...), with the ElastiCache
+  requirements that judge a `Lookups` (`require_group`, `require_settled`, `snapshot_in_progress`: by name, as a
+  module they would take the name of the `elasticache_lookups` fixture);
+* each service's helpers, as a module named `<service>_<module>`: `dynamodb_evaluation.format_key(...)`,
+  `elasticache_hints.replica_commands(...)`, `cacheaside_protocol.call(...)`, ... (`lab_dataset` is
+  labgrader.dataset: `dataset` is a check's DatasetSpec parameter).
 
 What a check needs that is not here is added here first, so the engine and the services can move behind this face
 without touching a check.
