@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.cacheaside.protocol import call, inspect
-from labgrader.cacheaside.values import item_difference
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.api import CacheAsideHarness, Hint, Passed, cacheaside_protocol, cacheaside_values, check, fail, passed
 
 EXPECTED = "the second call to be served from Redis"
 
@@ -26,7 +22,13 @@ def cache_aside_hit_skips_db(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name
     category, sku, item = cache_aside.put_scratch_item("HIT")
     key = cache_aside.forget(category, sku)
-    outcome = cache_aside.run([call("get_product", category, sku), inspect(key), call("get_product", category, sku)])
+    outcome = cache_aside.run(
+        [
+            cacheaside_protocol.call("get_product", category, sku),
+            cacheaside_protocol.inspect(key),
+            cacheaside_protocol.call("get_product", category, sku),
+        ]
+    )
     first, state, second = cache_aside.completed(outcome, EXPECTED)
     assert state.key is not None
     where = f"Cache-aside module {name}: the second {second.label}"
@@ -43,7 +45,7 @@ def cache_aside_hit_skips_db(cache_aside: CacheAsideHarness) -> Passed:
             observed=list(second.reads),
             expected=[],
         )
-    difference = item_difference(second.value, item)
+    difference = cacheaside_values.item_difference(second.value, item)
     if difference is not None:
         fail(
             f"{where} made no DynamoDB read but {difference}; expected the same item as the first call.",

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.cacheaside.protocol import call, inspect
-from labgrader.cacheaside.proxy import KEY_READS
-from labgrader.cacheaside.values import item_difference
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.api import (
+    CacheAsideHarness,
+    Hint,
+    Passed,
+    cacheaside_protocol,
+    cacheaside_proxy,
+    cacheaside_values,
+    check,
+    fail,
+    passed,
+)
 
 EXPECTED = "it to read the item from DynamoDB once and cache it"
 
@@ -27,10 +32,12 @@ def cache_aside_miss_populates(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name
     category, sku, item = cache_aside.put_scratch_item("MISS")
     key = cache_aside.forget(category, sku)
-    outcome = cache_aside.run([call("get_product", category, sku), inspect(key)])
+    outcome = cache_aside.run(
+        [cacheaside_protocol.call("get_product", category, sku), cacheaside_protocol.inspect(key)]
+    )
     first, state = cache_aside.completed(outcome, EXPECTED)
     where = f"Cache-aside module {name}: {first.label} on a cold cache"
-    difference = item_difference(first.value, item)
+    difference = cacheaside_values.item_difference(first.value, item)
     if difference is not None:
         fail(
             f"{where} {difference}; expected the item DynamoDB holds (as boto3's resource layer returns it).",
@@ -39,7 +46,7 @@ def cache_aside_miss_populates(cache_aside: CacheAsideHarness) -> Passed:
             expected=repr(item)[:300],
         )
     reads = list(first.reads)
-    if len(reads) != 1 or reads[0] not in KEY_READS:
+    if len(reads) != 1 or reads[0] not in cacheaside_proxy.KEY_READS:
         seen = ", ".join(reads) or "no reads"
         fail(
             f"{where} made {len(reads)} DynamoDB read(s) ({seen}); expected exactly one GetItem (or Query) by key.",

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.cacheaside.protocol import call, inspect
-from labgrader.cacheaside.values import describe
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, passed
+from labgrader.api import (
+    CacheAsideHarness,
+    Hint,
+    Passed,
+    cacheaside_protocol,
+    cacheaside_values,
+    check,
+    could_not_look,
+    fail,
+    passed,
+)
 
 EXPECTED = "None for an item that does not exist"
 
@@ -31,16 +37,22 @@ def cache_aside_missing_item(cache_aside: CacheAsideHarness) -> Passed:
     if cache_aside.read_item(category, sku) is not None:
         could_not_look(f"The scratch item {category}/{sku} exists in {cache_aside.table}; grade again (new run ID).")
     key = cache_aside.forget(category, sku)
-    outcome = cache_aside.run([call("get_product", category, sku), call("get_product", category, sku), inspect(key)])
+    outcome = cache_aside.run(
+        [
+            cacheaside_protocol.call("get_product", category, sku),
+            cacheaside_protocol.call("get_product", category, sku),
+            cacheaside_protocol.inspect(key),
+        ]
+    )
     first, second, state = cache_aside.completed(outcome, EXPECTED)
     assert state.key is not None
     for number, result in (("first", first), ("second", second)):
         if result.value is not None:
             fail(
                 f"Cache-aside module {name}: the {number} {result.label} for an item that does not exist "
-                f"returned {describe(result.value, 80)}; expected None.",
+                f"returned {cacheaside_values.describe(result.value, 80)}; expected None.",
                 call=result.label,
-                observed=describe(result.value),
+                observed=cacheaside_values.describe(result.value),
                 expected=None,
             )
     expected = f"a negative-cache entry with a TTL in (0, {max_ttl}] s, or no entry"

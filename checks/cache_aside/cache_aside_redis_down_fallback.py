@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-from labgrader.cacheaside.harness import CacheAsideHarness, closed_redis_url
-from labgrader.cacheaside.protocol import call
-from labgrader.cacheaside.values import item_difference
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.api import (
+    CacheAsideHarness,
+    Hint,
+    Passed,
+    cacheaside_harness,
+    cacheaside_protocol,
+    cacheaside_values,
+    check,
+    fail,
+    passed,
+)
 
 # "Within a few seconds": a module that waits longer than this for a dead Redis makes every page wait as long.
 MAX_SECONDS = 5.0
@@ -27,11 +33,11 @@ EXPECTED = "the item from DynamoDB without an exception"
 def cache_aside_redis_down_fallback(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name
     category, sku, item = cache_aside.put_scratch_item("DOWN")
-    dead = closed_redis_url()
-    outcome = cache_aside.run([call("get_product", category, sku)], module_redis_url=dead)
+    dead = cacheaside_harness.closed_redis_url()
+    outcome = cache_aside.run([cacheaside_protocol.call("get_product", category, sku)], module_redis_url=dead)
     (result,) = cache_aside.completed(outcome, f"{EXPECTED} when REDIS_URL={dead} is unreachable")
     where = f"Cache-aside module {name}: with REDIS_URL={dead} (nothing listening), {result.label}"
-    difference = item_difference(result.value, item)
+    difference = cacheaside_values.item_difference(result.value, item)
     if difference is not None:
         fail(
             f"{where} {difference}; expected {EXPECTED}.",

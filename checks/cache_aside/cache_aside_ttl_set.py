@@ -2,15 +2,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.cacheaside.protocol import KeyState, call, inspect
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.api import CacheAsideHarness, Hint, Passed, cacheaside_protocol, check, fail, passed
 
 EXPECTED = "it to cache the item with a TTL"
 
 
-def _ttl_problem(state: KeyState, max_ttl: int) -> str | None:
+def _ttl_problem(state: cacheaside_protocol.KeyState, max_ttl: int) -> str | None:
     if state.pttl == -1:
         return "has no TTL (PTTL -1, it never expires)"
     if state.pttl > max_ttl * 1000:
@@ -44,10 +41,10 @@ def cache_aside_ttl_set(cache_aside: CacheAsideHarness) -> Passed:
     key = cache_aside.forget(category, sku)
     outcome = cache_aside.run(
         [
-            call("get_product", category, sku),
-            inspect(key),
-            call("update_product", category, sku, {"stock": Decimal("8")}),
-            inspect(key),
+            cacheaside_protocol.call("get_product", category, sku),
+            cacheaside_protocol.inspect(key),
+            cacheaside_protocol.call("update_product", category, sku, {"stock": Decimal("8")}),
+            cacheaside_protocol.inspect(key),
         ]
     )
     first, after_miss, update, after_update = cache_aside.completed(outcome, EXPECTED)

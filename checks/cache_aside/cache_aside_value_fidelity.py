@@ -2,11 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.cacheaside.protocol import call
-from labgrader.cacheaside.values import fidelity_problems
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.api import CacheAsideHarness, Hint, Passed, cacheaside_protocol, cacheaside_values, check, fail, passed
 
 EXPECTED = "the item with its numbers intact"
 
@@ -28,10 +24,12 @@ def cache_aside_value_fidelity(cache_aside: CacheAsideHarness) -> Passed:
     name = cache_aside.module().name
     category, sku, item = cache_aside.put_scratch_item("FIDELITY")
     cache_aside.forget(category, sku)
-    outcome = cache_aside.run([call("get_product", category, sku), call("get_product", category, sku)])
+    outcome = cache_aside.run(
+        [cacheaside_protocol.call("get_product", category, sku), cacheaside_protocol.call("get_product", category, sku)]
+    )
     first, second = cache_aside.completed(outcome, EXPECTED)
     for when, result in (("on a miss", first), ("on a cache hit", second)):
-        problems = fidelity_problems(result.value, item)
+        problems = cacheaside_values.fidelity_problems(result.value, item)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             fail(

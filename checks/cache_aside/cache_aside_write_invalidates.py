@@ -3,11 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.cacheaside.protocol import call, inspect
-from labgrader.cacheaside.values import describe, item_difference, same_item
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
+from labgrader.api import CacheAsideHarness, Hint, Passed, cacheaside_protocol, cacheaside_values, check, fail, passed
 
 EXPECTED = "the next get_product to return the updated item"
 NEW_PRICE = Decimal("19.49")
@@ -49,31 +45,31 @@ def cache_aside_write_invalidates(cache_aside: CacheAsideHarness) -> Passed:
     changes = _changes(item)
     outcome = cache_aside.run(
         [
-            call("get_product", category, sku),
-            call("update_product", category, sku, changes),
-            inspect(key),
-            call("get_product", category, sku),
+            cacheaside_protocol.call("get_product", category, sku),
+            cacheaside_protocol.call("update_product", category, sku, changes),
+            cacheaside_protocol.inspect(key),
+            cacheaside_protocol.call("get_product", category, sku),
         ]
     )
     _first, update, after_update, second = cache_aside.completed(outcome, EXPECTED)
     assert after_update.key is not None
     stored = cache_aside.read_item(category, sku)
     wanted = {**item, **changes}
-    if stored is None or not same_item(stored, wanted):
+    if stored is None or not cacheaside_values.same_item(stored, wanted):
         seen = {k: stored.get(k) for k in changes} if stored else None
         fail(
             f"Cache-aside module {name}: {update.label} did not change the item in DynamoDB table "
-            f"{cache_aside.table} (it holds {describe(seen, 80)}); expected {describe(changes, 80)}.",
+            f"{cache_aside.table} (it holds {cacheaside_values.describe(seen, 80)}); expected {cacheaside_values.describe(changes, 80)}.",
             call=f"{update.label}; dynamodb.get_item",
-            observed=describe(seen),
-            expected=describe(changes),
+            observed=cacheaside_values.describe(seen),
+            expected=cacheaside_values.describe(changes),
             hint=Hint(
                 note="update_product must write DynamoDB first: table.update_item(Key=..., UpdateExpression='SET #a = :v', ...)"
             ),
         )
-    difference = item_difference(second.value, stored)
+    difference = cacheaside_values.item_difference(second.value, stored)
     if difference is not None:
-        stale = " (the cached value from before the update)" if same_item(second.value, item) else ""
+        stale = " (the cached value from before the update)" if cacheaside_values.same_item(second.value, item) else ""
         fail(
             f"Cache-aside module {name}: after {update.label}, {second.label} {difference}{stale}; expected the "
             "updated item.",
@@ -84,10 +80,10 @@ def cache_aside_write_invalidates(cache_aside: CacheAsideHarness) -> Passed:
     how = "wrote the new item through to" if after_update.key.exists else "deleted"
     return passed(
         f"Cache-aside module {name}: {update.label} {how} Redis key {key}, and the next get_product returned "
-        f"{describe(changes, 80)}.",
+        f"{cacheaside_values.describe(changes, 80)}.",
         call=f"{update.label}; {second.label}",
-        observed=describe(
+        observed=cacheaside_values.describe(
             {k: second.value.get(k) for k in changes} if isinstance(second.value, dict) else second.value
         ),
-        expected=describe(changes),
+        expected=cacheaside_values.describe(changes),
     )

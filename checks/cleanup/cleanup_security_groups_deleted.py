@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from labgrader.cleanup import judge
-from labgrader.cleanup.model import Inventory
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed
+from labgrader.api import Hint, Inventory, Passed, check
+from labgrader.api import cleanup_judge as judge
 
 
 @check(

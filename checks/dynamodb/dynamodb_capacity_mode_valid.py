@@ -2,23 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
-from labgrader.services.dynamodb.evaluation import capacity_finding
-from labgrader.services.dynamodb.hints import on_demand_cli, provisioned_cli, wait_table_cli
-from labgrader.spec import DynamoDBSpec
+from labgrader.api import DynamoDBSpec, Hint, Passed, check, dynamodb_evaluation, dynamodb_hints, fail, passed, pending
 
 
 def capacity_hint(ddb: DynamoDBSpec, table: dict[str, Any]) -> Hint:
     """On-demand when the lab allows it; else provisioned units that keep the table plus its GSIs within bounds."""
     capacity = ddb.capacity
     if "PAY_PER_REQUEST" in capacity.modes:
-        return Hint((on_demand_cli(ddb), wait_table_cli(ddb)))
+        return Hint((dynamodb_hints.on_demand_cli(ddb), dynamodb_hints.wait_table_cli(ddb)))
     gsi_names = [i["IndexName"] for i in table.get("GlobalSecondaryIndexes") or []]
     owners = 1 + len(gsi_names)
     read = max(capacity.min_units, min(5, capacity.max_read_units // owners))
     write = max(capacity.min_units, min(5, capacity.max_write_units // owners))
-    return Hint((provisioned_cli(ddb, read, write, gsi_names), wait_table_cli(ddb)))
+    return Hint((dynamodb_hints.provisioned_cli(ddb, read, write, gsi_names), dynamodb_hints.wait_table_cli(ddb)))
 
 
 @check(
@@ -31,7 +27,7 @@ def capacity_hint(ddb: DynamoDBSpec, table: dict[str, Any]) -> Hint:
 )
 def dynamodb_capacity_mode_valid(ddb: DynamoDBSpec, table: dict[str, Any]) -> Passed:
     capacity = ddb.capacity
-    finding = capacity_finding(table, capacity)
+    finding = dynamodb_evaluation.capacity_finding(table, capacity)
     allowed = " or ".join(capacity.modes)
     expected = f"{allowed}; provisioned: {capacity.min_units} ≤ units, total ≤ {capacity.max_read_units} RCU / {capacity.max_write_units} WCU"
     if finding.problems:

@@ -4,10 +4,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.dynamodb.scratch import ScratchItems
-from labgrader.spec import DynamoDBSpec
+from labgrader.api import DynamoDBSpec, Hint, Passed, ScratchItems, check, fail, passed
 
 PROBE = "labgrader_probe"  # an attribute only scratch items carry
 

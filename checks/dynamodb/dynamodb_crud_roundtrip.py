@@ -2,10 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, passed
-from labgrader.services.dynamodb.scratch import ScratchItems
-from labgrader.spec import DynamoDBSpec
+from labgrader.api import DynamoDBSpec, Hint, Passed, ScratchItems, check, could_not_look, fail, passed
 
 PROBE = "labgrader_probe"  # an attribute only scratch items carry
 

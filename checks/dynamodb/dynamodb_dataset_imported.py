@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.dataset import Key, exercise_keys
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.dynamodb.evaluation import item_key, sample
-from labgrader.services.dynamodb.hints import reimport_hint
-from labgrader.services.dynamodb.scratch import scratch_filter
-from labgrader.spec import DatasetSpec, DynamoDBSpec
+from labgrader.api import (
+    DatasetSpec,
+    DynamoDBSpec,
+    Hint,
+    Passed,
+    check,
+    dynamodb_evaluation,
+    dynamodb_hints,
+    dynamodb_scratch,
+    fail,
+    lab_dataset,
+    passed,
+)
 
 
 def count_items(dynamodb: Any, ddb: DynamoDBSpec, table: dict[str, Any]) -> tuple[int, int]:
@@ -17,7 +23,7 @@ def count_items(dynamodb: Any, ddb: DynamoDBSpec, table: dict[str, Any]) -> tupl
 
     Never DescribeTable's ItemCount: AWS refreshes it about every six hours.
     """
-    condition, names, values = scratch_filter(table)
+    condition, names, values = dynamodb_scratch.scratch_filter(table)
     filtering = (
         {"FilterExpression": condition, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
         if condition
@@ -52,11 +58,11 @@ def dynamodb_dataset_imported(
     table: dict[str, Any],
     dynamodb: Any,
     table_items: list[dict[str, Any]] | None,
-    expected_items: dict[Key, dict[str, Any]],
+    expected_items: dict[lab_dataset.Key, dict[str, Any]],
 ) -> Passed:
     count, pages = count_items(dynamodb, ddb, table)
-    ignored = exercise_keys(ddb)  # present or not, dynamodb_exercise_state grades these
-    present = {item_key(item, ddb.key_names) for item in table_items or []}
+    ignored = lab_dataset.exercise_keys(ddb)  # present or not, dynamodb_exercise_state grades these
+    present = {dynamodb_evaluation.item_key(item, ddb.key_names) for item in table_items or []}
     wanted = set(expected_items) - ignored
     missing = wanted - present
     extra = present - set(expected_items) - ignored
@@ -65,14 +71,14 @@ def dynamodb_dataset_imported(
     if missing or count < len(wanted):
         fail(
             f"DynamoDB table {ddb.table} holds {count} items; expected the {len(expected_items)} of the lab's "
-            f"dataset, and {len(missing)} are missing ({sample(missing)}).",
+            f"dataset, and {len(missing)} are missing ({dynamodb_evaluation.sample(missing)}).",
             call="dynamodb.scan(Select=COUNT)",
             observed=observed,
             expected=expected,
-            hint=reimport_hint(ddb, missing or wanted),
+            hint=dynamodb_hints.reimport_hint(ddb, missing or wanted),
             extra={"missing": len(missing)},
         )
-    note = f", plus {len(extra)} items not in the dataset ({sample(extra)})" if extra else ""
+    note = f", plus {len(extra)} items not in the dataset ({dynamodb_evaluation.sample(extra)})" if extra else ""
     return passed(
         f"DynamoDB table {ddb.table} holds the lab's dataset: {count} items counted with Scan Select=COUNT, "
         f"expected {len(expected_items)} after the exercises{note}.",

@@ -2,19 +2,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
-from labgrader.services.dynamodb.evaluation import billing_mode, capacity_finding, expected_index, index_finding
-from labgrader.services.dynamodb.hints import gsi_create_commands, gsi_replace_hint
-from labgrader.spec import DynamoDBSpec, SecondaryIndex
+from labgrader.api import (
+    DynamoDBSpec,
+    Hint,
+    Passed,
+    SecondaryIndex,
+    check,
+    dynamodb_evaluation,
+    dynamodb_hints,
+    fail,
+    passed,
+    pending,
+)
 
 
 def throughput_for_new_index(table: dict[str, Any], ddb: DynamoDBSpec) -> tuple[int, int] | None:
     """Units for a GSI created on a provisioned table (AWS requires them): what the lab's maximum leaves, at most 5."""
-    if billing_mode(table) != "PROVISIONED":
+    if dynamodb_evaluation.billing_mode(table) != "PROVISIONED":
         return None
     capacity = ddb.capacity
-    units = capacity_finding(table, capacity).units
+    units = dynamodb_evaluation.capacity_finding(table, capacity).units
     left_read = capacity.max_read_units - sum(u[1] for u in units)
     left_write = capacity.max_write_units - sum(u[2] for u in units)
     return max(capacity.min_units, min(5, left_read)), max(capacity.min_units, min(5, left_write))
@@ -34,8 +41,8 @@ def dynamodb_gsi_configured(
     # A GSI's keys and projection never change, and a GSI missing from a CREATING table will not appear by itself:
     # both fail at once, even while the table is CREATING.
     table = existing_table
-    findings = [index_finding(table, ddb, index, "GSI") for index in gsi_specs]
-    expected = {f.name: expected_index(ddb, i) for f, i in zip(findings, gsi_specs, strict=True)}
+    findings = [dynamodb_evaluation.index_finding(table, ddb, index, "GSI") for index in gsi_specs]
+    expected = {f.name: dynamodb_evaluation.expected_index(ddb, i) for f, i in zip(findings, gsi_specs, strict=True)}
     observed = {f.name: f.observed for f in findings}
     wrong = [(f, i) for f, i in zip(findings, gsi_specs, strict=True) if f.state in ("missing", "mismatch")]
     if wrong:
@@ -50,9 +57,9 @@ def dynamodb_gsi_configured(
         first, index = wrong[0]
         throughput = throughput_for_new_index(table, ddb)
         hint = (
-            Hint(tuple(gsi_create_commands(ddb, index, throughput)))
+            Hint(tuple(dynamodb_hints.gsi_create_commands(ddb, index, throughput)))
             if first.state == "missing"
-            else gsi_replace_hint(ddb, index, throughput)
+            else dynamodb_hints.gsi_replace_hint(ddb, index, throughput)
         )
         fail(
             f"DynamoDB table {ddb.table}: {'; '.join(phrases)}.",

@@ -2,18 +2,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.dataset import Key, exercise_keys
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.dynamodb.evaluation import attribute_type, format_key, item_key, item_type_problems, type_name
-from labgrader.services.dynamodb.hints import reimport_hint
-from labgrader.spec import DatasetSpec, DynamoDBSpec
+from labgrader.api import (
+    DatasetSpec,
+    DynamoDBSpec,
+    Hint,
+    Passed,
+    check,
+    dynamodb_evaluation,
+    dynamodb_hints,
+    fail,
+    lab_dataset,
+    passed,
+)
 
 
-def fix_hint(ddb: DynamoDBSpec, keys: set[Key], expected_items: dict[Key, dict[str, Any]]) -> Hint:
+def fix_hint(
+    ddb: DynamoDBSpec, keys: set[lab_dataset.Key], expected_items: dict[lab_dataset.Key, dict[str, Any]]
+) -> Hint:
     """Re-import the dataset files holding the items (the shipped files carry the right types); delete the items
     that are not in the dataset."""
-    return reimport_hint(ddb, keys, keys - set(expected_items) - exercise_keys(ddb))
+    return dynamodb_hints.reimport_hint(ddb, keys, keys - set(expected_items) - lab_dataset.exercise_keys(ddb))
 
 
 @check(
@@ -34,7 +42,7 @@ def dynamodb_items_well_formed(
     ddb: DynamoDBSpec,
     table: dict[str, Any],
     table_items: list[dict[str, Any]] | None,
-    expected_items: dict[Key, dict[str, Any]],
+    expected_items: dict[lab_dataset.Key, dict[str, Any]],
 ) -> Passed:
     items = table_items or []
     attributes = dataset_spec.attributes
@@ -48,14 +56,17 @@ def dynamodb_items_well_formed(
             expected=expected,
             hint=fix_hint(ddb, set(expected_items), expected_items),
         )
-    problems = item_type_problems(items, attributes, ddb.key_names)
+    problems = dynamodb_evaluation.item_type_problems(items, attributes, ddb.key_names)
     if problems:
         first = min(problems, key=lambda k: tuple(str(p) for p in k))
         fail(
             f"DynamoDB table {ddb.table}: {len(problems)} of {len(items)} items do not carry the lab's attributes "
-            f"and types ({format_key(first)}: {', '.join(problems[first])}).",
+            f"and types ({dynamodb_evaluation.format_key(first)}: {', '.join(problems[first])}).",
             call="dynamodb.scan",
-            observed={format_key(k): v for k, v in sorted(problems.items(), key=lambda kv: format_key(kv[0]))[:10]},
+            observed={
+                dynamodb_evaluation.format_key(k): v
+                for k, v in sorted(problems.items(), key=lambda kv: dynamodb_evaluation.format_key(kv[0]))[:10]
+            },
             expected=expected,
             hint=fix_hint(ddb, set(problems), expected_items),
             extra={"malformed_items": len(problems)},
@@ -63,15 +74,15 @@ def dynamodb_items_well_formed(
     ttl_note = ""
     if ddb.ttl is not None and dataset_spec.min_items_with_ttl:
         name = ddb.ttl.attribute
-        as_number = [i for i in items if name in i and attribute_type(i[name]) == "N"]
-        others = [i for i in items if name in i and attribute_type(i[name]) != "N"]
+        as_number = [i for i in items if name in i and dynamodb_evaluation.attribute_type(i[name]) == "N"]
+        others = [i for i in items if name in i and dynamodb_evaluation.attribute_type(i[name]) != "N"]
         # Judged on the items that are there: a missing item is dynamodb_dataset_imported's to count, once.
-        present = {item_key(i, ddb.key_names) for i in items}
+        present = {dynamodb_evaluation.item_key(i, ddb.key_names) for i in items}
         carriers = [k for k, i in expected_items.items() if name in i]
         present_carriers = [k for k in carriers if k in present]
         wanted = min(dataset_spec.min_items_with_ttl, len(present_carriers))
         if len(as_number) < wanted:
-            kinds = sorted({type_name(attribute_type(i[name])) for i in others})
+            kinds = sorted({dynamodb_evaluation.type_name(dynamodb_evaluation.attribute_type(i[name])) for i in others})
             stored = f" ({len(others)} hold it as {' or '.join(kinds)})" if others else ""
             of_present = (
                 f" (of the {len(present_carriers)} dataset items present that carry it)"

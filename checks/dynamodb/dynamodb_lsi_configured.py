@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
-from labgrader.services.dynamodb.evaluation import expected_index, index_finding
-from labgrader.services.dynamodb.hints import recreate_table_hint
-from labgrader.spec import DynamoDBSpec, SecondaryIndex
+from labgrader.api import (
+    DynamoDBSpec,
+    Hint,
+    Passed,
+    SecondaryIndex,
+    check,
+    dynamodb_evaluation,
+    dynamodb_hints,
+    fail,
+    passed,
+    pending,
+)
 
 
 @check(
@@ -26,8 +33,8 @@ def dynamodb_lsi_configured(
 ) -> Passed:
     # An LSI never changes after CreateTable: a wrong or missing one fails at once, even while the table is CREATING.
     table = existing_table
-    findings = [index_finding(table, ddb, index, "LSI") for index in lsi_specs]
-    expected = {i.name: expected_index(ddb, i) for i in lsi_specs}
+    findings = [dynamodb_evaluation.index_finding(table, ddb, index, "LSI") for index in lsi_specs]
+    expected = {i.name: dynamodb_evaluation.expected_index(ddb, i) for i in lsi_specs}
     observed = {f.name: f.observed for f in findings}
     wrong = [f for f in findings if f.state in ("missing", "mismatch")]
     if wrong:
@@ -42,7 +49,7 @@ def dynamodb_lsi_configured(
             call="dynamodb.describe_table",
             observed=observed,
             expected=expected,
-            hint=recreate_table_hint(ddb, "Local secondary indexes"),
+            hint=dynamodb_hints.recreate_table_hint(ddb, "Local secondary indexes"),
         )
     if table.get("TableStatus") == "CREATING":
         pending(

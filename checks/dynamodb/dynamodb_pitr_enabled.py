@@ -2,10 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Passed, fail, passed, pending
-from labgrader.services.dynamodb.hints import pitr_cli
-from labgrader.spec import DynamoDBSpec
+from labgrader.api import DynamoDBSpec, Passed, check, dynamodb_hints, fail, passed, pending
 
 
 @check(
@@ -35,7 +32,7 @@ def dynamodb_pitr_enabled(
             call=call,
             observed=status,
             expected="ENABLED",
-            hint=pitr_cli(ddb),
+            hint=dynamodb_hints.pitr_cli(ddb),
         )
     days = recovery.get("RecoveryPeriodInDays")
     return passed(

@@ -2,20 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.dataset import to_attribute_value
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.dynamodb.evaluation import (
-    TableAsItIs,
-    actual_keys,
-    between_query,
-    key_set_difference,
-    returned_keys,
-    sample,
-    sort_token,
+from labgrader.api import (
+    DatasetSpec,
+    DynamoDBSpec,
+    Hint,
+    Passed,
+    check,
+    dynamodb_evaluation,
+    dynamodb_lookups,
+    fail,
+    lab_dataset,
+    passed,
 )
-from labgrader.services.dynamodb.lookups import query_all
-from labgrader.spec import DatasetSpec, DynamoDBSpec
 
 # Partition values queried at most (the most populated first): a table keyed on a per-item attribute has one
 # partition per item, and a few of them judge the queries as well as all of them.
@@ -38,10 +36,10 @@ def dynamodb_query_by_key(
     ddb: DynamoDBSpec,
     table: dict[str, Any],
     dynamodb: Any,
-    items_as_they_are: TableAsItIs,
+    items_as_they_are: dynamodb_evaluation.TableAsItIs,
 ) -> Passed:
     # Judged on the table as it is: its own keys and the items it holds (their keys and count are other checks').
-    partition, sort = actual_keys(table)
+    partition, sort = dynamodb_evaluation.actual_keys(table)
     assert partition is not None  # a table always has a partition key
     pk, sk = partition.name, sort.name if sort else None
     items = items_as_they_are.items
@@ -51,7 +49,9 @@ def dynamodb_query_by_key(
     for item in items.values():
         if pk in item:
             populations[item[pk]] = populations.get(item[pk], 0) + 1
-    partitions = sorted(populations, key=lambda v: (-populations[v], sort_token(v)))[:MAX_PARTITIONS]
+    partitions = sorted(populations, key=lambda v: (-populations[v], dynamodb_evaluation.sort_token(v)))[
+        :MAX_PARTITIONS
+    ]
     others_in: dict[Any, int] = {}
     for other in items_as_they_are.others:
         if pk in other:
@@ -61,9 +61,9 @@ def dynamodb_query_by_key(
     queries = 0
     for value in partitions:
         names = {"#pk": pk}
-        values = {":pk": to_attribute_value(value)}
+        values = {":pk": lab_dataset.to_attribute_value(value)}
         # 1. the whole partition, counted
-        _items, count = query_all(
+        _items, count = dynamodb_lookups.query_all(
             dynamodb,
             TableName=ddb.table,
             KeyConditionExpression="#pk = :pk",
@@ -72,7 +72,7 @@ def dynamodb_query_by_key(
             Select="COUNT",
             ConsistentRead=True,
         )
-        whole = between_query(
+        whole = dynamodb_evaluation.between_query(
             items, partition_name=pk, partition_value=value, sort_name=None, key_names=key_names, ignored=set()
         )
         queries += 1
@@ -84,33 +84,33 @@ def dynamodb_query_by_key(
         if sk is None:
             continue
         # 2. a sort-key range: exactly the items between two of its values, ascending
-        ranged = between_query(
+        ranged = dynamodb_evaluation.between_query(
             items, partition_name=pk, partition_value=value, sort_name=sk, key_names=key_names, ignored=set()
         )
         if not ranged.expected:
             continue
-        found, count = query_all(
+        found, count = dynamodb_lookups.query_all(
             dynamodb,
             TableName=ddb.table,
             KeyConditionExpression="#pk = :pk AND #sk BETWEEN :low AND :high",
             ExpressionAttributeNames={**names, "#sk": sk},
             ExpressionAttributeValues={
                 **values,
-                ":low": to_attribute_value(ranged.low),
-                ":high": to_attribute_value(ranged.high),
+                ":low": lab_dataset.to_attribute_value(ranged.low),
+                ":high": lab_dataset.to_attribute_value(ranged.high),
             },
             ConsistentRead=True,
         )
         queries += 1
-        keys = returned_keys(found, key_names)
+        keys = dynamodb_evaluation.returned_keys(found, key_names)
         label = f"{pk} = {value} AND {sk} BETWEEN {ranged.low} AND {ranged.high}"
         observed[label] = count
-        missing, unexpected = key_set_difference(keys, ranged.expected, ignored)
+        missing, unexpected = dynamodb_evaluation.key_set_difference(keys, ranged.expected, ignored)
         if missing or unexpected or count != len(found):
             problems.append(
                 f"{label} returned {count} items, expected {len(ranged.expected)}"
-                + (f" (missing {sample(missing)})" if missing else "")
-                + (f" (unexpected {sample(unexpected)})" if unexpected else "")
+                + (f" (missing {dynamodb_evaluation.sample(missing)})" if missing else "")
+                + (f" (unexpected {dynamodb_evaluation.sample(unexpected)})" if unexpected else "")
             )
         elif [k for k in keys if k not in ignored] != list(ranged.expected):
             problems.append(f"{label} did not come back in ascending {sk} order")

@@ -2,25 +2,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.dataset import to_attribute_value, to_python
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed, pending
-from labgrader.services.dynamodb.evaluation import (
-    TableAsItIs,
-    find_index,
-    index_finding,
-    is_ascending,
-    key_set_difference,
-    median_value,
-    most_common_value,
-    returned_keys,
-    sample,
-    sort_token,
+from labgrader.api import (
+    DatasetSpec,
+    DynamoDBSpec,
+    Hint,
+    Passed,
+    SecondaryIndex,
+    check,
+    dynamodb_evaluation,
+    dynamodb_hints,
+    dynamodb_lookups,
+    dynamodb_scratch,
+    fail,
+    lab_dataset,
+    not_applicable,
+    passed,
+    pending,
 )
-from labgrader.services.dynamodb.hints import gsi_create_commands, gsi_replace_hint
-from labgrader.services.dynamodb.lookups import query_all
-from labgrader.services.dynamodb.scratch import scratch_filter
-from labgrader.spec import DatasetSpec, DynamoDBSpec, SecondaryIndex
 
 
 @check(
@@ -41,7 +39,7 @@ def dynamodb_query_gsi(
     ddb: DynamoDBSpec,
     table: dict[str, Any],
     dynamodb: Any,
-    items_as_they_are: TableAsItIs,
+    items_as_they_are: dynamodb_evaluation.TableAsItIs,
 ) -> Passed:
     # Judged on the table as it is: the items it holds predict what each index returns.
     expected_items = items_as_they_are.items
@@ -56,16 +54,16 @@ def dynamodb_query_gsi(
     observed: dict[str, Any] = {}
     for index in queried:
         assert index.partition_key is not None
-        finding = index_finding(table, ddb, index, "GSI")
+        finding = dynamodb_evaluation.index_finding(table, ddb, index, "GSI")
         # Only an index that is missing, keyed otherwise or being deleted cannot be queried; another projection
         # still returns the keys (dynamodb_gsi_configured judges the projection, once).
         cannot_query = [p for p in finding.problems if not p.startswith("projection is")]
         if finding.state == "missing" or cannot_query:
             state = "missing" if finding.state == "missing" else f"not the lab's ({', '.join(cannot_query)})"
             fix = (
-                Hint(tuple(gsi_create_commands(ddb, index)))
+                Hint(tuple(dynamodb_hints.gsi_create_commands(ddb, index)))
                 if finding.state == "missing"
-                else gsi_replace_hint(ddb, index)
+                else dynamodb_hints.gsi_replace_hint(ddb, index)
             )
             fail(
                 f"DynamoDB table {ddb.table}: GSI {index.name} is {state}, so it cannot be queried "
@@ -75,7 +73,7 @@ def dynamodb_query_gsi(
                 expected=index.name,
                 hint=fix,
             )
-        found = find_index(table, "GSI", index.name) or {}
+        found = dynamodb_evaluation.find_index(table, "GSI", index.name) or {}
         if finding.state == "pending" or found.get("IndexStatus") == "CREATING" or found.get("Backfilling"):
             pending(
                 f"DynamoDB table {ddb.table}: GSI {index.name} is {finding.observed}, so its query results are not "
@@ -86,21 +84,25 @@ def dynamodb_query_gsi(
             )
         pk = index.partition_key.name
         sk = index.sort_key.name if index.sort_key else None
-        value = most_common_value(expected_items, pk, set())
+        value = dynamodb_evaluation.most_common_value(expected_items, pk, set())
         candidates = {k: i for k, i in expected_items.items() if i.get(pk) == value}
-        condition, names, values = "#pk = :pk", {"#pk": pk}, {":pk": to_attribute_value(value)}
+        condition, names, values = "#pk = :pk", {"#pk": pk}, {":pk": lab_dataset.to_attribute_value(value)}
         label = f"{pk} = {value}"
         if sk is not None:
-            threshold = median_value(i[sk] for i in candidates.values() if sk in i)
-            candidates = {k: i for k, i in candidates.items() if sk in i and sort_token(i[sk]) >= sort_token(threshold)}
+            threshold = dynamodb_evaluation.median_value(i[sk] for i in candidates.values() if sk in i)
+            candidates = {
+                k: i
+                for k, i in candidates.items()
+                if sk in i and dynamodb_evaluation.sort_token(i[sk]) >= dynamodb_evaluation.sort_token(threshold)
+            }
             condition += " AND #sk >= :low"
             names["#sk"] = sk
-            values[":low"] = to_attribute_value(threshold)
+            values[":low"] = lab_dataset.to_attribute_value(threshold)
             label += f" AND {sk} >= {threshold}"
         # Grader scratch items (of any run) may carry dataset-like index keys: the filter leaves them out.
-        scratch_condition, scratch_names, scratch_values = scratch_filter(table)
+        scratch_condition, scratch_names, scratch_values = dynamodb_scratch.scratch_filter(table)
         filtering = {"FilterExpression": scratch_condition} if scratch_condition else {}
-        items, count = query_all(
+        items, count = dynamodb_lookups.query_all(
             dynamodb,
             TableName=ddb.table,
             IndexName=index.name,
@@ -110,15 +112,17 @@ def dynamodb_query_gsi(
             **filtering,
         )
         observed[f"{index.name}: {label}"] = count
-        keys = returned_keys(items, key_names)
-        missing, unexpected = key_set_difference(keys, candidates, ignored)
+        keys = dynamodb_evaluation.returned_keys(items, key_names)
+        missing, unexpected = dynamodb_evaluation.key_set_difference(keys, candidates, ignored)
         if missing or unexpected or count != len(items):
             problems.append(
                 f"GSI {index.name} {label} returned {count} items, expected {len(candidates)}"
-                + (f" (missing {sample(missing)})" if missing else "")
-                + (f" (unexpected {sample(unexpected)})" if unexpected else "")
+                + (f" (missing {dynamodb_evaluation.sample(missing)})" if missing else "")
+                + (f" (unexpected {dynamodb_evaluation.sample(unexpected)})" if unexpected else "")
             )
-        elif sk is not None and not is_ascending([to_python({sk: it[sk]})[sk] for it in items if sk in it]):
+        elif sk is not None and not dynamodb_evaluation.is_ascending(
+            [lab_dataset.to_python({sk: it[sk]})[sk] for it in items if sk in it]
+        ):
             problems.append(f"GSI {index.name} {label} did not come back in ascending {sk} order")
     if problems:
         fail(

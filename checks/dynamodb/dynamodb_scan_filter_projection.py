@@ -2,20 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.dataset import to_attribute_value
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed
-from labgrader.services.dynamodb.evaluation import (
-    TableAsItIs,
-    key_set_difference,
-    median_value,
-    most_common_value,
-    returned_keys,
-    sample,
-    sort_token,
+from labgrader.api import (
+    DatasetSpec,
+    DynamoDBSpec,
+    Hint,
+    Passed,
+    check,
+    could_not_look,
+    dynamodb_evaluation,
+    dynamodb_scratch,
+    fail,
+    lab_dataset,
+    not_applicable,
+    passed,
 )
-from labgrader.services.dynamodb.scratch import scratch_filter
-from labgrader.spec import DatasetSpec, DynamoDBSpec
 
 
 def choose_filter(ddb: DynamoDBSpec, dataset: DatasetSpec) -> tuple[str, str, str]:
@@ -49,7 +49,7 @@ def dynamodb_scan_filter_projection(
     ddb: DynamoDBSpec,
     table: dict[str, Any],
     dynamodb: Any,
-    items_as_they_are: TableAsItIs,
+    items_as_they_are: dynamodb_evaluation.TableAsItIs,
 ) -> Passed:
     # Judged on the table as it is: the items it holds predict what the Scan returns.
     expected_items = items_as_they_are.items
@@ -58,16 +58,20 @@ def dynamodb_scan_filter_projection(
     attribute, kind, other = choose_filter(ddb, dataset_spec)
     candidates = {k: i for k, i in expected_items.items() if attribute in i}
     if kind == "N":
-        threshold = median_value(i[attribute] for i in candidates.values())
-        wanted = {k for k, i in candidates.items() if sort_token(i[attribute]) < sort_token(threshold)}
+        threshold = dynamodb_evaluation.median_value(i[attribute] for i in candidates.values())
+        wanted = {
+            k
+            for k, i in candidates.items()
+            if dynamodb_evaluation.sort_token(i[attribute]) < dynamodb_evaluation.sort_token(threshold)
+        }
         condition, label = "#f < :v", f"{attribute} < {threshold}"
     else:
-        threshold = most_common_value(expected_items, attribute, set())
+        threshold = dynamodb_evaluation.most_common_value(expected_items, attribute, set())
         wanted = {k for k, i in candidates.items() if i[attribute] == threshold}
         condition, label = "#f = :v", f"{attribute} = {threshold!r}"
     projection = list(dict.fromkeys([*key_names, attribute, other]))
     names = {f"#a{n}": name for n, name in enumerate(projection)}
-    scratch_condition, scratch_names, scratch_values = scratch_filter(table)
+    scratch_condition, scratch_names, scratch_values = dynamodb_scratch.scratch_filter(table)
     names.update({"#f": attribute, **scratch_names})
     count = scanned = pages = 0
     units = 0.0
@@ -77,7 +81,7 @@ def dynamodb_scan_filter_projection(
         FilterExpression=f"{condition} AND {scratch_condition}" if scratch_condition else condition,
         ProjectionExpression=", ".join(names_key for names_key in names if names_key.startswith("#a")),
         ExpressionAttributeNames=names,
-        ExpressionAttributeValues={":v": to_attribute_value(threshold), **scratch_values},
+        ExpressionAttributeValues={":v": lab_dataset.to_attribute_value(threshold), **scratch_values},
         ReturnConsumedCapacity="TOTAL",
     ):
         pages += 1
@@ -92,12 +96,14 @@ def dynamodb_scan_filter_projection(
     at_least = len(expected_items)  # every well-formed item is read
     expected = {"Count": len(wanted), "ScannedCount": f"≥ {at_least} and > Count", "attributes": projection}
     problems = []
-    missing, unexpected = key_set_difference(returned_keys(items, key_names), wanted, ignored)
+    missing, unexpected = dynamodb_evaluation.key_set_difference(
+        dynamodb_evaluation.returned_keys(items, key_names), wanted, ignored
+    )
     if missing or unexpected or count != len(items):
         problems.append(
             f"FilterExpression {label} matched {count} items, expected {len(wanted)}"
-            + (f" (missing {sample(missing)})" if missing else "")
-            + (f" (unexpected {sample(unexpected)})" if unexpected else "")
+            + (f" (missing {dynamodb_evaluation.sample(missing)})" if missing else "")
+            + (f" (unexpected {dynamodb_evaluation.sample(unexpected)})" if unexpected else "")
         )
     if scanned < at_least or scanned <= count:
         problems.append(

@@ -2,10 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Passed, fail, passed, pending
-from labgrader.services.dynamodb.hints import stream_enable_cli, stream_replace_hint
-from labgrader.spec import DynamoDBSpec, StreamSpec
+from labgrader.api import DynamoDBSpec, Passed, StreamSpec, check, dynamodb_hints, fail, passed, pending
 
 
 @check(
@@ -31,7 +28,7 @@ def dynamodb_stream_enabled(
             call="dynamodb.describe_table",
             observed=observed,
             expected=expected,
-            hint=stream_enable_cli(ddb, wanted),
+            hint=dynamodb_hints.stream_enable_cli(ddb, wanted),
         )
     if view_type != wanted:
         fail(
@@ -39,7 +36,7 @@ def dynamodb_stream_enabled(
             call="dynamodb.describe_table",
             observed=observed,
             expected=expected,
-            hint=stream_replace_hint(ddb, wanted),
+            hint=dynamodb_hints.stream_replace_hint(ddb, wanted),
         )
     status = (stream_description or {}).get("StreamStatus")
     if status == "ENABLING":
@@ -55,7 +52,7 @@ def dynamodb_stream_enabled(
             call="dynamodbstreams.describe_stream",
             observed=status,
             expected="ENABLED",
-            hint=stream_enable_cli(ddb, wanted),
+            hint=dynamodb_hints.stream_enable_cli(ddb, wanted),
         )
     arn = table.get("LatestStreamArn", "")
     return passed(

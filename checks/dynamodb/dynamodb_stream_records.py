@@ -3,12 +3,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Passed, fail, passed, pending
-from labgrader.services.dynamodb.evaluation import VIEW_IMAGES, stream_record_problems
-from labgrader.services.dynamodb.hints import stream_enable_cli, stream_replace_hint
-from labgrader.services.dynamodb.scratch import ScratchItems
-from labgrader.spec import DynamoDBSpec, StreamSpec
+from labgrader.api import (
+    DynamoDBSpec,
+    Passed,
+    ScratchItems,
+    StreamSpec,
+    check,
+    dynamodb_evaluation,
+    dynamodb_hints,
+    fail,
+    passed,
+    pending,
+)
 
 PROBE = "labgrader_probe"  # an attribute only scratch items carry
 # AWS makes a record readable within about a second; GetRecords allows 5 calls per second per shard.
@@ -88,7 +94,7 @@ def dynamodb_stream_records(
             call="dynamodb.describe_table",
             observed="stream disabled",
             expected=f"stream enabled, {view_type}",
-            hint=stream_enable_cli(ddb, view_type),
+            hint=dynamodb_hints.stream_enable_cli(ddb, view_type),
         )
     if stream_description.get("StreamStatus") == "ENABLING":
         pending(
@@ -135,12 +141,12 @@ def dynamodb_stream_records(
             call="dynamodbstreams.get_records",
             observed=sorted(found),
             expected=["INSERT", "MODIFY"],
-            hint=stream_replace_hint(ddb, view_type),
+            hint=dynamodb_hints.stream_replace_hint(ddb, view_type),
         )
     # Judged against the stream as it is: a view type other than the lab's is dynamodb_stream_enabled's to fail.
     promised = specification.get("StreamViewType")
-    promised = promised if promised in VIEW_IMAGES else view_type
-    problems = stream_record_problems(found["MODIFY"], promised, key, modified, item)
+    promised = promised if promised in dynamodb_evaluation.VIEW_IMAGES else view_type
+    problems = dynamodb_evaluation.stream_record_problems(found["MODIFY"], promised, key, modified, item)
     if "INSERT" not in found:
         problems.append("no INSERT record came before it")
     if problems:
@@ -153,7 +159,7 @@ def dynamodb_stream_records(
             call="dynamodbstreams.get_records",
             observed={"view_type": actual, "problems": problems},
             expected=promised,
-            hint=stream_replace_hint(ddb, view_type),
+            hint=dynamodb_hints.stream_replace_hint(ddb, view_type),
         )
     other = f" (the lab wants {view_type}: dynamodb_stream_enabled judges that)" if promised != view_type else ""
     return passed(

@@ -6,13 +6,19 @@ from typing import Any
 
 from botocore.config import Config
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
-from labgrader.services.dynamodb.evaluation import near_matches
-from labgrader.services.dynamodb.hints import create_table_hint
-from labgrader.spec import DynamoDBSpec
-from labgrader.targets.base import Target
-from labgrader.targets.clients import AwsClients
+from labgrader.api import (
+    AwsClients,
+    DynamoDBSpec,
+    Hint,
+    Passed,
+    Target,
+    check,
+    dynamodb_evaluation,
+    dynamodb_hints,
+    fail,
+    passed,
+    pending,
+)
 
 # Where a student most likely created the table by mistake (console default, nearest regions of the course).
 COMMON_REGIONS = (
@@ -49,7 +55,9 @@ def tables_elsewhere(aws: AwsClients, target: Target, wanted: str) -> list[str]:
         for future in done:
             if future.exception() is None:
                 names = future.result()
-                matches = dict.fromkeys(([wanted] if wanted in names else []) + near_matches(wanted, names))
+                matches = dict.fromkeys(
+                    ([wanted] if wanted in names else []) + dynamodb_evaluation.near_matches(wanted, names)
+                )
                 found.extend(f"{name} ({futures[future]})" for name in matches)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -73,7 +81,7 @@ def dynamodb_table_exists(
     name = ddb.table
     if table_description is None:
         names = [n for page in dynamodb.get_paginator("list_tables").paginate() for n in page["TableNames"]]
-        close = near_matches(name, names)
+        close = dynamodb_evaluation.near_matches(name, names)
         elsewhere = tables_elsewhere(aws, target, name)
         found = [*(f"{n} ({target.region})" for n in close), *elsewhere]
         where = ""
@@ -81,7 +89,7 @@ def dynamodb_table_exists(
             where += f"; found {', '.join(close)} there instead"
         if elsewhere:
             where += f"; found {', '.join(elsewhere)} in another region"
-        hint = create_table_hint(ddb)
+        hint = dynamodb_hints.create_table_hint(ddb)
         if elsewhere:
             other = elsewhere[0].rsplit("(", 1)[1].rstrip(")")
             hint = Hint(
@@ -107,7 +115,10 @@ def dynamodb_table_exists(
         )
     if status != "ACTIVE":
         gone = Hint(
-            (f"aws dynamodb wait table-not-exists --table-name {shlex.quote(name)}", *create_table_hint(ddb).commands),
+            (
+                f"aws dynamodb wait table-not-exists --table-name {shlex.quote(name)}",
+                *dynamodb_hints.create_table_hint(ddb).commands,
+            ),
             f"Table {name} is being deleted: these commands wait until it is gone and create it again as the lab "
             "sets it up.",
         )

@@ -2,12 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.dynamodb.evaluation import actual_keys, describe_key, key_schema_mismatches
-from labgrader.services.dynamodb.hints import create_table_hint, recreate_table_hint
-from labgrader.spec import DynamoDBSpec
-from labgrader.targets.base import Target
+from labgrader.api import DynamoDBSpec, Hint, Passed, Target, check, dynamodb_evaluation, dynamodb_hints, fail, passed
 
 
 @check(
@@ -23,7 +18,7 @@ from labgrader.targets.base import Target
     aws_actions=("dynamodb:DescribeTable",),
 )
 def dynamodb_table_keys_match(table_description: dict[str, Any] | None, ddb: DynamoDBSpec, target: Target) -> Passed:
-    expected = f"partition {describe_key(ddb.partition_key)}, sort {describe_key(ddb.sort_key)}"
+    expected = f"partition {dynamodb_evaluation.describe_key(ddb.partition_key)}, sort {dynamodb_evaluation.describe_key(ddb.sort_key)}"
     if table_description is None:
         fail(
             f"DynamoDB table {ddb.table} was not found in {target.region}, so its keys cannot match (prerequisite: "
@@ -31,7 +26,7 @@ def dynamodb_table_keys_match(table_description: dict[str, Any] | None, ddb: Dyn
             call="dynamodb.describe_table",
             observed="ResourceNotFoundException",
             expected=expected,
-            hint=create_table_hint(ddb),
+            hint=dynamodb_hints.create_table_hint(ddb),
         )
     status = table_description.get("TableStatus")
     if status == "DELETING" or not table_description.get("KeySchema"):
@@ -42,18 +37,18 @@ def dynamodb_table_keys_match(table_description: dict[str, Any] | None, ddb: Dyn
             call="dynamodb.describe_table",
             observed=status,
             expected=expected,
-            hint=create_table_hint(ddb),
+            hint=dynamodb_hints.create_table_hint(ddb),
         )
-    partition, sort = actual_keys(table_description)
-    observed = f"partition {describe_key(partition)}, sort {describe_key(sort)}"
-    problems = key_schema_mismatches(table_description, ddb)
+    partition, sort = dynamodb_evaluation.actual_keys(table_description)
+    observed = f"partition {dynamodb_evaluation.describe_key(partition)}, sort {dynamodb_evaluation.describe_key(sort)}"
+    problems = dynamodb_evaluation.key_schema_mismatches(table_description, ddb)
     if problems:
         fail(
             f"DynamoDB table {ddb.table}: {'; '.join(problems)}.",
             call="dynamodb.describe_table",
             observed=observed,
             expected=expected,
-            hint=recreate_table_hint(ddb),
+            hint=dynamodb_hints.recreate_table_hint(ddb),
         )
     return passed(
         f"DynamoDB table {ddb.table} has {expected}.",

@@ -3,12 +3,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from labgrader.dataset import key_attribute_values
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
-from labgrader.services.dynamodb.evaluation import format_key, item_key, sample, ttl_value_problems
-from labgrader.services.dynamodb.hints import ttl_cli, update_item_cli
-from labgrader.spec import DynamoDBSpec, TtlSpec
+from labgrader.api import (
+    DynamoDBSpec,
+    Hint,
+    Passed,
+    TtlSpec,
+    check,
+    dynamodb_evaluation,
+    dynamodb_hints,
+    fail,
+    lab_dataset,
+    passed,
+    pending,
+)
 
 # Items a hint fixes one command each (the lab's dataset has 100): more would bury the scorecard.
 MAX_FIXED_ITEMS = 100
@@ -55,7 +62,7 @@ def dynamodb_ttl_enabled(
             observed=observed,
             expected=expected,
             hint=Hint(
-                (ttl_cli(ddb, str(attribute), enabled=False), ttl_cli(ddb, wanted)),
+                (dynamodb_hints.ttl_cli(ddb, str(attribute), enabled=False), dynamodb_hints.ttl_cli(ddb, wanted)),
                 "TTL moves to another attribute in two changes, and AWS allows one TTL change per hour: if AWS "
                 "refuses the second command, run it again an hour later.",
             ),
@@ -74,7 +81,7 @@ def dynamodb_ttl_enabled(
             observed=observed,
             expected=expected,
             hint=Hint(
-                (ttl_cli(ddb, wanted),),
+                (dynamodb_hints.ttl_cli(ddb, wanted),),
                 "AWS accepts this once the TTL change in progress ends (up to an hour).",
             ),
         )
@@ -84,29 +91,34 @@ def dynamodb_ttl_enabled(
             call=call,
             observed=observed,
             expected=expected,
-            hint=ttl_cli(ddb, wanted),
+            hint=dynamodb_hints.ttl_cli(ddb, wanted),
         )
     items = table_items or []
     carrying = [item for item in items if wanted in item]
-    problems = ttl_value_problems(carrying, wanted, ddb.key_names)
+    problems = dynamodb_evaluation.ttl_value_problems(carrying, wanted, ddb.key_names)
     if problems:
         first_key = sorted(problems, key=lambda k: tuple(str(p) for p in k))[0]
-        by_key = {item_key(i, ddb.key_names): i for i in carrying}
+        by_key = {dynamodb_evaluation.item_key(i, ddb.key_names): i for i in carrying}
         # A String of digits becomes that Number; anything else gets an expiry 30 days from now.
         later = {"N": str(int(time.time()) + 30 * 86400)}
         hint = Hint(
             tuple(
-                update_item_cli(ddb, key_attribute_values(key, ddb), {wanted: _as_number(by_key[key], wanted) or later})
+                dynamodb_hints.update_item_cli(
+                    ddb, lab_dataset.key_attribute_values(key, ddb), {wanted: _as_number(by_key[key], wanted) or later}
+                )
                 for key in sorted(problems, key=lambda k: tuple(str(p) for p in k))[:MAX_FIXED_ITEMS]
             ),
-            f"These commands store {wanted} as a Number of epoch seconds on {sample(problems, MAX_FIXED_ITEMS)}.",
+            f"These commands store {wanted} as a Number of epoch seconds on {dynamodb_evaluation.sample(problems, MAX_FIXED_ITEMS)}.",
         )
         fail(
             f"DynamoDB table {ddb.table} has TTL ENABLED on {wanted}, but {len(problems)} of {len(carrying)} items "
-            f"carrying it hold no Number of epoch seconds ({format_key(first_key)}: {problems[first_key]}), so TTL "
+            f"carrying it hold no Number of epoch seconds ({dynamodb_evaluation.format_key(first_key)}: {problems[first_key]}), so TTL "
             "never expires them.",
             call="dynamodb.describe_time_to_live; dynamodb.scan",
-            observed={format_key(k): v for k, v in sorted(problems.items(), key=lambda kv: format_key(kv[0]))[:10]},
+            observed={
+                dynamodb_evaluation.format_key(k): v
+                for k, v in sorted(problems.items(), key=lambda kv: dynamodb_evaluation.format_key(kv[0]))[:10]
+            },
             expected=f"{expected}, {wanted} a Number of epoch seconds",
             hint=hint,
         )

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
-from labgrader.services.elasticache import evaluation as ev
-from labgrader.services.elasticache import hints
-from labgrader.services.elasticache.lookups import Lookups
-from labgrader.targets.base import Target
+from labgrader.api import Hint, Lookups, Passed, Target, check, fail, passed, pending
+from labgrader.api import elasticache_evaluation as ev
+from labgrader.api import elasticache_hints as hints
 
 
 @check(
@@ -27,10 +24,10 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
     name, source = elasticache_lookups.parameter_group_in_use()
     # The group the fix makes the nodes use: the lab's, else the one in use unless it is a default (read-only) one.
     fixed = wanted or (name if name and not ev.is_default_parameter_group(name) else f"{spec.replication_group}-params")
-    family = spec.parameter_group_families[0]
-    modify = hints.parameter_group_commands(elasticache_lookups, fixed, family)[1]
+    fix_family = spec.parameter_group_families[0]
+    modify = hints.parameter_group_commands(elasticache_lookups, fixed, fix_family)[1]
     use = hints.modify_group_commands(spec.replication_group, f"--cache-parameter-group-name {fixed}")
-    build = [*hints.parameter_group_commands(elasticache_lookups, fixed, family), *use]
+    build = [*hints.parameter_group_commands(elasticache_lookups, fixed, fix_family), *use]
     if name is None:
         fail(
             f"ElastiCache replication group {spec.replication_group} reports no parameter group and the lab spec "
@@ -66,13 +63,13 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
             expected=name,
             hint=Hint(tuple(build)),
         )
-    family = group.get("CacheParameterGroupFamily")
-    if family not in spec.parameter_group_families:
+    group_family = group.get("CacheParameterGroupFamily")
+    if group_family not in spec.parameter_group_families:
         fail(
-            f"Cache parameter group {name} has family {family}; the lab expects one of "
+            f"Cache parameter group {name} has family {group_family}; the lab expects one of "
             f"{', '.join(spec.parameter_group_families)}.",
             call="elasticache.describe_cache_parameter_groups",
-            observed=family,
+            observed=group_family,
             expected=spec.parameter_group_families,
             hint=Hint(
                 (
@@ -91,15 +88,15 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
     policy = values.get("maxmemory-policy")
     call = "elasticache.describe_cache_parameters"
     if policy != spec.eviction_policy:
-        default = ev.is_default_parameter_group(name)
+        is_default = ev.is_default_parameter_group(name)
         fail(
             f"Cache parameter group {name} has maxmemory-policy {policy}"
-            + (" (default groups cannot be modified)" if default else "")
+            + (" (default groups cannot be modified)" if is_default else "")
             + f"; expected {spec.eviction_policy}.",
             call=call,
             observed=policy,
             expected=spec.eviction_policy,
-            hint=Hint(tuple(build)) if default else modify,
+            hint=Hint(tuple(build)) if is_default else modify,
         )
     applying = {
         group_name: status
@@ -115,10 +112,10 @@ def elasticache_parameter_group_eviction_policy(elasticache_lookups: Lookups, ta
             expected="in-sync",
         )
     return passed(
-        f"ElastiCache replication group {spec.replication_group} runs with parameter group {name} ({family}) whose "
+        f"ElastiCache replication group {spec.replication_group} runs with parameter group {name} ({group_family}) whose "
         f"maxmemory-policy is {policy}.",
         call=call,
         observed=policy,
         expected=spec.eviction_policy,
-        extra={"parameter_group": name, "family": family},
+        extra={"parameter_group": name, "family": group_family},
     )

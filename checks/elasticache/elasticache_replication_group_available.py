@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed, pending
-from labgrader.services.elasticache import evaluation as ev
-from labgrader.services.elasticache import hints
-from labgrader.services.elasticache.lookups import Lookups
-from labgrader.targets.base import Target
+from labgrader.api import Hint, Lookups, Passed, Target, check, fail, passed, pending
+from labgrader.api import elasticache_evaluation as ev
+from labgrader.api import elasticache_hints as hints
 
 
 @check(

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.elasticache import evaluation as ev
-from labgrader.services.elasticache import hints
-from labgrader.services.elasticache.lookups import Lookups
-from labgrader.targets.base import Target
+from labgrader.api import Hint, Lookups, Passed, Target, check, fail, passed
+from labgrader.api import elasticache_evaluation as ev
+from labgrader.api import elasticache_hints as hints
 
 
 @check(
@@ -57,9 +54,9 @@ def elasticache_security_group_restricted(elasticache_lookups: Lookups, target: 
     members = elasticache_lookups.member_clusters()
     used = ev.security_group_ids_of(members)
     if members and group_id not in used:
-        others = elasticache_lookups.security_groups_by_id(used)
+        described = elasticache_lookups.security_groups_by_id(used)
         shown = ", ".join(
-            f"{gid} ({others[gid].get('GroupName', '?')})" if gid in others else gid for gid in sorted(used)
+            f"{gid} ({described[gid].get('GroupName', '?')})" if gid in described else gid for gid in sorted(used)
         )
         fail(
             f"ElastiCache replication group {spec.replication_group} uses security group(s) {shown or 'none'}, not "

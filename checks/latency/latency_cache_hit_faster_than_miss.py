@@ -2,12 +2,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.cacheaside.protocol import timed_rounds
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.latency import Comparison, Distribution, write_benchmark_json, write_svg
-from labgrader.spec import LabSpec, LatencySpec
+from labgrader.api import (
+    CacheAsideHarness,
+    Hint,
+    LabSpec,
+    LatencySpec,
+    Passed,
+    cacheaside_protocol,
+    check,
+    fail,
+    latency,
+    passed,
+)
 
 PICTURE = "latency-hit-vs-miss.svg"
 BENCHMARK_JSON = "latency-hit-vs-miss.json"
@@ -33,20 +39,20 @@ def latency_cache_hit_faster_than_miss(lab: LabSpec, cache_aside: CacheAsideHarn
     category, sku, _item = cache_aside.put_scratch_item("HITMISS")
     key = cache_aside.forget(category, sku)
     outcome = cache_aside.run(
-        [timed_rounds(category, sku, key, rounds=spec.rounds, budget_s=BUDGET_S, warmup=2)],
+        [cacheaside_protocol.timed_rounds(category, sku, key, rounds=spec.rounds, budget_s=BUDGET_S, warmup=2)],
         timeout_s=cache_aside.spec.scenario_timeout_s + BUDGET_S,
     )
     (step,) = cache_aside.completed(outcome, "get_product to answer every timed miss and hit")
     data = step.data
-    comparison = Comparison(
+    comparison = latency.Comparison(
         f"{name}: get_product cache miss vs cache hit",
-        slow=Distribution("cache miss", tuple(data["miss"])),
-        fast=Distribution("cache hit", tuple(data["hit"])),
+        slow=latency.Distribution("cache miss", tuple(data["miss"])),
+        fast=latency.Distribution("cache hit", tuple(data["hit"])),
         min_ratio=spec.min_hit_ratio,
         notes={"hit_rounds_with_dynamodb_reads": data["hit_rounds_with_reads"], "redis_key": key},
     )
-    write_benchmark_json(run_out_dir / BENCHMARK_JSON, comparison, "latency_cache_hit_faster_than_miss")
-    write_svg(run_out_dir / PICTURE, comparison)
+    latency.write_benchmark_json(run_out_dir / BENCHMARK_JSON, comparison, "latency_cache_hit_faster_than_miss")
+    latency.write_svg(run_out_dir / PICTURE, comparison)
     evidence = {"picture": PICTURE, "benchmark_json": BENCHMARK_JSON, "rounds": comparison.fast.rounds}
     call = f"get_product({category!r}, {sku!r}): {comparison.fast.rounds} rounds of DEL {key}, miss, hit"
     sentence = (

@@ -6,12 +6,18 @@ from typing import Any
 
 import redis
 
-from labgrader.cacheaside.harness import CacheAsideHarness
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.latency import Comparison, Distribution, sample_interleaved, write_benchmark_json, write_svg
-from labgrader.spec import LabSpec, LatencySpec
-from labgrader.targets.redis_connection import timed_get
+from labgrader.api import (
+    CacheAsideHarness,
+    Hint,
+    LabSpec,
+    LatencySpec,
+    Passed,
+    check,
+    fail,
+    latency,
+    passed,
+    redis_connection,
+)
 
 PICTURE = "latency-redis-vs-dynamodb.svg"
 BENCHMARK_JSON = "latency-redis-vs-dynamodb.json"
@@ -39,22 +45,22 @@ def latency_redis_faster_than_dynamodb(
     key = cache_aside.put_scratch_value("latency", json.dumps(item, default=str))
     table = cache_aside.table
     item_key = cache_aside.table_key(item)  # the table's real key schema, whatever the lab's
-    with timed_get(redis_client, key) as redis_get:
-        gets, get_items = sample_interleaved(
+    with redis_connection.timed_get(redis_client, key) as redis_get:
+        gets, get_items = latency.sample_interleaved(
             redis_get,
             lambda: dynamodb.get_item(TableName=table, Key=item_key),
             rounds=spec.rounds,
             budget_s=BUDGET_S,
         )
-    comparison = Comparison(
+    comparison = latency.Comparison(
         "Redis GET vs DynamoDB GetItem",
-        slow=Distribution("DynamoDB GetItem", tuple(get_items)),
-        fast=Distribution("Redis GET", tuple(gets)),
+        slow=latency.Distribution("DynamoDB GetItem", tuple(get_items)),
+        fast=latency.Distribution("Redis GET", tuple(gets)),
         min_ratio=spec.min_ratio,
         notes={"table": table, "redis_key": key},
     )
-    write_benchmark_json(run_out_dir / BENCHMARK_JSON, comparison, "latency_redis_faster_than_dynamodb")
-    write_svg(run_out_dir / PICTURE, comparison)
+    latency.write_benchmark_json(run_out_dir / BENCHMARK_JSON, comparison, "latency_redis_faster_than_dynamodb")
+    latency.write_svg(run_out_dir / PICTURE, comparison)
     evidence = {"picture": PICTURE, "benchmark_json": BENCHMARK_JSON, "rounds": comparison.fast.rounds}
     sentence = (
         f"{comparison.fast.summary()} vs {comparison.slow.summary()} on table {table}: "

@@ -3,12 +3,8 @@ from __future__ import annotations
 import pytest
 import redis
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
-from labgrader.services.elasticache import hints
-from labgrader.services.elasticache.lookups import Lookups
-from labgrader.spec import LabSpec
-from labgrader.targets.base import Target, redact_url
+from labgrader.api import Hint, LabSpec, Lookups, Passed, Target, check, fail, not_applicable, passed, redact_url
+from labgrader.api import elasticache_hints as hints
 
 
 @check(

@@ -4,11 +4,8 @@ import shlex
 
 import redis
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
-from labgrader.services.redis import evaluation as ev
-from labgrader.spec import LabSpec
-from labgrader.targets.base import redact_url
+from labgrader.api import Hint, LabSpec, Passed, check, fail, not_applicable, passed, redact_url
+from labgrader.api import redis_evaluation as ev
 
 
 @check(
@@ -37,7 +34,8 @@ def redis_exercise_state(redis_primary: redis.Redis, redis_url: str, lab: LabSpe
     answers = pipe.execute()
     for index, key in enumerate(lab.redis.keys):
         kind, ttl = str(answers[2 * index]), int(answers[2 * index + 1])
-        value = redis_primary.get(key.name) if kind == "string" else None
+        answer = redis_primary.get(key.name) if kind == "string" else None
+        value = answer.decode() if isinstance(answer, bytes) else answer
         seen.append(ev.KeyObservation(key.name, kind, value, ttl))
     problems = [p for key, obs in zip(lab.redis.keys, seen, strict=True) for p in ev.key_problems(key, obs)]
     observed = [ev.observed_text(obs) for obs in seen]
@@ -46,8 +44,8 @@ def redis_exercise_state(redis_primary: redis.Redis, redis_url: str, lab: LabSpe
         fixes = []
         for key in lab.redis.keys:
             value = key.value if key.value is not None else '{"user": "student"}'
-            ttl = f" EX {min(key.max_ttl or 3600, 1800)}" if key.ttl else ""
-            fixes.append(f'redis-cli -u "$REDIS_URL" SET {shlex.quote(key.name)} {shlex.quote(value)}{ttl}')
+            expiry = f" EX {min(key.max_ttl or 3600, 1800)}" if key.ttl else ""
+            fixes.append(f'redis-cli -u "$REDIS_URL" SET {shlex.quote(key.name)} {shlex.quote(value)}{expiry}')
         fail(
             f"Redis at {redact_url(redis_url)}: {'; '.join(problems)}.",
             call="TYPE, GET, TTL",

@@ -5,11 +5,7 @@ from typing import Any
 
 import redis
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.redis.evaluation import shown, ttl_meaning
-from labgrader.services.redis.scratch import ScratchKeys, writable
-from labgrader.targets.base import redact_url
+from labgrader.api import Hint, Passed, ScratchKeys, check, fail, passed, redact_url, redis_evaluation, redis_scratch
 
 EXPIRE_WITHIN_S = 2.0  # a key with a 30 ms TTL must be gone well before this
 
@@ -40,13 +36,13 @@ def redis_expiry_semantics(redis_primary: redis.Redis, redis_url: str, scratch_k
         steps.append(f"{command} → {answer!r}")
         if not ok:
             fail(
-                f"Redis at {redact_url(redis_url)} answered {command} with {shown(answer)}; expected {wanted}.",
+                f"Redis at {redact_url(redis_url)} answered {command} with {redis_evaluation.shown(answer)}; expected {wanted}.",
                 call=command,
                 observed=answer,
                 expected=wanted,
             )
 
-    with writable(redis_url):
+    with redis_scratch.writable(redis_url):
         r.set(key, "v")
         ttl = r.ttl(key)
         expect("TTL k (no expiry set)", ttl, ttl == -1, "-1 (the key has no TTL)")
@@ -75,7 +71,7 @@ def redis_expiry_semantics(redis_primary: redis.Redis, redis_url: str, scratch_k
             f"0 (expired within {EXPIRE_WITHIN_S:.0f} s)",
         )
         ttl = r.ttl(key)
-        expect("TTL k once expired", ttl, ttl == -2, f"-2 (the key {ttl_meaning(-2)})")
+        expect("TTL k once expired", ttl, ttl == -2, f"-2 (the key {redis_evaluation.ttl_meaning(-2)})")
         value = r.get(key)
         expect("GET k once expired", value, value is None, "nil")
     return passed(

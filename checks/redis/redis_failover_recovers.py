@@ -6,15 +6,25 @@ import time
 import pytest
 import redis
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed, pending
-from labgrader.sandbox import topology as failover
-from labgrader.services.elasticache import evaluation as ec
-from labgrader.services.elasticache import hints
-from labgrader.services.elasticache.lookups import Lookups
-from labgrader.services.redis.scratch import ScratchKeys, unreachable
-from labgrader.targets import redis_connection as redis_conn
-from labgrader.targets.base import Target, redact_url
+from labgrader.api import (
+    Hint,
+    Lookups,
+    Passed,
+    ScratchKeys,
+    Target,
+    check,
+    could_not_look,
+    fail,
+    not_applicable,
+    passed,
+    pending,
+    redact_url,
+    redis_scratch,
+)
+from labgrader.api import elasticache_evaluation as ec
+from labgrader.api import elasticache_hints as hints
+from labgrader.api import redis_connection as redis_conn
+from labgrader.api import sandbox_topology as failover
 
 RECONNECT_S = 90.0  # after TestFailover the primary endpoint's DNS name moves to the new primary
 
@@ -76,7 +86,9 @@ def on_sandbox(target: Target, redis_url: str, scratch_keys: ScratchKeys) -> Pas
     except failover.NotMonitoredError as exc:
         not_applicable(f"not possible here: {exc} (grade the sandbox's own REDIS_URL to test its failover)")
     except failover.PrimaryDownError as exc:
-        unreachable(redis_url, target, exc)  # it died after the run's first PING: `error`, as for every Redis check
+        redis_scratch.unreachable(
+            redis_url, target, exc
+        )  # it died after the run's first PING: `error`, as for every Redis check
     except failover.FailoverError as exc:
         fail(
             f"The sandbox's Redis did not fail over and back through sentinel: {exc}.",
@@ -85,7 +97,7 @@ def on_sandbox(target: Target, redis_url: str, scratch_keys: ScratchKeys) -> Pas
             expected="a replica promoted, then the original primary restored",
         )
     except (redis.ConnectionError, redis.TimeoutError) as exc:
-        unreachable(redis_url, target, exc)
+        redis_scratch.unreachable(redis_url, target, exc)
     steps = outcome.timings.steps
     evidence = {
         "promote_s": round(outcome.timings.promote_s, 3),
@@ -172,9 +184,9 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
     client = redis_conn.connect(redis_url)
     try:
         client.set(before, token)
-        acknowledged = int(client.execute_command("WAIT", 1, 5000))
+        acknowledged = client.wait(1, 5000)
     except (redis.ConnectionError, redis.TimeoutError) as exc:
-        unreachable(redis_url, target, exc)  # before anything is failed over
+        redis_scratch.unreachable(redis_url, target, exc)  # before anything is failed over
     finally:
         client.close()
     if acknowledged < 1:

@@ -5,15 +5,22 @@ import time
 import pytest
 import redis
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
-from labgrader.services.elasticache import evaluation as ec
-from labgrader.services.elasticache import hints
-from labgrader.services.elasticache.lookups import Lookups
-from labgrader.services.elasticache.prerequisites import snapshot_in_progress
-from labgrader.services.redis import evaluation as ev
-from labgrader.spec import LabSpec
-from labgrader.targets.base import Target, redact_url
+from labgrader.api import (
+    Hint,
+    LabSpec,
+    Lookups,
+    Passed,
+    Target,
+    check,
+    fail,
+    not_applicable,
+    passed,
+    redact_url,
+    snapshot_in_progress,
+)
+from labgrader.api import elasticache_evaluation as ec
+from labgrader.api import elasticache_hints as hints
+from labgrader.api import redis_evaluation as ev
 
 BGSAVE_TIMEOUT_S = 10.0
 DEFAULT_SAVE = "3600 1 300 100 60 10000"

@@ -4,10 +4,8 @@ import time
 
 import redis
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.redis import scratch as redis_support
-from labgrader.targets.base import Target, redact_url
+from labgrader.api import Hint, Passed, Target, check, fail, passed, redact_url
+from labgrader.api import redis_scratch as redis_support
 
 
 @check(

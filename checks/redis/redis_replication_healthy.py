@@ -2,12 +2,9 @@ from __future__ import annotations
 
 import redis
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, not_applicable, passed
-from labgrader.services.redis import evaluation as ev
-from labgrader.spec import LabSpec
-from labgrader.targets import redis_connection as redis_conn
-from labgrader.targets.base import Target, redact_url
+from labgrader.api import Hint, LabSpec, Passed, Target, check, fail, not_applicable, passed, redact_url
+from labgrader.api import redis_connection as redis_conn
+from labgrader.api import redis_evaluation as ev
 
 
 @check(

@@ -4,11 +4,7 @@ from typing import Any
 
 import redis
 
-from labgrader.engine.check import check
-from labgrader.engine.verdict import Hint, Passed, fail, passed
-from labgrader.services.redis.evaluation import shown
-from labgrader.services.redis.scratch import ScratchKeys, writable
-from labgrader.targets.base import redact_url
+from labgrader.api import Hint, Passed, ScratchKeys, check, fail, passed, redact_url, redis_evaluation, redis_scratch
 
 
 @check(
@@ -32,13 +28,13 @@ def redis_string_ops(redis_primary: redis.Redis, redis_url: str, scratch_keys: S
         steps.append((command, answer, wanted))
         if answer != wanted:
             fail(
-                f"Redis at {redact_url(redis_url)} answered {command} with {shown(answer)}; expected {shown(wanted)}.",
+                f"Redis at {redact_url(redis_url)} answered {command} with {redis_evaluation.shown(answer)}; expected {redis_evaluation.shown(wanted)}.",
                 call=command,
                 observed=answer,
                 expected=wanted,
             )
 
-    with writable(redis_url):
+    with redis_scratch.writable(redis_url):
         expect("SET k hello", r.set(text, "hello"), True)
         expect("GET k", r.get(text), "hello")
         expect("SET k other NX (exists)", r.set(text, "other", nx=True), None)

@@ -22,7 +22,7 @@ from labgrader.engine.verdict import Verdict
 from labgrader.services.elasticache import evaluation as ev
 from labgrader.services.elasticache.lookups import Lookups
 from labgrader.spec import LabSpec, TtlSpec, load_spec
-from tests.checks.dynamodb.helpers import load_conftest_fixture
+from tests.checks.dynamodb.helpers import dynamodb_fixture
 from tests.checks.elasticache.aws_docs import AWS_TARGET
 from tests.conftest import load_check, replace_section
 
@@ -159,7 +159,7 @@ def test_table_descriptions(name, week8):
     if status is None:
         got = verdict(capacity_check, ddb=ddb, table=table)
     else:
-        settled = verdict(load_conftest_fixture("table"), table_description=table, ddb=ddb, target=AWS_TARGET)
+        settled = verdict(dynamodb_fixture("table"), table_description=table, ddb=ddb, target=AWS_TARGET)
         got = settled if settled[0] != "pass" else verdict(capacity_check, ddb=ddb, table=table)
     assert got[0] == capacity, got
 
@@ -170,9 +170,7 @@ def test_table_descriptions(name, week8):
         if status is None:
             got = verdict(load_check(check), **{specs: indexes}, ddb=ddb, existing_table=table)
         else:
-            existing = verdict(
-                load_conftest_fixture("existing_table"), table_description=table, ddb=ddb, target=AWS_TARGET
-            )
+            existing = verdict(dynamodb_fixture("existing_table"), table_description=table, ddb=ddb, target=AWS_TARGET)
             got = (
                 existing
                 if existing[0] != "pass"

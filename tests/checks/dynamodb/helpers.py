@@ -15,6 +15,7 @@ from labgrader.engine import catalog
 from labgrader.engine.scratch import SCRATCH_PREFIX
 from labgrader.sandbox import manager
 from labgrader.sandbox.state import SandboxState
+from labgrader.services.dynamodb import fixtures as dynamodb_fixtures
 
 AWS_CLI = Path(sys.executable).parent / "aws"
 DYNAMODB_IDS = frozenset(e.id for e in catalog.CATALOG if e.section == "dynamodb")
@@ -126,7 +127,7 @@ class Wrapped:
         return getattr(self._client, name)
 
 
-def load_conftest_fixture(name: str) -> Any:
-    """The plain function behind a fixture of checks/dynamodb/conftest.py (to call it with a crafted answer)."""
-    fixture = getattr(load_check_module("conftest"), name)
-    return fixture._get_wrapped_function()
+def dynamodb_fixture(name: str) -> Any:
+    """The plain function behind a fixture of labgrader.services.dynamodb.fixtures (to call it with a crafted
+    answer)."""
+    return getattr(dynamodb_fixtures, name)._get_wrapped_function()

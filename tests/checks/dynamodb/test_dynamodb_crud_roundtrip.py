@@ -8,7 +8,7 @@ from labgrader.engine.verdict import CheckFailed
 from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry
 from labgrader.spec import KeyAttribute
 from tests.checks.dynamodb import aws_answers
-from tests.checks.dynamodb.helpers import Wrapped, load_conftest_fixture, scratch_items
+from tests.checks.dynamodb.helpers import Wrapped, dynamodb_fixture, scratch_items
 from tests.conftest import load_check, replace_section
 
 CHECK = "dynamodb_crud_roundtrip"
@@ -69,7 +69,7 @@ def test_skips_a_table_whose_partition_key_is_not_a_string(local_target, lab_tab
 
 def test_fails_naming_the_prerequisite_when_the_table_is_being_deleted(solved, local_target):
     """The shared `table` prerequisite: a DELETING table is a fail for every check that needs it."""
-    table = load_conftest_fixture("table")
+    table = dynamodb_fixture("table")
     deleting = {**aws_answers.describe_table(), "TableStatus": "DELETING"}
     with pytest.raises(CheckFailed, match="is DELETING, so this objective cannot be graded"):
         table(deleting, solved.dynamodb, local_target)

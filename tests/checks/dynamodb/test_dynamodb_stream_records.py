@@ -4,10 +4,11 @@ import pytest
 
 from labgrader.engine.scratch import Scratch
 from labgrader.engine.verdict import CheckFailed, CheckPending
+from labgrader.services.dynamodb import lookups as dynamodb_lookups
 from labgrader.services.dynamodb.scratch import ScratchItems, ScratchRegistry
 from labgrader.spec import StreamSpec
 from tests.checks.dynamodb import aws_answers
-from tests.checks.dynamodb.helpers import Wrapped, load_check_module, scratch_items
+from tests.checks.dynamodb.helpers import Wrapped, scratch_items
 from tests.conftest import load_check, replace_section
 
 CHECK = "dynamodb_stream_records"
@@ -55,7 +56,7 @@ def test_fails_when_records_lack_the_images_their_view_type_promises(lab_table, 
     ddb = spec.dynamodb
     table = ddb_client.describe_table(TableName=ddb.table)["Table"]
     streams = clients.client("dynamodbstreams")
-    description = load_check_module("conftest").describe_stream(streams, table["LatestStreamArn"])
+    description = dynamodb_lookups.describe_stream(streams, table["LatestStreamArn"])
 
     def without_old_image(client, **kwargs):
         answer = client.get_records(**kwargs)

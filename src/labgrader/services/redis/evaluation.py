@@ -153,7 +153,7 @@ def describe_links(links: list[ReplicaLink]) -> str:
 # --- persistence ----------------------------------------------------------------------------------------------
 
 
-def save_rules(config: Mapping[str, Any]) -> list[tuple[int, int]]:
+def save_rules(config: Mapping[str | None, str | None]) -> list[tuple[int, int]]:
     """CONFIG GET save as (seconds, changes) pairs; [] when RDB snapshots are off (save "")."""
     numbers = str(config.get("save") or "").split()
     pairs = []
