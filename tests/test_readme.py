@@ -3,6 +3,7 @@ module really passes every cache-aside check."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from labgrader import paths
 from labgrader.engine import catalog
+from labgrader.engine.session import FIXTURE_PLUGINS
 
 README = (paths.project_root() / "README.md").read_text(encoding="utf-8")
 CI = (paths.project_root() / ".ci" / "run").read_text(encoding="utf-8")
@@ -53,3 +55,37 @@ def test_a_module_that_prints_is_graded_as_if_it_did_not(solved, local_target, g
     ids = {entry.id for entry in catalog.CATALOG if entry.section == "cache_aside"}
     run = grade(solved, local_target, only=ids, solution=module)
     assert {i: run.get(i).status for i in ids} == dict.fromkeys(ids, "pass")
+
+
+
+def _development_tree() -> str:
+    section = README.split("## Development", 1)[1]
+    return re.findall(r"```\n(.*?)```", section, flags=re.DOTALL)[0]
+
+
+def test_the_development_tree_names_every_package_folder() -> None:
+    tree = _development_tree()
+    package = paths.project_root() / "src" / "labgrader"
+    folders = sorted(p.name for p in package.iterdir() if (p / "__init__.py").is_file() and p.name != "services")
+    assert [f for f in folders if f"src/labgrader/{f}/" not in tree] == []
+    assert "src/labgrader/services/<service>/" in tree
+    assert "src/labgrader/api.py" in tree
+
+
+def _fixtures_defined() -> set[str]:
+    """The names of every fixture the grading session registers (functions decorated with pytest.fixture)."""
+    names = set()
+    for module in FIXTURE_PLUGINS:
+        tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and any("fixture" in ast.unparse(d) for d in node.decorator_list):
+                names.add(node.name)
+    return names
+
+
+def test_the_recipe_names_only_fixtures_that_exist() -> None:
+    recipe = README.split("### Adding a check", 1)[1].split("\n### ", 1)[0]
+    listed = recipe.split("**Fixtures it may take**", 1)[1].split("4. **", 1)[0]
+    named = set(re.findall(r"`([a-z_]+)`", listed)) - {"fixtures"}
+    assert len(named) > 30
+    assert sorted(named - _fixtures_defined()) == []

@@ -150,3 +150,8 @@ def test_no_private_pytest_import() -> None:
         or (isinstance(node, ast.Import) and any(a.name.startswith("_pytest") for a in node.names))
     ]
     assert offenders == []
+
+
+def test_the_api_is_for_checks_only() -> None:
+    """labgrader.api faces the checks; nothing inside the package builds on it (it sits above every toolkit)."""
+    assert sorted(source for source, targets in graph().items() if "labgrader.api" in targets) == []
