@@ -86,6 +86,6 @@ def _fixtures_defined() -> set[str]:
 def test_the_recipe_names_only_fixtures_that_exist() -> None:
     recipe = README.split("### Adding a check", 1)[1].split("\n### ", 1)[0]
     listed = recipe.split("**Fixtures it may take**", 1)[1].split("4. **", 1)[0]
-    named = set(re.findall(r"`([a-z_]+)`", listed)) - {"fixtures"}
+    named = set(re.findall(r"`([a-z0-9_]+)`", listed)) - {"fixtures"}
     assert len(named) > 30
     assert sorted(named - _fixtures_defined()) == []
