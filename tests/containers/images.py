@@ -47,13 +47,15 @@ MOTO_SERVER_DISTRIBUTIONS = ("moto", "Flask", "flask-cors", "PyYAML", "py-partiq
 # topology) is only imported when an ElastiCache call runs, which a DynamoDB container never answers.
 LABGRADER_FILES = (
     "__init__.py",
-    "bounded.py",
-    "sandbox_state.py",
+    "engine/__init__.py",
+    "engine/bounded.py",
     "sandbox/__init__.py",
-    "sandbox/moto_patches.py",
-    "sandbox/events.py",
-    "sandbox/parameter_groups.py",
+    "sandbox/state.py",
     "sandbox/data_plane.py",
+    "sandbox/moto/__init__.py",
+    "sandbox/moto/patches.py",
+    "sandbox/moto/events.py",
+    "sandbox/moto/parameter_groups.py",
 )
 DYNAMODB_SERVER = Path(__file__).with_name("dynamodb_server.py")
 # Parts of the standard library a server never imports: left out to keep the image small.
