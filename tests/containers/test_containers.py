@@ -227,7 +227,7 @@ def test_interrupting_an_attached_run_leaves_the_students_containers_as_they_wer
 FRESH_RUN = textwrap.dedent(
     """
     import sys, time
-    from labgrader import containers
+    from labgrader.targets import containers
     with containers.started("us-east-1") as target:
         print(target.redis_url, target.endpoint_url, flush=True)
         time.sleep(120)
