@@ -8,8 +8,10 @@ import redis
 
 from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed, pending
-from labgrader.sandbox import topology as failover
+from labgrader.sandbox import topology
+from labgrader.sandbox.locks import SandboxShare
 from labgrader.services.elasticache import evaluation as ec
+from labgrader.services.elasticache import failover as aws_failover
 from labgrader.services.elasticache import hints
 from labgrader.services.elasticache.lookups import Lookups
 from labgrader.services.redis import connection as redis_conn
@@ -56,7 +58,7 @@ def redis_failover_recovers(
                 "--disruptive` to run it"
             )
         return on_aws(request.getfixturevalue("elasticache_lookups"), target, redis_url, scratch_keys)
-    share: failover.SandboxShare | None = request.getfixturevalue("sandbox_share")
+    share: SandboxShare | None = request.getfixturevalue("sandbox_share")
     if share is not None:
         share.release()  # the failover takes the sandbox alone: it waits for other runs' Redis checks to end
     try:
@@ -72,12 +74,12 @@ def on_sandbox(target: Target, redis_url: str, scratch_keys: ScratchKeys) -> Pas
     token = secrets.token_hex(8)
     keys = (scratch_keys("failover-before"), scratch_keys("failover-after"))
     try:
-        outcome = failover.sandbox_failover(target.sentinel, redis_url, keys, token)
-    except failover.NotMonitoredError as exc:
+        outcome = topology.sandbox_failover(target.sentinel, redis_url, keys, token)
+    except topology.NotMonitoredError as exc:
         not_applicable(f"not possible here: {exc} (grade the sandbox's own REDIS_URL to test its failover)")
-    except failover.PrimaryDownError as exc:
+    except topology.PrimaryDownError as exc:
         unreachable(redis_url, target, exc)  # it died after the run's first PING: `error`, as for every Redis check
-    except failover.FailoverError as exc:
+    except topology.FailoverError as exc:
         fail(
             f"The sandbox's Redis did not fail over and back through sentinel: {exc}.",
             call="SENTINEL FAILOVER",
@@ -187,7 +189,7 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
         )
     client = lookups.elasticache
     try:
-        outcome = failover.aws_test_failover(client, group)
+        outcome = aws_failover.aws_test_failover(client, group)
     except client.exceptions.APICallRateForCustomerExceededFault:
         could_not_look(
             "AWS refused TestFailover: it allows 15 node groups per rolling 24 h and this account used them; grade "
@@ -202,7 +204,7 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
             observed="InvalidReplicationGroupStateFault",
             expected="available",
         )
-    except failover.FailoverError as exc:
+    except aws_failover.AwsFailoverError as exc:
         fail(f"{exc}.", call="elasticache.test_failover; describe_events", observed=str(exc), expected="completed")
     value, wrote = read_back(redis_url, before, after, token)
     evidence = {"events": outcome.events, "duration_s": round(outcome.duration_s, 1), "node_group": outcome.node_group}

@@ -99,7 +99,7 @@ class SandboxState:
 
 
 def lock_path(sentinel_port: int) -> Path:
-    """The lock file grading runs share to take turns on the sandbox's Redis (see failover.SandboxShare)."""
+    """The lock file grading runs share to take turns on the sandbox's Redis (see locks.SandboxShare)."""
     return Path(tempfile.gettempdir()) / f"labgrader-sandbox-{sentinel_port}.lock"
 
 
