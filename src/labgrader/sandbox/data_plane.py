@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from labgrader.sandbox import state as sandbox_state
-from labgrader.sandbox.state import SandboxState
+from labgrader.sandbox.state import SandboxState, SentinelInfo
 
 # The data nodes whose settings follow the parameter group (manager's roles).
 DATA_NODE_ROLES = ("primary", "replica")
@@ -65,7 +65,6 @@ def fail_over_and_back(group_id: str) -> bool:
         return False
     from labgrader.sandbox import topology  # noqa: PLC0415
     from labgrader.sandbox.locks import topology_lock  # noqa: PLC0415
-    from labgrader.targets import SentinelInfo  # noqa: PLC0415
 
     info = SentinelInfo("127.0.0.1", state.sentinel_port, state.master_name)
     wanted = topology.Node.from_url(state.redis_url)

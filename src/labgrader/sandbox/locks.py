@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from labgrader.sandbox import state as sandbox_state
-from labgrader.targets import SentinelInfo
+from labgrader.sandbox.state import SentinelInfo
 
 LOCK_TIMEOUT_S = 120.0
 

@@ -34,7 +34,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from labgrader.sandbox.locks import SandboxBusyError, interrupts_deferred, topology_lock
-from labgrader.targets import SentinelInfo
+from labgrader.sandbox.state import SentinelInfo
 
 PROMOTION_TIMEOUT_S = 20.0
 LINK_TIMEOUT_S = 20.0

@@ -21,7 +21,7 @@ import boto3
 import botocore.exceptions
 
 from labgrader.sandbox import state as sandbox_state
-from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
+from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SentinelInfo
 from labgrader.spec import LabSpec
 
 TargetName = Literal["local", "aws", "containers"]
@@ -35,13 +35,6 @@ class TargetError(Exception):
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
-
-@dataclass(frozen=True)
-class SentinelInfo:
-    host: str
-    port: int
-    master_name: str
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from labgrader.engine import runner
 from labgrader.engine.results import CheckResult
 from labgrader.sandbox import manager
 from labgrader.sandbox import topology as failover
-from labgrader.sandbox.state import SandboxState
+from labgrader.sandbox.state import SandboxState, SentinelInfo
 from labgrader.sandbox.topology import Node
 from labgrader.spec import LabSpec
-from labgrader.targets import SentinelInfo, open_target
+from labgrader.targets import open_target
 from tests.sandbox import nodes
 
 pytestmark = pytest.mark.sandbox
