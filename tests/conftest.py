@@ -22,7 +22,7 @@ from labgrader.engine import runner
 from labgrader.engine.results import CheckResult, RunResult
 from labgrader.engine.verdict import Hint
 from labgrader.sandbox import manager
-from labgrader.sandbox.moto import patches as moto_patches
+from labgrader.sandbox import moto as moto_corrections
 from labgrader.sandbox.state import SandboxState
 from labgrader.solve import solve
 from labgrader.spec import LabSpec, load_spec
@@ -192,7 +192,7 @@ def unpatched_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Upstream moto in-process (`mock_aws`), with fake credentials only: the strict-xfail tests that tell when
     upstream fixes what labgrader's sandbox corrects."""
     # The corrections belong to the sandbox's moto server process; applied here they would hide upstream's state.
-    assert not moto_patches._APPLIED, "moto_patches.apply() ran inside the test process"
+    assert not moto_corrections.applied(), "labgrader.sandbox.moto.apply() ran inside the test process"
     for key in [k for k in os.environ if k.startswith("AWS_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

@@ -10,6 +10,7 @@ from labgrader.api import (
     Hint,
     Lookups,
     Passed,
+    SandboxShare,
     ScratchKeys,
     Target,
     check,
@@ -20,11 +21,12 @@ from labgrader.api import (
     pending,
     redact_url,
     redis_scratch,
+    sandbox_topology,
 )
 from labgrader.api import elasticache_evaluation as ec
+from labgrader.api import elasticache_failover as aws_failover
 from labgrader.api import elasticache_hints as hints
 from labgrader.api import redis_connection as redis_conn
-from labgrader.api import sandbox_topology as failover
 
 RECONNECT_S = 90.0  # after TestFailover the primary endpoint's DNS name moves to the new primary
 
@@ -66,7 +68,7 @@ def redis_failover_recovers(
                 "--disruptive` to run it"
             )
         return on_aws(request.getfixturevalue("elasticache_lookups"), target, redis_url, scratch_keys)
-    share: failover.SandboxShare | None = request.getfixturevalue("sandbox_share")
+    share: SandboxShare | None = request.getfixturevalue("sandbox_share")
     if share is not None:
         share.release()  # the failover takes the sandbox alone: it waits for other runs' Redis checks to end
     try:
@@ -82,14 +84,12 @@ def on_sandbox(target: Target, redis_url: str, scratch_keys: ScratchKeys) -> Pas
     token = secrets.token_hex(8)
     keys = (scratch_keys("failover-before"), scratch_keys("failover-after"))
     try:
-        outcome = failover.sandbox_failover(target.sentinel, redis_url, keys, token)
-    except failover.NotMonitoredError as exc:
+        outcome = sandbox_topology.sandbox_failover(target.sentinel, redis_url, keys, token)
+    except sandbox_topology.NotMonitoredError as exc:
         not_applicable(f"not possible here: {exc} (grade the sandbox's own REDIS_URL to test its failover)")
-    except failover.PrimaryDownError as exc:
-        redis_scratch.unreachable(
-            redis_url, target, exc
-        )  # it died after the run's first PING: `error`, as for every Redis check
-    except failover.FailoverError as exc:
+    except sandbox_topology.PrimaryDownError as exc:
+        redis_scratch.unreachable(redis_url, target, exc)  # it died after the run's first PING: `error`, as for every Redis check
+    except sandbox_topology.FailoverError as exc:
         fail(
             f"The sandbox's Redis did not fail over and back through sentinel: {exc}.",
             call="SENTINEL FAILOVER",
@@ -184,7 +184,7 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
     client = redis_conn.connect(redis_url)
     try:
         client.set(before, token)
-        acknowledged = client.wait(1, 5000)
+        acknowledged = int(client.execute_command("WAIT", 1, 5000))
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         redis_scratch.unreachable(redis_url, target, exc)  # before anything is failed over
     finally:
@@ -199,7 +199,7 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
         )
     client = lookups.elasticache
     try:
-        outcome = failover.aws_test_failover(client, group)
+        outcome = aws_failover.aws_test_failover(client, group)
     except client.exceptions.APICallRateForCustomerExceededFault:
         could_not_look(
             "AWS refused TestFailover: it allows 15 node groups per rolling 24 h and this account used them; grade "
@@ -214,7 +214,7 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
             observed="InvalidReplicationGroupStateFault",
             expected="available",
         )
-    except failover.FailoverError as exc:
+    except aws_failover.AwsFailoverError as exc:
         fail(f"{exc}.", call="elasticache.test_failover; describe_events", observed=str(exc), expected="completed")
     value, wrote = read_back(redis_url, before, after, token)
     evidence = {"events": outcome.events, "duration_s": round(outcome.duration_s, 1), "node_group": outcome.node_group}

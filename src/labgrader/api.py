@@ -27,6 +27,7 @@ from labgrader.cleanup.model import Inventory
 from labgrader.engine.check import check
 from labgrader.engine.verdict import Hint, Passed, could_not_look, fail, not_applicable, passed, pending
 from labgrader.sandbox import topology as sandbox_topology
+from labgrader.sandbox.locks import SandboxShare
 from labgrader.services import latency
 from labgrader.services.dynamodb import evaluation as dynamodb_evaluation
 from labgrader.services.dynamodb import hints as dynamodb_hints
@@ -34,6 +35,7 @@ from labgrader.services.dynamodb import lookups as dynamodb_lookups
 from labgrader.services.dynamodb import scratch as dynamodb_scratch
 from labgrader.services.dynamodb.scratch import ScratchItems
 from labgrader.services.elasticache import evaluation as elasticache_evaluation
+from labgrader.services.elasticache import failover as elasticache_failover
 from labgrader.services.elasticache import hints as elasticache_hints
 from labgrader.services.elasticache.lookups import Lookups
 from labgrader.services.elasticache.prerequisites import require_group, require_settled, snapshot_in_progress
@@ -65,6 +67,7 @@ __all__ = [
     "LabSpec",
     "LatencySpec",
     "Lookups",
+    "SandboxShare",
     "Passed",
     "ScratchItems",
     "ScratchKeys",
@@ -84,6 +87,7 @@ __all__ = [
     "dynamodb_lookups",
     "dynamodb_scratch",
     "elasticache_evaluation",
+    "elasticache_failover",
     "elasticache_hints",
     "fail",
     "lab_dataset",

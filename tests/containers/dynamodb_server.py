@@ -1,5 +1,5 @@
 """The test DynamoDB image's server (it runs inside the container only): moto with the sandbox's corrections
-(`labgrader.sandbox.moto.patches`) on 0.0.0.0:8000, with only the DynamoDB and Streams models loaded up front, as a
+(`labgrader.sandbox.moto`) on 0.0.0.0:8000, with only the DynamoDB and Streams models loaded up front, as a
 student's DynamoDB Local answers. The sandbox's own server also warms ElastiCache and EC2, which took a second more
 to start and which no container test asks for."""
 
@@ -17,9 +17,9 @@ def main() -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from labgrader.sandbox.moto import patches as moto_patches
+    from labgrader.sandbox import moto as moto_corrections
 
-    moto_patches.apply()
+    moto_corrections.apply()
     for module in WARM_MODULES:
         importlib.import_module(module)
     app = DomainDispatcherApplication(create_backend_app)

@@ -41,10 +41,12 @@ SITE = "/opt/labgrader/site-packages"
 # What moto's server loads to answer the DynamoDB and Streams APIs (found by running it and listing the modules);
 # their requirements are added below.
 MOTO_SERVER_DISTRIBUTIONS = ("moto", "Flask", "flask-cors", "PyYAML", "py-partiql-parser")
-# The sandbox's corrections of moto, without the rest of labgrader (their imports stay inside moto and the standard
-# library), and the server that applies them in the container.
-# The ElastiCache modules come along because moto_patches imports them at load time; their data-plane code (Redis
-# topology) is only imported when an ElastiCache call runs, which a DynamoDB container never answers.
+# The sandbox's corrections of moto (labgrader.sandbox.moto), without the rest of labgrader (their imports stay
+# inside moto, the standard library and these files), and the server that applies them in the container: every
+# labgrader module that importing labgrader.sandbox.moto and applying its corrections loads
+# (tests/sandbox/test_moto_container_files.py checks the list). The ElastiCache modules come along because
+# labgrader.sandbox.moto imports them at load time; their Redis topology code (sandbox/topology.py) is only imported
+# when TestFailover runs, which a DynamoDB container never answers.
 LABGRADER_FILES = (
     "__init__.py",
     "engine/__init__.py",
@@ -53,7 +55,8 @@ LABGRADER_FILES = (
     "sandbox/state.py",
     "sandbox/data_plane.py",
     "sandbox/moto/__init__.py",
-    "sandbox/moto/patches.py",
+    "sandbox/moto/dynamodb.py",
+    "sandbox/moto/elasticache.py",
     "sandbox/moto/events.py",
     "sandbox/moto/parameter_groups.py",
 )

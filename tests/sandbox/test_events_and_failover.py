@@ -1,5 +1,5 @@
-"""DescribeEvents and TestFailover on the sandbox (src/labgrader/sandbox/events.py): AWS's answers and refusals, and
-a real failover (and failback) of the sandbox's Redis nodes for the replication group they back."""
+"""DescribeEvents and TestFailover on the sandbox (src/labgrader/sandbox/moto/events.py): AWS's answers and
+refusals, and a real failover (and failback) of the sandbox's Redis nodes for the replication group they back."""
 
 from __future__ import annotations
 

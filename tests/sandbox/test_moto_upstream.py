@@ -1,6 +1,7 @@
-"""Upstream moto, without the sandbox's corrections: these tests describe AWS's behaviour and are expected to fail
-while moto's bugs remain (strict xfail). When one XPASSes, upstream fixed the bug: drop that correction from
-src/labgrader/sandbox/moto_patches.py and this xfail mark."""
+"""Upstream moto, without the sandbox's corrections: these tests describe AWS's behaviour (ElastiCache) and are
+expected to fail while moto's bugs remain (strict xfail). When one XPASSes, upstream fixed the bug: drop that
+correction from src/labgrader/sandbox/moto/ (elasticache.py, parameter_groups.py, events.py) and this xfail mark.
+The DynamoDB ones are in test_moto_dynamodb.py, the deletion ones in test_moto_upstream_deletions.py."""
 
 from __future__ import annotations
 
@@ -154,33 +155,6 @@ def test_upstream_moto_enables_cluster_mode_for_shards() -> None:
     _group(NumNodeGroups=2)
     group = boto3.client("elasticache", region_name="us-east-1").describe_replication_groups(ReplicationGroupId="rg")
     assert group["ReplicationGroups"][0]["ClusterEnabled"] is True
-
-
-@pytest.mark.xfail(strict=True, reason="moto's UpdateTable replaces AttributeDefinitions instead of merging them")
-@pytest.mark.usefixtures("unpatched_aws")
-def test_upstream_moto_update_table_keeps_attribute_definitions() -> None:
-    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    dynamodb.create_table(
-        TableName="t",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.update_table(
-        TableName="t",
-        AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
-        GlobalSecondaryIndexUpdates=[
-            {
-                "Create": {
-                    "IndexName": "g-index",
-                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            }
-        ],
-    )
-    names = {a["AttributeName"] for a in dynamodb.describe_table(TableName="t")["Table"]["AttributeDefinitions"]}
-    assert names == {"pk", "g"}
 
 
 @pytest.mark.xfail(strict=True, reason="moto has no DescribeEvents (HTTP 500)")

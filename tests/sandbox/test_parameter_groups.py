@@ -1,4 +1,4 @@
-"""Cache parameter groups on the sandbox (src/labgrader/sandbox/parameter_groups.py): the API as on AWS, and the
+"""Cache parameter groups on the sandbox (src/labgrader/sandbox/moto/parameter_groups.py): the API as on AWS, and the
 lab replication group's maxmemory-policy applied to the sandbox's real Redis nodes."""
 
 from __future__ import annotations

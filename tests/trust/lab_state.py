@@ -24,11 +24,10 @@ from labgrader import paths
 from labgrader.engine.scratch import SCRATCH_PREFIX
 from labgrader.sandbox import manager
 from labgrader.sandbox import topology as failover
-from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SandboxState
+from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SandboxState, SentinelInfo
 from labgrader.solve import solve
 from labgrader.spec import LabSpec
 from labgrader.targets import open_target
-from labgrader.targets.base import SentinelInfo
 
 REFERENCE = paths.reference_solution()
 # The settings the student makes with CONFIG SET (solve does it on every node, as a parameter group would).

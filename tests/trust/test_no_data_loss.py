@@ -32,10 +32,12 @@ import redis
 
 from labgrader.engine import catalog, runner
 from labgrader.engine.scratch import SCRATCH_PREFIX
+from labgrader.sandbox import locks
 from labgrader.sandbox import topology as failover
 from labgrader.sandbox.topology import Node
 from labgrader.spec import LabSpec
 from labgrader.targets.base import Target
+from tests.sandbox import nodes
 from tests.trust import lab_state
 from tests.trust.lab_state import Lab, ProcessWatch
 
@@ -192,7 +194,7 @@ def test_runs_interrupted_at_random_points_change_nothing(
 
 
 def _failover_under_ctrl_c(steps: list[str], presses: int) -> None:
-    with failover.interrupts_deferred():
+    with locks.interrupts_deferred():
         for _ in range(presses):
             os.kill(os.getpid(), signal.SIGINT)
             steps.append(f"after Ctrl-C {len(steps) + 1}")
@@ -349,7 +351,7 @@ def test_ctrl_c_during_a_scenario_stops_the_module_before_the_cleanup(
 # the run's own BGSAVE in redis_persistence_configured) is older than what the run wrote since: restarting it from
 # that file would serve stale data. The sandbox does what ElastiCache does: sentinel promotes the replica, which
 # holds every key replicated before the kill; the dead node is restarted empty as its replica (stale RDB moved
-# aside, settings copied: failover.restart_empty_replica), then the topology is put back (failover.heal).
+# aside, settings copied: tests/sandbox/nodes.py restart_empty_replica), then the topology is put back (failover.heal).
 # "Identical" therefore means: the student's keys as the replica held them, checked to be all of them before the
 # run (they were written by `solve`, long replicated), so nothing may be missing afterwards.
 KILL_POINTS = {
@@ -408,7 +410,7 @@ def test_the_primary_dying_mid_run_loses_nothing_and_leaves_nothing(
     finally:
         # The sandbox's way back: the dead node restarted empty as a replica, then the topology put back by the
         # next run's heal (called here directly).
-        failover.restart_empty_replica(lab.state, "primary", sentinel.wait_settled())
+        nodes.restart_empty_replica(lab.state, "primary", sentinel.wait_settled())
         healed = failover.heal(sentinel.info, lab.state.redis_url)
         sentinel.close()
     assert healed == [f"failed back to {original}"]

@@ -24,7 +24,7 @@ Log = Callable[[str], None]
 
 # AWS: a replication group takes minutes to delete (the waiter polls every 15 s, up to 20 min).
 AWS_WAIT = {"Delay": 15, "MaxAttempts": 80}
-# The sandbox: moto_patches completes a deletion after ~1 s.
+# The sandbox: its moto corrections (sandbox/moto/elasticache.py) complete a deletion after ~1 s.
 SANDBOX_POLL_S = 0.2
 SANDBOX_WAIT_S = 30.0
 DEPENDENCY_RETRIES_AWS = 8

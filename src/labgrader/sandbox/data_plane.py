@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from labgrader.sandbox import state as sandbox_state
-from labgrader.sandbox.state import SandboxState
+from labgrader.sandbox.state import SandboxState, SentinelInfo
 
 # The data nodes whose settings follow the parameter group (manager's roles).
 DATA_NODE_ROLES = ("primary", "replica")
@@ -63,18 +63,18 @@ def fail_over_and_back(group_id: str) -> bool:
     state = _backing(group_id)
     if state is None:
         return False
-    from labgrader.sandbox import topology as failover  # noqa: PLC0415
-    from labgrader.targets.base import SentinelInfo  # noqa: PLC0415
+    from labgrader.sandbox import topology  # noqa: PLC0415
+    from labgrader.sandbox.locks import topology_lock  # noqa: PLC0415
 
     info = SentinelInfo("127.0.0.1", state.sentinel_port, state.master_name)
-    wanted = failover.Node.from_url(state.redis_url)
-    sentinel = failover.Sentinel(info)
+    wanted = topology.Node.from_url(state.redis_url)
+    sentinel = topology.Sentinel(info)
     try:
-        with failover.topology_lock(info):
-            failover.restore(sentinel, wanted)
+        with topology_lock(info):
+            topology.restore(sentinel, wanted)
             old, new, _seconds = sentinel.failover()
-            failover.attach(old, new)
-            failover.restore(sentinel, wanted)
+            topology.attach(old, new)
+            topology.restore(sentinel, wanted)
     finally:
         sentinel.close()
     return True

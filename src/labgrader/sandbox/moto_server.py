@@ -1,4 +1,4 @@
-"""The sandbox's AWS control plane: moto's server with labgrader's corrections (moto_patches), on a free port.
+"""The sandbox's AWS control plane: moto's server with labgrader's corrections (sandbox/moto/), on a free port.
 
 Run as `python -m labgrader.sandbox.moto_server --port-file F [--region R]`: binds 127.0.0.1 on a port the kernel
 picks (no race between choosing a port and binding it), warms the lab's service backends, then writes the port to F.
@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> None:
     from werkzeug.serving import make_server  # noqa: PLC0415
 
     from labgrader.sandbox import data_plane  # noqa: PLC0415
-    from labgrader.sandbox.moto import patches as moto_patches  # noqa: PLC0415
+    from labgrader.sandbox import moto as moto_corrections  # noqa: PLC0415
 
-    moto_patches.apply()
+    moto_corrections.apply()
     data_plane.configure(args.sandbox_home)
     for module in WARM_MODULES:
         importlib.import_module(module)

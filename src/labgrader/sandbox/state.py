@@ -42,6 +42,15 @@ def default_home() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".labgrader"
 
 
+@dataclass(frozen=True)
+class SentinelInfo:
+    """Where the sandbox's sentinel answers and the name of the primary it monitors (a target's `sentinel`)."""
+
+    host: str
+    port: int
+    master_name: str
+
+
 @dataclass
 class ProcessRecord:
     role: str
@@ -99,7 +108,7 @@ class SandboxState:
 
 
 def lock_path(sentinel_port: int) -> Path:
-    """The lock file grading runs share to take turns on the sandbox's Redis (see failover.SandboxShare)."""
+    """The lock file grading runs share to take turns on the sandbox's Redis (see locks.SandboxShare)."""
     return Path(tempfile.gettempdir()) / f"labgrader-sandbox-{sentinel_port}.lock"
 
 

@@ -1,5 +1,7 @@
-"""Failover, for real: through the sandbox's sentinel (the local analogue of ElastiCache's TestFailover), and with
-TestFailover itself on AWS (opt-in: it is rate-limited and takes minutes).
+"""The sandbox's Redis topology: its primary, replica and sentinel, a real failover through that sentinel (the
+local analogue of ElastiCache's TestFailover; AWS's own is labgrader/services/elasticache/failover.py), putting
+the topology back afterwards (restore) or after a run stopped half-way (heal), and deleting a run's leftover
+scratch keys wherever the data lives now (sweep). Runs take turns on the sandbox through sandbox/locks.py.
 
 On the sandbox the grader owns the infrastructure, so it also puts it back: after a failover the original
 primary (the port REDIS_URL names) is promoted again, every other node follows it as a replica with its link up,
@@ -12,36 +14,30 @@ and sentinel agrees. Facts this relies on (lab-facts.md, measured here):
   node often needs a full resync, so the nodes run with `repl-diskless-sync-delay 0` (a sandbox setting, not the
   student's) to avoid Redis' default 5 s wait.
 * After an error a client must rediscover the primary through sentinel; a node killed outright is restarted empty
-  (its RDB moved aside) with `--replicaof <new primary>`: restarted as a primary from a stale RDB it would
-  overwrite newer data once sentinel made it follow again.
+  (its RDB moved aside) with `--replicaof <new primary>` (the tests do: tests/sandbox/nodes.py): restarted as a
+  primary from a stale RDB it would overwrite newer data once sentinel made it follow again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import re
-import signal
+import os
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
-from labgrader.sandbox import state as sandbox_state
-from labgrader.sandbox.state import ProcessRecord, SandboxState
-from labgrader.targets import redis_connection as redis_conn
-from labgrader.targets.base import SentinelInfo
+from labgrader.sandbox.locks import SandboxBusyError, interrupts_deferred, topology_lock
+from labgrader.sandbox.state import SentinelInfo
 
 PROMOTION_TIMEOUT_S = 20.0
 LINK_TIMEOUT_S = 20.0
-LOCK_TIMEOUT_S = 120.0
 SWEEP_WAIT_S = 10.0
 POLL_S = 0.02
 # Sentinel answers these while it cannot start a failover yet (one still running; the replica not yet seen
@@ -85,12 +81,30 @@ def _canonical_host(host: str) -> str:
         return host
 
 
+CONNECT_TIMEOUT_S = 3.0
+
+
 def connect(node: Node, *, timeout: float = 2.0) -> redis.Redis:
-    """A client of one node (credentials from the environment, as for REDIS_URL)."""
-    return redis_conn.connect(f"redis://{node.host}:{node.port}/0", timeout=timeout)
+    """A client of one node, with the credentials a REDIS_URL without any gets (REDIS_PASSWORD / REDISCLI_AUTH,
+    REDIS_USERNAME), as labgrader/services/redis/connection.py gives the checks: a student's AUTH applies to every
+    node. No retries: a node that is down says so at once."""
+    password = os.environ.get("REDIS_PASSWORD") or os.environ.get("REDISCLI_AUTH") or None
+    username = os.environ.get("REDIS_USERNAME") or None
+    return redis.Redis(
+        host=node.host,
+        port=node.port,
+        db=0,
+        decode_responses=True,
+        encoding_errors="replace",
+        socket_connect_timeout=CONNECT_TIMEOUT_S,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+        password=password,
+        username=username,
+    )
 
 
-def _deadline_loop(timeout: float, what: str) -> Iterator[float]:
+def deadline_loop(timeout: float, what: str) -> Iterator[float]:
     """Yield the elapsed time until `timeout`, sleeping POLL_S between rounds; then raise FailoverError."""
     started = time.monotonic()
     while True:
@@ -99,94 +113,6 @@ def _deadline_loop(timeout: float, what: str) -> Iterator[float]:
             raise FailoverError(f"{what} did not happen within {timeout:.0f} s")
         yield elapsed
         time.sleep(POLL_S)
-
-
-def _lock_file(sentinel: SentinelInfo) -> Path:
-    return sandbox_state.lock_path(sentinel.port)
-
-
-def _flock(handle: Any, mode: int, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(handle, mode | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise FailoverError(f"{what} for {timeout:.0f} s") from None
-            time.sleep(0.05)
-        else:
-            return
-
-
-class SandboxShare:
-    """A grading run's share of the sandbox's Redis: held (flock LOCK_SH) while its checks use Redis, so that
-    another run's failover (LOCK_EX) waits for them, and they wait for it, instead of meeting a read-only replica
-    half-way. The failover of the run holding this share gives it up first (`release`), so two runs failing over
-    at once take turns instead of deadlocking."""
-
-    def __init__(self, sentinel: SentinelInfo, timeout: float = LOCK_TIMEOUT_S) -> None:
-        self.sentinel = sentinel
-        self.timeout = timeout
-        self._handle = _lock_file(sentinel).open("a")
-        self.held = False
-
-    def acquire(self) -> None:
-        if not self.held:
-            _flock(self._handle, fcntl.LOCK_SH, self.timeout, "another grading run's failover held the sandbox")
-            self.held = True
-
-    def release(self) -> None:
-        if self.held:
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self.held = False
-
-    def close(self) -> None:
-        self.release()
-        self._handle.close()
-
-
-@contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Ctrl-C (SIGINT) inside the block takes effect when the block ends: a failover, once started, is put back
-    (≈ 2 s) before the run stops, instead of leaving the sandbox's REDIS_URL on a read-only replica. A second
-    Ctrl-C stops at once (the next grading run heals the sandbox then: `heal`). Only in the main thread, where
-    Python delivers signals; elsewhere the block runs unprotected."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is None:  # a handler installed outside Python: leave it alone
-        yield
-        return
-    received: list[int] = []
-
-    def defer(signum: int, _frame: object) -> None:
-        if received:
-            raise KeyboardInterrupt
-        received.append(signum)
-
-    signal.signal(signal.SIGINT, defer)
-    try:
-        yield
-    except BaseException as exc:
-        if received and not isinstance(exc, KeyboardInterrupt):
-            raise KeyboardInterrupt from exc
-        raise
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if received:
-        raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def topology_lock(sentinel: SentinelInfo, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    """The sandbox to oneself (LOCK_EX) for a failover: one at a time, and no other run's Redis check meanwhile."""
-    with _lock_file(sentinel).open("a") as handle:
-        _flock(handle, fcntl.LOCK_EX, timeout, "other grading runs kept using the sandbox's Redis")
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- the sandbox's sentinel -----------------------------------------------------------------------------------
@@ -235,14 +161,14 @@ class Sentinel:
     def wait_settled(self, timeout: float = PROMOTION_TIMEOUT_S) -> Node:
         """Wait until sentinel has finished any failover (GET-MASTER-ADDR-BY-NAME names the promoted replica as soon
         as it answers, before sentinel has reset its view and listed the old primary among the replicas)."""
-        for _ in _deadline_loop(timeout, f"sentinel finishing the failover of {self.info.master_name}"):
+        for _ in deadline_loop(timeout, f"sentinel finishing the failover of {self.info.master_name}"):
             state: Any = self.client.sentinel_master(self.info.master_name)
             if "failover_in_progress" in str(state.get("flags", "")):
                 continue
             settled = Node(_canonical_host(str(state["ip"])), int(state["port"]))
             if settled.same_as(self.primary()):
                 return settled
-        raise AssertionError("unreachable")  # pragma: no cover - _deadline_loop raises
+        raise AssertionError("unreachable")  # pragma: no cover - deadline_loop raises
 
     def failover(self, timeout: float = PROMOTION_TIMEOUT_S) -> tuple[Node, Node, float]:
         """`SENTINEL FAILOVER`, then wait until sentinel names another primary that says role:master, and until
@@ -251,14 +177,14 @@ class Sentinel:
         Returns (old primary, new primary, seconds until a client asking sentinel found the new primary)."""
         old = self.wait_settled(timeout)
         started = time.monotonic()
-        for _ in _deadline_loop(timeout, f"sentinel accepting SENTINEL FAILOVER {self.info.master_name}"):
+        for _ in deadline_loop(timeout, f"sentinel accepting SENTINEL FAILOVER {self.info.master_name}"):
             try:
                 self.client.sentinel_failover(self.info.master_name)
                 break
             except redis.ResponseError as exc:
                 if not str(exc).startswith(_RETRYABLE_SENTINEL_ERRORS):
                     raise
-        for _ in _deadline_loop(timeout, f"the promotion of a replica of {old}"):
+        for _ in deadline_loop(timeout, f"the promotion of a replica of {old}"):
             new = self.primary()
             if not new.same_as(old) and role(new) == "master":
                 break
@@ -301,11 +227,11 @@ def attach(replica: Node, primary: Node, timeout: float = LINK_TIMEOUT_S) -> Non
             and Node(_canonical_host(str(info.get("master_host"))), int(info.get("master_port") or 0)).same_as(primary)
         ):
             node.replicaof(primary.host, primary.port)
-        for _ in _deadline_loop(timeout, f"the replication link of {replica} to {primary}"):
+        for _ in deadline_loop(timeout, f"the replication link of {replica} to {primary}"):
             if node.info("replication").get("master_link_status") == "up":
                 break
         # WAIT returns once the replica acknowledged every write the primary had when WAIT was called.
-        for _ in _deadline_loop(timeout, f"{replica} catching up with {primary}"):
+        for _ in deadline_loop(timeout, f"{replica} catching up with {primary}"):
             if int(head.wait(1, 500)) >= 1:
                 return
     finally:
@@ -338,6 +264,17 @@ def restore(sentinel: Sentinel, wanted: Node, timeout: float = PROMOTION_TIMEOUT
     return done
 
 
+@contextlib.contextmanager
+def _sandbox_to_oneself(info: SentinelInfo) -> Iterator[None]:
+    """The sandbox to this run alone (locks.topology_lock) with Ctrl-C deferred until the block ends; other runs
+    keeping it too long is a failover that could not happen (FailoverError)."""
+    try:
+        with topology_lock(info), interrupts_deferred():
+            yield
+    except SandboxBusyError as exc:
+        raise FailoverError(str(exc)) from exc
+
+
 def monitored(info: SentinelInfo, url: str, timeout: float = PROMOTION_TIMEOUT_S) -> bool:
     """Whether the Redis at `url` is one of the nodes the sandbox's sentinel watches (asked once any failover under
     way has ended: half-way, sentinel lists the old primary nowhere for a moment)."""
@@ -367,7 +304,7 @@ def heal(info: SentinelInfo, primary_url: str, timeout: float = PROMOTION_TIMEOU
             return []  # dead: nothing to put back (every check reports it unreachable)
         if settled and Node(str(state["ip"]), int(state["port"])).same_as(wanted) and current == "master":
             return []
-        with topology_lock(info), interrupts_deferred():
+        with _sandbox_to_oneself(info):
             return restore(sentinel, wanted, timeout)
     finally:
         sentinel.close()
@@ -396,7 +333,7 @@ def sweep(info: SentinelInfo, primary_url: str, patterns: tuple[str, ...], wait_
         return delete_matching(wanted, patterns)
     sentinel = Sentinel(info)
     try:
-        for _ in _deadline_loop(wait_s, f"a primary answering instead of {wanted}"):
+        for _ in deadline_loop(wait_s, f"a primary answering instead of {wanted}"):
             try:
                 current = sentinel.primary()  # the dead node until sentinel has promoted the replica
             except (redis.ConnectionError, redis.TimeoutError):
@@ -405,7 +342,7 @@ def sweep(info: SentinelInfo, primary_url: str, patterns: tuple[str, ...], wait_
                 return delete_matching(current, patterns)
     finally:
         sentinel.close()
-    raise AssertionError("unreachable")  # pragma: no cover - _deadline_loop raises
+    raise AssertionError("unreachable")  # pragma: no cover - deadline_loop raises
 
 
 @dataclass(frozen=True)
@@ -439,7 +376,7 @@ def sandbox_failover(
     timings = Timings()
     started = time.monotonic()
     try:
-        with topology_lock(info), interrupts_deferred():
+        with _sandbox_to_oneself(info):
             healed = restore(sentinel, wanted, timeout)  # a previous run interrupted mid-failover
             before = connect(wanted)
             try:
@@ -477,133 +414,3 @@ def sandbox_failover(
         sentinel.close()
     timings.total_s = time.monotonic() - started
     return SandboxFailover(old, new, value, wrote, acknowledged, timings, healed)
-
-
-# --- a node that died: restart it empty, as a replica -----------------------------------------------------------
-
-
-# What a student sets with CONFIG SET in the lab (ElastiCache: the parameter group, which every node shares).
-NODE_SETTINGS = ("maxmemory-policy", "maxmemory", "save", "appendonly")
-
-
-def node_settings(node: Node) -> dict[str, str]:
-    client = connect(node)
-    try:
-        return {name: str(client.config_get(name).get(name, "")) for name in NODE_SETTINGS}
-    finally:
-        client.close()
-
-
-def restart_empty_replica(
-    state: SandboxState, process_role: str, primary: Node, timeout: float = LINK_TIMEOUT_S
-) -> ProcessRecord:
-    """Restart the sandbox's redis node `process_role` ("primary" or "replica") after it died, on the same port,
-    empty and following `primary`, with the settings `primary` has (the student's CONFIG SET of eviction and
-    persistence would otherwise be lost with the process, as a parameter group is not); recorded in the sandbox
-    state so `sandbox down` stops it.
-
-    Its dump.rdb is moved aside first: a node restarted from a stale RDB and then made a replica is harmless, but
-    one that comes back as a primary serves (and, once followed, spreads) old data."""
-    from labgrader.sandbox import manager  # noqa: PLC0415 - the sandbox manager imports this module's users
-
-    record = state.processes[process_role]
-    if record.running():
-        raise FailoverError(f"the sandbox's {process_role} (pid {record.pid}) is still running")
-    workdir = Path(state.data_dir) / process_role
-    for stale in ("dump.rdb", "appendonly.aof"):
-        path = workdir / stale
-        if path.exists():
-            path.rename(workdir / f"{stale}.stale-{int(time.time())}")
-    settings = node_settings(primary)
-    proc = manager.restart_node(state, process_role, ["--replicaof", primary.host, str(primary.port)])
-    node = Node("127.0.0.1", record.port)
-    for _ in _deadline_loop(timeout, f"the restarted {process_role} answering on port {record.port}"):
-        if proc.poll() is not None:
-            raise FailoverError(f"the restarted {process_role} exited with code {proc.returncode}")
-        if role(node) == "slave":
-            break
-    client = connect(node)
-    try:
-        for name, value in settings.items():
-            client.config_set(name, value)
-    finally:
-        client.close()
-    attach(node, primary, timeout)
-    sandbox_state.write(state)
-    return state.processes[process_role]
-
-
-# --- AWS: TestFailover ----------------------------------------------------------------------------------------
-
-# Event messages TestFailover produces, in order (API reference, TestFailover); older engines say "master node".
-_FAILOVER_DONE = re.compile(r"Failover from (?:primary|master) node (\S+) to replica node (\S+) completed")
-_RECOVERED = re.compile(r"Finished recovery for cache nodes")
-
-
-@dataclass(frozen=True)
-class AwsFailover:
-    node_group: str
-    old_primary: str | None
-    new_primary: str | None
-    events: list[str]
-    duration_s: float
-    recovered: bool
-
-
-def primary_member(group: dict[str, Any], node_group_id: str) -> str | None:
-    for node_group in group.get("NodeGroups") or []:
-        if node_group.get("NodeGroupId") == node_group_id:
-            for member in node_group.get("NodeGroupMembers") or []:
-                if member.get("CurrentRole") == "primary":
-                    return str(member.get("CacheClusterId"))
-    return None
-
-
-def aws_test_failover(
-    elasticache: Any,
-    group: dict[str, Any],
-    *,
-    timeout_s: float = 1500.0,
-    poll_s: float = 15.0,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> AwsFailover:
-    """TestFailover on the group's first node group, then poll DescribeEvents and DescribeReplicationGroups until
-    AWS reports the failover completed and the group is available again (it takes minutes)."""
-    group_id = str(group["ReplicationGroupId"])
-    node_group_id = str((group.get("NodeGroups") or [{}])[0].get("NodeGroupId", "0001"))
-    old = primary_member(group, node_group_id)
-    since = now() - timedelta(seconds=5)
-    started = clock()
-    elasticache.test_failover(ReplicationGroupId=group_id, NodeGroupId=node_group_id)
-    sources = {group_id, *(str(m) for m in group.get("MemberClusters") or [])}
-    messages: list[str] = []
-    done = recovered = False
-    current = group
-    while True:
-        paginator = elasticache.get_paginator("describe_events")
-        for page in paginator.paginate(StartTime=since):
-            for event in page.get("Events") or []:
-                message = str(event.get("Message", ""))
-                if event.get("SourceIdentifier") in sources and message not in messages:
-                    messages.append(message)
-        done = done or any(_FAILOVER_DONE.search(m) for m in messages)
-        recovered = recovered or any(_RECOVERED.search(m) for m in messages)
-        current = elasticache.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
-        if done and current.get("Status") == "available":
-            break
-        if clock() - started > timeout_s:
-            raise FailoverError(
-                f"TestFailover of {group_id} did not complete within {timeout_s / 60:.0f} min "
-                f"(status {current.get('Status')}; events: {'; '.join(messages) or 'none'})"
-            )
-        sleep(poll_s)
-    return AwsFailover(
-        node_group=node_group_id,
-        old_primary=old,
-        new_primary=primary_member(current, node_group_id),
-        events=messages,
-        duration_s=clock() - started,
-        recovered=recovered,
-    )

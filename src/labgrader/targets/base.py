@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from labgrader.sandbox.state import SentinelInfo
+
 TargetName = Literal["local", "aws", "containers"]
 AWS_REGION_NAME = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}")
 TARGET_NAMES: tuple[TargetName, ...] = ("local", "aws", "containers")
@@ -21,13 +23,6 @@ class TargetError(Exception):
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
-
-@dataclass(frozen=True)
-class SentinelInfo:
-    host: str
-    port: int
-    master_name: str
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from labgrader.sandbox import state as sandbox_state
-from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
-from labgrader.targets.base import SentinelInfo, Target, TargetError
+from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SentinelInfo
+from labgrader.targets.base import Target, TargetError
 
 
 def local_target(region: str | None, redis_url: str | None, sandbox_home: Path | None) -> Target:

@@ -1,5 +1,5 @@
 """The parameter group check, graded on the sandbox (its moto server has cache parameter groups: see
-src/labgrader/sandbox/parameter_groups.py), and on AWS's documented answers of DescribeReplicationGroups,
+src/labgrader/sandbox/moto/parameter_groups.py), and on AWS's documented answers of DescribeReplicationGroups,
 DescribeCacheClusters, DescribeCacheParameterGroups and DescribeCacheParameters, the last split into two pages with
 a Marker, as AWS pages a group's ~100 parameters."""
 

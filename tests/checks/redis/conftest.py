@@ -12,11 +12,11 @@ import redis
 
 from labgrader.engine import catalog, runner
 from labgrader.engine.results import RunResult
-from labgrader.sandbox import topology as failover
 from labgrader.sandbox.state import SandboxState
+from labgrader.targets.clients import AwsClients
+from labgrader.services.elasticache import failover as aws_failover
 from labgrader.spec import LabSpec
 from labgrader.targets.base import Target
-from labgrader.targets.clients import AwsClients
 from tests.checks.elasticache.conftest import lab_setup  # noqa: F401 - re-exported fixture: a setup of one's own
 from tests.checks.redis.recording_proxy import RecordingProxy
 from tests.conftest import closed_port
@@ -104,7 +104,7 @@ def primary_restored(solved: LabSpec, clients: AwsClients) -> Iterator[None]:
 
     def restore() -> None:
         group = elasticache.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
-        if failover.primary_member(group, "0001") != f"{name}-001":
+        if aws_failover.primary_member(group, "0001") != f"{name}-001":
             elasticache.test_failover(ReplicationGroupId=name, NodeGroupId="0001")
 
     restore()

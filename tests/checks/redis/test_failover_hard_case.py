@@ -16,11 +16,11 @@ from labgrader.engine import runner
 from labgrader.engine.results import CheckResult
 from labgrader.sandbox import manager
 from labgrader.sandbox import topology as failover
-from labgrader.sandbox.state import SandboxState
+from labgrader.sandbox.state import SandboxState, SentinelInfo
 from labgrader.sandbox.topology import Node
 from labgrader.spec import LabSpec
 from labgrader.targets import open_target
-from labgrader.targets.base import SentinelInfo
+from tests.sandbox import nodes
 
 pytestmark = pytest.mark.sandbox
 CHECK = "redis_failover_recovers"
@@ -90,7 +90,7 @@ def test_sigkill_of_the_primary_loses_no_acknowledged_write(own_sandbox):
 
     workdir = Path(state.data_dir) / "primary"
     assert (workdir / "dump.rdb").exists()
-    record = failover.restart_empty_replica(state, "primary", new_primary)
+    record = nodes.restart_empty_replica(state, "primary", new_primary)
     assert record.pid != 0
     assert list(workdir.glob("dump.rdb.stale-*")), "the stale RDB was not moved aside"
     restarted = failover.connect(original)
@@ -141,6 +141,6 @@ def test_fails_when_the_replica_is_dead_and_recovers_once_restarted(own_sandbox,
     assert result.status == "fail"
     assert f"replica 127.0.0.1:{state.processes['replica'].port} does not answer" in result.message
 
-    failover.restart_empty_replica(state, "replica", Node("127.0.0.1", state.processes["primary"].port))
+    nodes.restart_empty_replica(state, "replica", Node("127.0.0.1", state.processes["primary"].port))
     again = grade_failover(week8, home, tmp_path / "restarted")
     assert again.status == "pass", again.message

@@ -15,7 +15,7 @@ from botocore.stub import ANY
 from labgrader.engine.scratch import Scratch
 from labgrader.engine.verdict import CheckFailed, CouldNotLook
 from labgrader.sandbox import manager
-from labgrader.sandbox import topology as failover
+from labgrader.services.elasticache import failover as aws_failover
 from labgrader.services.elasticache.lookups import Lookups
 from labgrader.services.redis.evaluation import RESTRICTED_COMMANDS
 from labgrader.services.redis.scratch import ScratchKeys
@@ -206,9 +206,9 @@ def test_testfailover_that_never_completes_times_out():
     slept: list[float] = []
     with (
         clients.active(),
-        pytest.raises(failover.FailoverError, match="did not complete within 25 min \\(status modifying"),
+        pytest.raises(aws_failover.AwsFailoverError, match="did not complete within 25 min \\(status modifying"),
     ):
-        failover.aws_test_failover(
+        aws_failover.aws_test_failover(
             clients.client("elasticache"), before["ReplicationGroups"][0], clock=lambda: next(clock), sleep=slept.append
         )
     assert slept == [15.0, 15.0]

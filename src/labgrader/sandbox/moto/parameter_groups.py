@@ -1,10 +1,10 @@
 """Cache parameter groups on the sandbox: moto has none (its server answers HTTP 500 to every parameter group call).
 
-Added to the sandbox's moto server (moto_patches.apply): CreateCacheParameterGroup, DescribeCacheParameterGroups,
-DescribeCacheParameters (Marker pagination, MaxRecords 20..100 as on AWS), ModifyCacheParameterGroup,
-ResetCacheParameterGroup and DeleteCacheParameterGroup, with the default groups (`default.redis7` ...) that exist in
-every region and cannot be modified or deleted. A replication group made without a parameter group runs with its
-family's default group, as on AWS.
+Added to the sandbox's moto server (labgrader.sandbox.moto.apply): CreateCacheParameterGroup,
+DescribeCacheParameterGroups, DescribeCacheParameters (Marker pagination, MaxRecords 20..100 as on AWS),
+ModifyCacheParameterGroup, ResetCacheParameterGroup and DeleteCacheParameterGroup, with the default groups
+(`default.redis7` ...) that exist in every region and cannot be modified or deleted. A replication group made without
+a parameter group runs with its family's default group, as on AWS.
 
 The sandbox's real Redis nodes (primary and replica) back the replication group named like the sandbox's sentinel
 master (`lab-redis`): the `maxmemory-policy` of the parameter group attached to that group is applied to both nodes

@@ -12,15 +12,16 @@ import redis
 from labgrader.engine.scratch import Scratch
 from labgrader.engine.state import RUN_STATE
 from labgrader.engine.verdict import could_not_look, fail, not_applicable
-from labgrader.sandbox import topology as failover
+from labgrader.sandbox import topology
+from labgrader.sandbox.locks import SandboxShare
+from labgrader.targets.clients import AwsClients
 from labgrader.services.elasticache import hints as elasticache_hints
 from labgrader.services.elasticache import lookups as elasticache_api
+from labgrader.targets import redis_connection as redis_conn
 from labgrader.services.redis import scratch as redis_support
 from labgrader.services.redis.scratch import ScratchKeys
 from labgrader.spec import LabSpec
-from labgrader.targets import redis_connection as redis_conn
 from labgrader.targets.base import Target
-from labgrader.targets.clients import AwsClients
 
 
 @pytest.fixture(scope="session")
@@ -59,34 +60,34 @@ def redis_url(request: pytest.FixtureRequest, target: Target, lab: LabSpec, aws:
 
 
 @pytest.fixture(scope="session")
-def sandbox_share(target: Target, redis_url: str, scratch: Scratch) -> Iterator[failover.SandboxShare | None]:
+def sandbox_share(target: Target, redis_url: str, scratch: Scratch) -> Iterator[SandboxShare | None]:
     """On the sandbox, this run's share of its Redis, from the first check using Redis (any section: the client
     below takes it) to the end of the run: another run's failover waits for it, and it for that failover, instead
     of a check meeting a read-only replica half-way. A topology that an earlier, killed run left failed over is
-    put back first (failover.heal); at the end, scratch keys a check could not delete (the primary died) are
-    deleted wherever sentinel says the data lives now (failover.sweep). Both only when the Redis graded is the
+    put back first (topology.heal); at the end, scratch keys a check could not delete (the primary died) are
+    deleted wherever sentinel says the data lives now (topology.sweep). Both only when the Redis graded is the
     sandbox's own (not with --redis-url elsewhere)."""
     if target.sentinel is None or not target.provides("sentinel"):
         yield None
         return
     ours = False
-    with contextlib.suppress(failover.FailoverError, redis.RedisError, OSError):
-        ours = failover.monitored(target.sentinel, redis_url)
+    with contextlib.suppress(topology.FailoverError, redis.RedisError, OSError):
+        ours = topology.monitored(target.sentinel, redis_url)
         if ours:
-            failover.heal(target.sentinel, redis_url)  # what cannot be healed, the checks report
-    share = failover.SandboxShare(target.sentinel)
+            topology.heal(target.sentinel, redis_url)  # what cannot be healed, the checks report
+    share = SandboxShare(target.sentinel)
     share.acquire()
     yield share
     try:
         if ours:
-            with contextlib.suppress(failover.FailoverError, redis.RedisError):
-                failover.sweep(target.sentinel, redis_url, scratch.redis_patterns())
+            with contextlib.suppress(topology.FailoverError, redis.RedisError):
+                topology.sweep(target.sentinel, redis_url, scratch.redis_patterns())
     finally:
         share.close()
 
 
 @pytest.fixture(scope="session")
-def redis_client(redis_url: str, target: Target, sandbox_share: failover.SandboxShare | None) -> Iterator[redis.Redis]:
+def redis_client(redis_url: str, target: Target, sandbox_share: SandboxShare | None) -> Iterator[redis.Redis]:
     """A client of the lab's Redis primary (3 s connect timeout), pinged once (see redis_conn.connect_checked)."""
     if not target.provides("redis"):
         not_applicable(f"not possible on the {target.name} target: {target.unavailable['redis']}")

@@ -1,4 +1,5 @@
-"""The sandbox's corrections to moto, proven against the running sandbox (its moto server applies them)."""
+"""The sandbox's corrections to moto's ElastiCache model (src/labgrader/sandbox/moto/elasticache.py), proven against
+the running sandbox (its moto server applies them). The DynamoDB ones: test_moto_dynamodb.py."""
 
 from __future__ import annotations
 
@@ -232,48 +233,6 @@ def test_a_sharded_group_is_cluster_mode_enabled(clients) -> None:  # type: igno
     assert group["ClusterEnabled"] is True
     assert group["ConfigurationEndpoint"]["Address"].startswith(f"clustercfg.{name}.")
     assert group["MemberClusters"] == [f"{name}-0001-001", f"{name}-0001-002", f"{name}-0002-001", f"{name}-0002-002"]
-
-
-def test_update_table_keeps_the_attribute_definitions(clients) -> None:  # type: ignore[no-untyped-def]
-    dynamodb = clients.client("dynamodb")
-    table = unique("table")
-    dynamodb.create_table(
-        TableName=table,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "price", "AttributeType": "N"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        LocalSecondaryIndexes=[
-            {
-                "IndexName": "price-index",
-                "KeySchema": [
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "price", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.update_table(
-        TableName=table,
-        AttributeDefinitions=[{"AttributeName": "category", "AttributeType": "S"}],
-        GlobalSecondaryIndexUpdates=[
-            {
-                "Create": {
-                    "IndexName": "category-index",
-                    "KeySchema": [{"AttributeName": "category", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            }
-        ],
-    )
-    described = dynamodb.describe_table(TableName=table)["Table"]["AttributeDefinitions"]
-    assert {a["AttributeName"]: a["AttributeType"] for a in described} == {
-        "pk": "S", "sk": "S", "price": "N", "category": "S"
-    }  # fmt: skip
 
 
 def test_modify_replication_group_refuses_what_aws_refuses(clients) -> None:  # type: ignore[no-untyped-def]

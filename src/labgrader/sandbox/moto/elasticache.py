@@ -1,7 +1,9 @@
-"""Corrections to moto's ElastiCache model, applied inside the sandbox's moto server only.
+"""The sandbox's corrections to moto's ElastiCache model (checked against moto's EC2 model where AWS checks
+subnets and security groups), applied inside the sandbox's moto server only. The APIs moto lacks altogether live
+beside this module: cache parameter groups (parameter_groups.py) and DescribeEvents / TestFailover (events.py).
 
 Each correction makes moto answer the way AWS does for a request a student really sends; none invents state.
-tests/sandbox/test_moto_patches.py proves each one against the sandbox, and tests/sandbox/test_moto_upstream.py
+tests/sandbox/test_moto_elasticache.py proves each one against the sandbox, and tests/sandbox/test_moto_upstream.py
 fails (strict xfail → XPASS) as soon as upstream moto fixes the bug itself, so the correction can be dropped.
 """
 
@@ -12,23 +14,16 @@ from typing import Any
 
 from labgrader.sandbox.moto import events, parameter_groups
 
-_APPLIED = False
-
 
 def apply() -> None:
-    global _APPLIED  # noqa: PLW0603 - patching a library is process-global by nature; apply once
-    if _APPLIED:
-        return
+    """Install every ElastiCache correction (once: labgrader.sandbox.moto.apply guards against a second call)."""
     from moto.elasticache import models  # noqa: PLC0415 - moto is imported only inside the sandbox server
 
     _honour_num_cache_clusters(models)
     _subnet_group_availability_zones(models)
     _list_replication_group_members()
-    _reenable_dynamodb_streams()
     _complete_deletions(models)
     _delete_cache_subnet_group(models)
-    _compare_mixed_types_as_false()
-    _merge_attribute_definitions()
     parameter_groups.install(models)
     _validate_cache_subnet_groups(models)
     _modify_cache_subnet_group(models)
@@ -38,7 +33,6 @@ def apply() -> None:
     _change_replica_count(models)
     _record_deletions(models)
     events.install()
-    _APPLIED = True
 
 
 # A deleted replication group or cache cluster reads `deleting` this long on the sandbox, then is gone.
@@ -52,8 +46,8 @@ def _complete_deletions(models: Any) -> None:
 
     After DeleteReplicationGroup / DeleteCacheCluster the sandbox answers `deleting` for DELETION_SECONDS, then
     drops the resource and its tags the next time moto reads its table, as AWS does after its minutes.
-    Proven by tests/cleanup/test_moto_corrections.py; tests/cleanup/test_moto_upstream.py XPASSes once upstream moto
-    completes deletions itself.
+    Proven by tests/sandbox/test_moto_deletions.py; tests/sandbox/test_moto_upstream_deletions.py XPASSes once
+    upstream moto completes deletions itself.
     """
     import threading  # noqa: PLC0415 - only the sandbox server needs them
     import time  # noqa: PLC0415
@@ -269,64 +263,6 @@ def _member_cluster(backend: Any, group: Any, node: dict[str, Any]) -> dict[str,
             "CacheNodeIdsToReboot": [],
         }
     return {key: value for key, value in member.items() if value is not None}
-
-
-def _reenable_dynamodb_streams() -> None:
-    """AWS lets a table whose stream was disabled enable a new one (new LatestStreamArn; the old stream stays
-    readable for 24 h): the only way to change a stream's view type. moto refuses a stream on any table that ever
-    had one ("Cannot enable stream") because the disabled stream's label is still set.
-    """
-    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 - moto is imported only inside the sandbox
-
-    original = DynamoDBBackend.update_table_streams
-
-    @functools.wraps(original)
-    def update_table_streams(self: Any, table: Any, stream_specification: dict[str, Any]) -> None:
-        enabling = stream_specification.get("StreamEnabled") or stream_specification.get("StreamViewType")
-        if enabling and not (table.stream_specification or {}).get("StreamEnabled"):
-            table.latest_stream_label = None  # a disabled stream does not block a new one
-        original(self, table, stream_specification)
-
-    DynamoDBBackend.update_table_streams = update_table_streams  # type: ignore[method-assign]
-
-
-def _compare_mixed_types_as_false() -> None:
-    """In a DynamoDB condition or filter, `<`, `<=`, `>`, `>=` and BETWEEN between a String and a Number are false
-    on AWS (the item does not match). moto compares the Python values and answers HTTP 500 on the TypeError, so a
-    Scan filtering on a number the student stored as a string broke instead of matching nothing.
-    """
-    from moto.dynamodb import comparisons  # noqa: PLC0415 - moto is imported only inside the sandbox
-
-    for name in ("OpLessThan", "OpGreaterThan", "OpLessThanOrEqual", "OpGreaterThanOrEqual", "FuncBetween"):
-        cls = getattr(comparisons, name)
-        original = cls.expr
-
-        def expr(self: Any, item: Any, _original: Any = original) -> bool:
-            try:
-                return bool(_original(self, item))
-            except TypeError:
-                return False
-
-        cls.expr = functools.wraps(original)(expr)
-
-
-def _merge_attribute_definitions() -> None:
-    """AWS UpdateTable keeps the table's AttributeDefinitions and adds those of the index being created; moto
-    replaces the whole list, so the table forgets the type of its own keys (and an LSI's sort key) after a GSI is
-    added with the aws CLI, which sends only the new index's attributes."""
-    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 - moto is imported only inside the sandbox
-
-    original = DynamoDBBackend.update_table
-
-    @functools.wraps(original)
-    def update_table(self: Any, name: str, attr_definitions: list[dict[str, str]], *args: Any, **kw: Any) -> Any:
-        if attr_definitions:
-            merged = {a["AttributeName"]: a for a in self.get_table(name).attr}
-            merged.update({a["AttributeName"]: a for a in attr_definitions})
-            attr_definitions = list(merged.values())
-        return original(self, name, attr_definitions, *args, **kw)
-
-    DynamoDBBackend.update_table = update_table  # type: ignore[method-assign]
 
 
 def _ec2(backend: Any) -> Any:
@@ -756,7 +692,7 @@ def _change_replica_count(models: Any) -> None:
 
 
 def _record_deletions(models: Any) -> None:
-    """DescribeEvents (sandbox/events.py) lists a replication group's deletion, as AWS does."""
+    """DescribeEvents (events.py) lists a replication group's deletion, as AWS does."""
     original = models.ElastiCacheBackend.delete_replication_group
 
     @functools.wraps(original)

@@ -1,5 +1,5 @@
 """Upstream moto, without labgrader's corrections: these fail today (strict xfail). The day one XPASSes, moto does
-it itself: drop the matching correction in labgrader/sandbox/moto/patches.py and this test.
+it itself: drop the matching correction in labgrader/sandbox/moto/elasticache.py and this test.
 
 Run in a fresh interpreter (in-process `mock_aws`), so no correction applied elsewhere can leak in.
 """
@@ -66,7 +66,7 @@ def upstream() -> dict[str, Any]:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="moto keeps a deleted replication group in `deleting` forever (moto_patches._complete_deletions)",
+    reason="moto keeps a deleted replication group in `deleting` forever (moto/elasticache.py: _complete_deletions)",
 )
 def test_upstream_moto_completes_a_replication_group_deletion(upstream):
     assert upstream["replication_group_gone"]
@@ -75,7 +75,7 @@ def test_upstream_moto_completes_a_replication_group_deletion(upstream):
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="moto has no DeleteCacheSubnetGroup (moto_patches._delete_cache_subnet_group)",
+    reason="moto has no DeleteCacheSubnetGroup (moto/elasticache.py: _delete_cache_subnet_group)",
 )
 def test_upstream_moto_deletes_a_cache_subnet_group(upstream):
     assert upstream["subnet_group_delete"] == "implemented"

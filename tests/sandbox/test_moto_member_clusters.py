@@ -1,12 +1,29 @@
 """The sandbox correction that lists a replication group's members in DescribeCacheClusters (as AWS does), which
-the security group and subnet group checks read; and the upstream gap it closes (strict xfail)."""
+the security group and subnet group checks read (src/labgrader/sandbox/moto/elasticache.py:
+_list_replication_group_members); and the upstream gap it closes (strict xfail)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 import pytest
+
+from labgrader.services.clients import AwsClients
+from labgrader.spec import LabSpec
+from tests.checks.elasticache.conftest import Built, build
+
+
+@pytest.fixture
+def lab_setup(solved: LabSpec, clients: AwsClients) -> Callable[..., Built]:
+    """lab_setup() → a complete ElastiCache setup of this test's own, as the ElastiCache checks' tests build it."""
+
+    def make(**changes: Any) -> Built:
+        return build(clients, solved, **changes)
+
+    return make
 
 
 @pytest.mark.sandbox

@@ -1,4 +1,4 @@
-"""The sandbox's corrections for the cleanup phase (labgrader/sandbox/moto/patches.py), proven on a sandbox:
+"""The sandbox's corrections for the cleanup phase (labgrader/sandbox/moto/elasticache.py), proven on the sandbox:
 
 - `_complete_deletions`: a deleted replication group / cache cluster reads `deleting` for about a second, then is
   gone (with its tags), as on AWS after its minutes; moto alone keeps it `deleting` forever.
@@ -12,8 +12,8 @@ import time
 import botocore.exceptions
 import pytest
 
-from labgrader.sandbox.moto.patches import DELETION_SECONDS
-from tests.cleanup.helpers import make_subnet_group, wait_gone
+from labgrader.sandbox.moto.elasticache import DELETION_SECONDS
+from tests.cleanup.helpers import fresh_lab, make_subnet_group, wait_gone
 from tests.conftest import unique
 
 pytestmark = pytest.mark.sandbox
@@ -25,8 +25,8 @@ def _tagged_arns(clients) -> set[str]:
     return {mapping["ResourceARN"] for mapping in found["ResourceTagMappingList"]}
 
 
-def test_a_deleted_replication_group_reads_deleting_then_is_gone(own_clients):
-    elasticache = own_clients.client("elasticache")
+def test_a_deleted_replication_group_reads_deleting_then_is_gone(clients):
+    elasticache = clients.client("elasticache")
     group = unique("rg")
     created = elasticache.create_replication_group(
         ReplicationGroupId=group,
@@ -35,7 +35,7 @@ def test_a_deleted_replication_group_reads_deleting_then_is_gone(own_clients):
         NumCacheClusters=2,
         Tags=[{"Key": "test", "Value": "yes"}],
     )["ReplicationGroup"]
-    assert created["ARN"] in _tagged_arns(own_clients)
+    assert created["ARN"] in _tagged_arns(clients)
     started = time.monotonic()
     assert elasticache.delete_replication_group(ReplicationGroupId=group)["ReplicationGroup"]["Status"] == "deleting"
     assert elasticache.describe_replication_groups(ReplicationGroupId=group)["ReplicationGroups"][0]["Status"] == (
@@ -47,7 +47,7 @@ def test_a_deleted_replication_group_reads_deleting_then_is_gone(own_clients):
         elasticache.describe_replication_groups(ReplicationGroupId=group)
     listed = [g["ReplicationGroupId"] for g in elasticache.describe_replication_groups()["ReplicationGroups"]]
     assert group not in listed
-    assert created["ARN"] not in _tagged_arns(own_clients)  # its tags went with it
+    assert created["ARN"] not in _tagged_arns(clients)  # its tags went with it
     # The name is free again, as on AWS once the deletion finished.
     elasticache.create_replication_group(
         ReplicationGroupId=group, ReplicationGroupDescription="again", CacheNodeType="cache.t3.micro"
@@ -57,8 +57,8 @@ def test_a_deleted_replication_group_reads_deleting_then_is_gone(own_clients):
     )
 
 
-def test_a_deleted_cache_cluster_reads_deleting_then_is_gone(own_clients):
-    elasticache = own_clients.client("elasticache")
+def test_a_deleted_cache_cluster_reads_deleting_then_is_gone(clients):
+    elasticache = clients.client("elasticache")
     cluster = unique("cc")
     elasticache.create_cache_cluster(CacheClusterId=cluster, CacheNodeType="cache.t3.micro", Engine="redis")
     status = elasticache.delete_cache_cluster(CacheClusterId=cluster)["CacheCluster"]["CacheClusterStatus"]
@@ -66,9 +66,9 @@ def test_a_deleted_cache_cluster_reads_deleting_then_is_gone(own_clients):
     wait_gone(elasticache.describe_cache_clusters, timeout=DELETION_SECONDS + 3, CacheClusterId=cluster)
 
 
-def test_a_subnet_group_is_deleted_once_no_cluster_uses_it(own_clients, lab_spec):
-    elasticache = own_clients.client("elasticache")
-    name = make_subnet_group(lab_spec, own_clients)
+def test_a_subnet_group_is_deleted_once_no_cluster_uses_it(clients):
+    elasticache = clients.client("elasticache")
+    name = make_subnet_group(fresh_lab(), clients)
     group = unique("rg")
     elasticache.create_replication_group(
         ReplicationGroupId=group,
