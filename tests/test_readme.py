@@ -57,7 +57,6 @@ def test_a_module_that_prints_is_graded_as_if_it_did_not(solved, local_target, g
     assert {i: run.get(i).status for i in ids} == dict.fromkeys(ids, "pass")
 
 
-
 def _development_tree() -> str:
     section = README.split("## Development", 1)[1]
     return re.findall(r"```\n(.*?)```", section, flags=re.DOTALL)[0]

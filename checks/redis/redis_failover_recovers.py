@@ -88,7 +88,9 @@ def on_sandbox(target: Target, redis_url: str, scratch_keys: ScratchKeys) -> Pas
     except sandbox_topology.NotMonitoredError as exc:
         not_applicable(f"not possible here: {exc} (grade the sandbox's own REDIS_URL to test its failover)")
     except sandbox_topology.PrimaryDownError as exc:
-        redis_scratch.unreachable(redis_url, target, exc)  # it died after the run's first PING: `error`, as for every Redis check
+        redis_scratch.unreachable(
+            redis_url, target, exc
+        )  # it died after the run's first PING: `error`, as for every Redis check
     except sandbox_topology.FailoverError as exc:
         fail(
             f"The sandbox's Redis did not fail over and back through sentinel: {exc}.",
@@ -184,7 +186,7 @@ def on_aws(lookups: Lookups, target: Target, redis_url: str, scratch_keys: Scrat
     client = redis_conn.connect(redis_url)
     try:
         client.set(before, token)
-        acknowledged = int(client.execute_command("WAIT", 1, 5000))
+        acknowledged = client.wait(1, 5000)
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         redis_scratch.unreachable(redis_url, target, exc)  # before anything is failed over
     finally:

@@ -10,9 +10,9 @@ from typing import Any
 import boto3
 import pytest
 
-from labgrader.services.clients import AwsClients
 from labgrader.solve.dynamodb import create_table_request
 from labgrader.spec import LabSpec
+from labgrader.targets.clients import AwsClients
 from tests.conftest import replace_section, unique
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
-from labgrader.services.clients import AwsClients
 from labgrader.spec import LabSpec
+from labgrader.targets.clients import AwsClients
 from tests.checks.elasticache.conftest import Built, build
 
 

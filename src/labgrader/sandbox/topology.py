@@ -86,7 +86,7 @@ CONNECT_TIMEOUT_S = 3.0
 
 def connect(node: Node, *, timeout: float = 2.0) -> redis.Redis:
     """A client of one node, with the credentials a REDIS_URL without any gets (REDIS_PASSWORD / REDISCLI_AUTH,
-    REDIS_USERNAME), as labgrader/services/redis/connection.py gives the checks: a student's AUTH applies to every
+    REDIS_USERNAME), as labgrader/targets/redis_connection.py gives the checks: a student's AUTH applies to every
     node. No retries: a node that is down says so at once."""
     password = os.environ.get("REDIS_PASSWORD") or os.environ.get("REDISCLI_AUTH") or None
     username = os.environ.get("REDIS_USERNAME") or None

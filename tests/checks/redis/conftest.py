@@ -13,10 +13,10 @@ import redis
 from labgrader.engine import catalog, runner
 from labgrader.engine.results import RunResult
 from labgrader.sandbox.state import SandboxState
-from labgrader.targets.clients import AwsClients
 from labgrader.services.elasticache import failover as aws_failover
 from labgrader.spec import LabSpec
 from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 from tests.checks.elasticache.conftest import lab_setup  # noqa: F401 - re-exported fixture: a setup of one's own
 from tests.checks.redis.recording_proxy import RecordingProxy
 from tests.conftest import closed_port

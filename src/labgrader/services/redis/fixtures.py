@@ -14,14 +14,14 @@ from labgrader.engine.state import RUN_STATE
 from labgrader.engine.verdict import could_not_look, fail, not_applicable
 from labgrader.sandbox import topology
 from labgrader.sandbox.locks import SandboxShare
-from labgrader.targets.clients import AwsClients
 from labgrader.services.elasticache import hints as elasticache_hints
 from labgrader.services.elasticache import lookups as elasticache_api
-from labgrader.targets import redis_connection as redis_conn
 from labgrader.services.redis import scratch as redis_support
 from labgrader.services.redis.scratch import ScratchKeys
 from labgrader.spec import LabSpec
+from labgrader.targets import redis_connection as redis_conn
 from labgrader.targets.base import Target
+from labgrader.targets.clients import AwsClients
 
 
 @pytest.fixture(scope="session")
