@@ -68,18 +68,27 @@ def assert_runnable(hint: Hint | CheckResult) -> None:
     assert not problems, "\n".join(problems)
 
 
-def student_env(sandbox: SandboxState, home: Path | None = None) -> dict[str, str]:
+def student_env(sandbox: SandboxState, home: Path | None = None, redis_url: str | None = None) -> dict[str, str]:
     """The environment after `eval "$(labgrader sandbox env)"`: nothing of ours (AWS_*, REDIS_*) leaks in, our
-    venv's `aws` and `labgrader` on PATH."""
+    venv's `aws` and `labgrader` on PATH. `redis_url`: the student graded another Redis than the sandbox's primary
+    (`export REDIS_URL=...` after the eval), so their hint's `$REDIS_URL` is that one."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_", "LABGRADER_"))}
     env |= manager.env_exports(sandbox)
+    if redis_url is not None:
+        env["REDIS_URL"] = redis_url
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     if home is not None:
         env["LABGRADER_HOME"] = str(home)
     return env
 
 
-def run_hint(sandbox: SandboxState, result: CheckResult | Hint, folder: Path, home: Path | None = None) -> None:
+def run_hint(
+    sandbox: SandboxState,
+    result: CheckResult | Hint,
+    folder: Path,
+    home: Path | None = None,
+    redis_url: str | None = None,
+) -> None:
     """Paste the miss's commands into bash, as printed, in `folder` (outside the repository); each must succeed."""
     name = result.id if isinstance(result, CheckResult) else "the hint"
     commands = list(result.commands) if isinstance(result, Hint) else result.hint_commands
@@ -90,7 +99,7 @@ def run_hint(sandbox: SandboxState, result: CheckResult | Hint, folder: Path, ho
         done = subprocess.run(
             ["bash", "-c", command],
             cwd=folder,
-            env=student_env(sandbox, home),
+            env=student_env(sandbox, home, redis_url),
             capture_output=True,
             text=True,
             timeout=300,

@@ -8,7 +8,7 @@ import redis
 from labgrader.check import check
 from labgrader.evaluate.redis import shown, ttl_meaning
 from labgrader.redis_support import ScratchKeys, writable
-from labgrader.targets import redact_url
+from labgrader.targets import Target, redact_url
 from labgrader.verdict import Hint, Passed, fail, passed
 
 EXPIRE_WITHIN_S = 2.0  # a key with a 30 ms TTL must be gone well before this
@@ -31,7 +31,9 @@ EXPIRE_WITHIN_S = 2.0  # a key with a 30 ms TTL must be gone well before this
     writes=True,
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
-def redis_expiry_semantics(redis_primary: redis.Redis, redis_url: str, scratch_keys: ScratchKeys) -> Passed:
+def redis_expiry_semantics(
+    redis_primary: redis.Redis, redis_url: str, scratch_keys: ScratchKeys, target: Target
+) -> Passed:
     key, gone = scratch_keys("expiry"), scratch_keys("never-set")
     r = redis_primary
     steps: list[str] = []
@@ -46,7 +48,7 @@ def redis_expiry_semantics(redis_primary: redis.Redis, redis_url: str, scratch_k
                 expected=wanted,
             )
 
-    with writable(redis_url):
+    with writable(redis_url, target):
         r.set(key, "v")
         ttl = r.ttl(key)
         expect("TTL k (no expiry set)", ttl, ttl == -1, "-1 (the key has no TTL)")

@@ -7,7 +7,7 @@ import redis
 from labgrader.check import check
 from labgrader.evaluate.redis import shown
 from labgrader.redis_support import ScratchKeys, writable
-from labgrader.targets import redact_url
+from labgrader.targets import Target, redact_url
 from labgrader.verdict import Hint, Passed, fail, passed
 
 
@@ -23,7 +23,7 @@ from labgrader.verdict import Hint, Passed, fail, passed
     writes=True,
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
-def redis_string_ops(redis_primary: redis.Redis, redis_url: str, scratch_keys: ScratchKeys) -> Passed:
+def redis_string_ops(redis_primary: redis.Redis, redis_url: str, scratch_keys: ScratchKeys, target: Target) -> Passed:
     text, counter, other = scratch_keys("string"), scratch_keys("counter"), scratch_keys("string-2")
     steps: list[tuple[str, Any, Any]] = []
     r = redis_primary
@@ -38,7 +38,7 @@ def redis_string_ops(redis_primary: redis.Redis, redis_url: str, scratch_keys: S
                 expected=wanted,
             )
 
-    with writable(redis_url):
+    with writable(redis_url, target):
         expect("SET k hello", r.set(text, "hello"), True)
         expect("GET k", r.get(text), "hello")
         expect("SET k other NX (exists)", r.set(text, "other", nx=True), None)

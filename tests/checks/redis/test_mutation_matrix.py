@@ -1,7 +1,12 @@
 """One mutation at a time, every ElastiCache and Redis check graded together: results.json lists every catalog ID
 once, exactly the mutated objective fails and every other one keeps its reference status. (The failover check is
 left out of these runs: none of the mutations touches the sandbox's topology, and it is graded on the reference,
-the hard cases and the 20-round benchmark.)"""
+the hard cases and the 20-round benchmark.)
+
+A mutation that fails several checks is then fixed in one round: the commands every failing check printed, each once
+and in the report's order (each hint carries its prerequisites, so checks repeat each other's commands), run as
+printed; graded again, every check is back to its reference status. A mutation that fails one check is fixed by that
+check's hint in the check's own test file (the same mutation, its hint run there), not run twice."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import pytest
 from labgrader import catalog, runner
 from labgrader.spec import LabSpec, RedisKeySpec
 from labgrader.targets import Target
+from labgrader.verdict import Hint
 from tests.checks.elasticache.conftest import OPEN_6379
 from tests.conftest import replace_section
 
@@ -30,6 +36,14 @@ def statuses(spec: LabSpec, target: Target, out: Path) -> dict[str, str]:
     ids = [check["id"] for check in document["checks"]]
     assert sorted(ids) == sorted(catalog.ids_for_phase("grade")), "every catalog ID exactly once"
     return {check["id"]: check["status"] for check in document["checks"] if check["id"] in GRADED}
+
+
+def one_round(out: Path) -> Hint:
+    """The commands of every failing check of the run in `out`, each once, in the report's order."""
+    document = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    failing = [check for check in document["checks"] if check["id"] in GRADED and check["status"] == "fail"]
+    assert all(check["hint_commands"] for check in failing), [c["id"] for c in failing if not c["hint_commands"]]
+    return Hint(tuple(dict.fromkeys(command for check in failing for command in check["hint_commands"])))
 
 
 def expect(failing: set[str]) -> dict[str, str]:
@@ -93,14 +107,17 @@ def test_the_reference_solution(solved, local_target, tmp_path):
         ),
     ],
 )
-def test_elasticache_mutations(lab_setup, clients, local_target, tmp_path, case):
+def test_elasticache_mutations(lab_setup, clients, local_target, tmp_path, case, run_hint):  # noqa: PLR0917
     changes, modify, failing = case
     built = lab_setup(**changes)
     if modify:
         clients.client("elasticache").modify_replication_group(
             ReplicationGroupId=built.spec.elasticache.replication_group, ApplyImmediately=True, **modify
         )
-    assert statuses(built.spec, local_target, tmp_path) == expect(failing)
+    assert statuses(built.spec, local_target, tmp_path / "mutated") == expect(failing)
+    if len(failing) > 1:
+        run_hint(one_round(tmp_path / "mutated"))
+        assert statuses(built.spec, local_target, tmp_path / "fixed") == REFERENCE
 
 
 @pytest.fixture
