@@ -21,6 +21,10 @@ from labgrader.verdict import Hint, Passed, fail, passed
         "elasticache:DescribeCacheSubnetGroups",
         "elasticache:DescribeReplicationGroups",
         "elasticache:DescribeCacheClusters",
+        # the hint's lookups (elasticache_hints.subnets_in_zones): the VPC's subnets, its range, the region's AZs
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeAvailabilityZones",
     ),
 )
 def elasticache_subnet_group_multi_az(elasticache_lookups: Lookups, target: Target) -> Passed:
