@@ -38,22 +38,26 @@ def test_fails_on_a_running_replication_group_with_its_monthly_cost(scenario, fi
     assert fix(left, CHECK).status == "pass"
 
 
-def test_fails_on_a_snapshot_left_after_its_group(scenario, fix):
-    left = scenario("snapshot", copy="billable")
+def test_fails_on_a_snapshot_left_after_its_group(scenario):
+    """Its hint (delete-snapshot) is not run here: test_fails_when_the_snapshot_outlives_its_group runs it as printed
+    on the same scenario; a second copy of the scenario costs ~2 s of the suite's budget."""
+    left = scenario("snapshot")
     result = left.run.get(CHECK)
+    assert result.hint_commands == left.run.get("cleanup_elasticache_snapshots_deleted").hint_commands
     assert result.status == "fail"
     assert "about $0.04/month" in result.message  # size not reported by moto: bounded by the 0.5 GiB of t4g.micro
     basis = result.evidence["leftovers"][0]["cost"]["basis"]
     assert basis == "size not reported: at most 0.5 GB (cache.t4g.micro memory) at $0.085/GB-month"
-    assert fix(left, CHECK).status == "pass"
 
 
-def test_fails_on_a_backup_left_after_its_table(scenario, fix):
-    left = scenario("backup", copy="billable")
+def test_fails_on_a_backup_left_after_its_table(scenario):
+    """Its hint (delete-backup) is not run here: test_fails_when_a_backup_outlives_its_table runs it as printed on the
+    same scenario; a second copy of the scenario costs ~2 s of the suite's budget."""
+    left = scenario("backup")
     result = left.run.get(CHECK)
+    assert result.hint_commands == left.run.get("cleanup_dynamodb_tables_deleted").hint_commands
     assert result.status == "fail"
     assert "about <$0.01/month" in result.message
-    assert fix(left, CHECK).status == "pass"
 
 
 def test_a_node_type_missing_from_the_price_table_fails_as_unknown_price(scenario):
