@@ -49,20 +49,19 @@ def own_clients(own_target: Target) -> AwsClients:
 def scenario(
     own_target: Target, own_clients: AwsClients, tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[[str], Scenario]:
-    """scenario("snapshot") → the lab left that way (built once) and the cleanup phase graded on it (once).
+    """scenario("snapshot") → the lab left that way (built once) and the cleanup phase graded on it (once). A test
+    that runs a hint (`fix`) deletes that scenario's leftover: one test per scenario does, the others assert that
+    they print the same commands."""
+    built: dict[str, Scenario] = {}
 
-    scenario("snapshot", copy="billable") is a second lab left the same way: a test whose hint deletes what another
-    test's hint deletes too fixes a lab of its own."""
-    built: dict[tuple[str, str], Scenario] = {}
-
-    def get(name: str, copy: str = "") -> Scenario:
-        if (name, copy) not in built:
+    def get(name: str) -> Scenario:
+        if name not in built:
             spec = fresh_lab()
             builder, _fails = SCENARIOS[name]
             facts = builder(spec, own_clients, own_target)
             run = runner.grade(spec, own_target, out_dir=tmp_path_factory.mktemp(name), phase="cleanup")
-            built[name, copy] = Scenario(spec, facts, run)
-        return built[name, copy]
+            built[name] = Scenario(spec, facts, run)
+        return built[name]
 
     return get
 
