@@ -118,11 +118,12 @@ def run_hint(
     sandbox: SandboxState, sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[..., None]:
     """run_hint(result): paste a miss's commands, as printed, into bash in a folder outside the repository with the
-    environment `labgrader sandbox env` gives (then grade again and assert the check passes)."""
+    environment `labgrader sandbox env` gives (then grade again and assert the check passes).
+    run_hint(result, redis_url=url): the student graded the Redis at `url` (REDIS_URL exported after the eval)."""
     folder = tmp_path_factory.mktemp("student-folder")
 
-    def run(result: CheckResult | Hint) -> None:
-        run_hint_as_printed(sandbox, result, folder, sandbox_home)
+    def run(result: CheckResult | Hint, redis_url: str | None = None) -> None:
+        run_hint_as_printed(sandbox, result, folder, sandbox_home, redis_url)
 
     return run
 

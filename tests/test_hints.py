@@ -12,7 +12,7 @@ from labgrader.engine import catalog
 from labgrader.engine.check import CheckMeta, meta_of
 from labgrader.engine.verdict import Hint
 from labgrader.spec import LabSpec
-from tests.hints import hint_problems
+from tests.hints import SERVER_ERROR, hint_problems
 
 
 def _all_metas() -> list[CheckMeta]:
@@ -77,3 +77,11 @@ def test_a_hint_is_its_commands_one_per_line_and_a_note_apart() -> None:
     assert hint.text() == "aws a\naws b"
     assert Hint(note="Grade again.").text() == "Grade again."
     assert Hint.of("aws x") == Hint(("aws x",))
+
+
+def test_a_server_error_in_the_sandbox_log_is_seen() -> None:
+    """Lines as the sandbox's moto server logs them (an operation moto lacks answers 500)."""
+    assert SERVER_ERROR.search('127.0.0.1 - - [06/Dec/2026 17:43:39] "POST / HTTP/1.1" 500 -')
+    assert SERVER_ERROR.search('127.0.0.1 - - [06/Dec/2026 17:43:39] "GET /x?a=1 HTTP/1.1" 503 -')
+    assert not SERVER_ERROR.search('127.0.0.1 - - [06/Dec/2026 17:43:39] "POST / HTTP/1.1" 200 -')
+    assert not SERVER_ERROR.search('127.0.0.1 - - [06/Dec/2026 17:43:39] "POST / HTTP/1.1" 400 -')

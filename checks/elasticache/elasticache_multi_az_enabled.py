@@ -11,7 +11,13 @@ from labgrader.api import elasticache_hints as hints
     objective="Multi-AZ is enabled on the replication group and its nodes sit in different Availability Zones.",
     hint="aws elasticache modify-replication-group --replication-group-id {lab.elasticache.replication_group} --multi-az-enabled --automatic-failover-enabled --apply-immediately",
     requires=("elasticache",),
-    aws_actions=("elasticache:DescribeReplicationGroups",),
+    aws_actions=(
+        "elasticache:DescribeReplicationGroups",
+        # a subnet group in one AZ: the hint extends it first (elasticache_hints.subnet_group_hint's lookups)
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeAvailabilityZones",
+    ),
 )
 def elasticache_multi_az_enabled(elasticache_lookups: Lookups, target: Target) -> Passed:
     spec = elasticache_lookups.spec

@@ -16,7 +16,18 @@ from labgrader.api import elasticache_hints as hints
         "Wait until replication group {lab.elasticache.replication_group} is available, then grade again.",
     ),
     requires=("elasticache",),
-    aws_actions=("elasticache:DescribeReplicationGroups",),
+    aws_actions=(
+        "elasticache:DescribeReplicationGroups",
+        # the create hint (elasticache_hints.create_replication_group_commands) looks up the lab's VPC, security
+        # groups and, for a missing subnet group, subnets and AZs; the prerequisite fails of the other ElastiCache
+        # checks and of the Redis endpoint print the same hint, from the run's shared lookups
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeAvailabilityZones",
+        "elasticache:DescribeCacheSubnetGroups",
+        "elasticache:DescribeCacheParameterGroups",
+    ),
 )
 def elasticache_replication_group_available(elasticache_lookups: Lookups, target: Target) -> Passed:
     spec = elasticache_lookups.spec

@@ -18,6 +18,10 @@ from labgrader.api import elasticache_hints as hints
         "elasticache:DescribeCacheSubnetGroups",
         "elasticache:DescribeReplicationGroups",
         "elasticache:DescribeCacheClusters",
+        # the hint's lookups (elasticache_hints.subnets_in_zones): the VPC's subnets, its range, the region's AZs
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeAvailabilityZones",
     ),
 )
 def elasticache_subnet_group_multi_az(elasticache_lookups: Lookups, target: Target) -> Passed:

@@ -5,7 +5,18 @@ from typing import Any
 
 import redis
 
-from labgrader.api import Hint, Passed, ScratchKeys, check, fail, passed, redact_url, redis_evaluation, redis_scratch
+from labgrader.api import (
+    Hint,
+    Passed,
+    ScratchKeys,
+    Target,
+    check,
+    fail,
+    passed,
+    redact_url,
+    redis_evaluation,
+    redis_scratch,
+)
 
 EXPIRE_WITHIN_S = 2.0  # a key with a 30 ms TTL must be gone well before this
 
@@ -27,7 +38,9 @@ EXPIRE_WITHIN_S = 2.0  # a key with a 30 ms TTL must be gone well before this
     writes=True,
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
-def redis_expiry_semantics(redis_primary: redis.Redis, redis_url: str, scratch_keys: ScratchKeys) -> Passed:
+def redis_expiry_semantics(
+    redis_primary: redis.Redis, redis_url: str, scratch_keys: ScratchKeys, target: Target
+) -> Passed:
     key, gone = scratch_keys("expiry"), scratch_keys("never-set")
     r = redis_primary
     steps: list[str] = []
@@ -42,7 +55,7 @@ def redis_expiry_semantics(redis_primary: redis.Redis, redis_url: str, scratch_k
                 expected=wanted,
             )
 
-    with redis_scratch.writable(redis_url):
+    with redis_scratch.writable(redis_url, target):
         r.set(key, "v")
         ttl = r.ttl(key)
         expect("TTL k (no expiry set)", ttl, ttl == -1, "-1 (the key has no TTL)")

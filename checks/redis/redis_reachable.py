@@ -33,15 +33,7 @@ def redis_reachable(redis_client: redis.Redis, redis_url: str, target: Target) -
             call="PING; INFO replication",
             observed=f"role:{role}",
             expected="role:master",
-            hint=Hint(
-                ('redis-cli -u "$REDIS_URL" replicaof no one',) if target.provides("redis-admin") else (),
-                "Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint)"
-                + (
-                    "; a node made a replica by hand becomes a primary again with this command."
-                    if target.provides("redis-admin")
-                    else "."
-                ),
-            ),
+            hint=redis_support.primary_hint(target),
         )
     return passed(
         f"Redis at {where} answered PING in {elapsed_ms:.1f} ms as the primary (role:master).",

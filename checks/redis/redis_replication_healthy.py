@@ -6,6 +6,13 @@ from labgrader.api import Hint, LabSpec, Passed, Target, check, fail, not_applic
 from labgrader.api import redis_connection as redis_conn
 from labgrader.api import redis_evaluation as ev
 
+# The sandbox's replica comes back attached when the sandbox restarts (increase-replica-count changes only its
+# control plane there, never the redis-server processes). A restart starts the sandbox empty: `sandbox down` removes
+# its data folder and moto keeps its resources in memory.
+SANDBOX_RESTART = ("labgrader sandbox down", "labgrader sandbox up --detach")
+RESTART_NOTE = "the sandbox starts again empty (its data and AWS resources are gone): set the lab up on it again."
+SANDBOX_REPLICAS = 1  # the sandbox runs one primary and one replica
+
 
 @check(
     "redis_replication_healthy",
@@ -47,6 +54,9 @@ def redis_replication_healthy(redis_primary: redis.Redis, redis_url: str, lab: L
             call="INFO replication",
             observed=observed,
             expected=expected,
+            hint=Hint(SANDBOX_RESTART, f"Restarting the sandbox brings its replica back attached; {RESTART_NOTE}")
+            if target.sentinel is not None and wanted <= SANDBOX_REPLICAS
+            else None,
         )
     if target.sentinel is not None:
         # On the sandbox the replicas are reachable: ask each one whether its link to the primary is up.
@@ -63,9 +73,9 @@ def redis_replication_healthy(redis_primary: redis.Redis, redis_url: str, lab: L
                     observed=f"master_link_status:{status}",
                     expected="master_link_status:up",
                     hint=Hint(
-                        ("labgrader sandbox down", "labgrader sandbox up --detach"),
-                        f"The replica at {link.address} lost its primary: restarting the sandbox attaches it again "
-                        "(the data stays).",
+                        SANDBOX_RESTART,
+                        f"The replica at {link.address} lost its primary: restarting the sandbox attaches it again; "
+                        + RESTART_NOTE,
                     ),
                 )
     return passed(

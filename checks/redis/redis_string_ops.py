@@ -4,7 +4,18 @@ from typing import Any
 
 import redis
 
-from labgrader.api import Hint, Passed, ScratchKeys, check, fail, passed, redact_url, redis_evaluation, redis_scratch
+from labgrader.api import (
+    Hint,
+    Passed,
+    ScratchKeys,
+    Target,
+    check,
+    fail,
+    passed,
+    redact_url,
+    redis_evaluation,
+    redis_scratch,
+)
 
 
 @check(
@@ -19,7 +30,7 @@ from labgrader.api import Hint, Passed, ScratchKeys, check, fail, passed, redact
     writes=True,
     aws_actions=("elasticache:DescribeReplicationGroups",),
 )
-def redis_string_ops(redis_primary: redis.Redis, redis_url: str, scratch_keys: ScratchKeys) -> Passed:
+def redis_string_ops(redis_primary: redis.Redis, redis_url: str, scratch_keys: ScratchKeys, target: Target) -> Passed:
     text, counter, other = scratch_keys("string"), scratch_keys("counter"), scratch_keys("string-2")
     steps: list[tuple[str, Any, Any]] = []
     r = redis_primary
@@ -34,7 +45,7 @@ def redis_string_ops(redis_primary: redis.Redis, redis_url: str, scratch_keys: S
                 expected=wanted,
             )
 
-    with redis_scratch.writable(redis_url):
+    with redis_scratch.writable(redis_url, target):
         expect("SET k hello", r.set(text, "hello"), True)
         expect("GET k", r.get(text), "hello")
         expect("SET k other NX (exists)", r.set(text, "other", nx=True), None)

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from labgrader import paths
-from labgrader.engine import policy
+from labgrader.engine import catalog, policy
+from tests.checks.elasticache.conftest import build
 
 COMMITTED = paths.fixtures_dir() / "iam" / "grader-policy.json"
 
@@ -36,10 +37,22 @@ def test_writes_are_pinned_to_the_scratch_prefix_and_failover_needs_disruptive(w
 
 
 @pytest.mark.sandbox
-def test_a_full_sandbox_run_calls_exactly_what_the_policy_grants(solved, local_target, grade, week8) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_sandbox_run_calls_exactly_what_the_policy_grants(solved, local_target, grade, week8, clients) -> None:  # type: ignore[no-untyped-def]
     graded = grade(solved, local_target, solution=paths.reference_solution())
     cleanup = grade(solved, local_target, phase="cleanup")
-    called = set(graded.extra["aws_calls"]) | set(cleanup.extra["aws_calls"])
+    # A miss makes calls a clean run does not: the hints look up the lab's VPC, subnets and AZs (a subnet group in
+    # one AZ gets a subnet created in another, in a free range of the VPC).
+    one_az = build(clients, solved, zones=("us-east-1a", "us-east-1a"), multi_az=False)
+    elasticache = frozenset(e.id for e in catalog.CATALOG if e.section == "elasticache")
+    missed = grade(one_az.spec, local_target, only=elasticache)
+    assert missed.get("elasticache_subnet_group_multi_az").status == "fail"
+    assert any(
+        c.startswith("aws ec2 create-subnet ") for c in missed.get("elasticache_subnet_group_multi_az").hint_commands
+    )
+    hint_calls = {"ec2:DescribeSubnets", "ec2:DescribeAvailabilityZones"}
+    assert hint_calls <= set(missed.extra["aws_calls"])
+    assert not hint_calls & set(graded.extra["aws_calls"])
+    called = set(graded.extra["aws_calls"]) | set(cleanup.extra["aws_calls"]) | set(missed.extra["aws_calls"])
     granted = policy.granted(policy.build(week8))
     assert called - granted == set(), "calls the policy does not allow (declare them in the check's aws_actions)"
     unused = granted - called

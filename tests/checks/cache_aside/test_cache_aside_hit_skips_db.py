@@ -25,6 +25,8 @@ def test_fails_when_nothing_was_cached_and_says_so(graded):
     result = graded("never_writes_cache").get(CHECK)
     assert result.status == "fail"
     assert "although the first call left no Redis key" in result.message
+    assert result.hint_commands == []
+    assert result.hint_note
 
 
 def test_a_hit_with_other_number_types_is_still_the_same_item(graded):

@@ -26,6 +26,7 @@ def test_fails_when_a_miss_never_writes_the_cache(graded):
     assert result.status == "fail"
     assert "returned the item but wrote nothing to Redis key product:__labgrader__" in result.message
     assert "r.set(f'product:{category}:{sku}', payload, ex=300)" in result.hint
+    assert result.hint_commands == []  # a code fix: a note only (test_broken_modules.py)
 
 
 def test_fails_without_a_module_and_says_how_to_give_one(graded):
@@ -33,6 +34,7 @@ def test_fails_without_a_module_and_says_how_to_give_one(graded):
     assert result.status == "fail"
     assert result.message.startswith("No cache-aside module to grade")
     assert "--solution" in result.hint
+    assert result.hint_commands == []  # the module is the student's to give: a note only
 
 
 def test_errors_when_the_graders_endpoints_are_down(graded):

@@ -20,7 +20,7 @@ def test_passes_once_the_reference_cleanup_ran(scenario):
     assert f"(looked for table {table} and its backups; tag lab={lab})" in result.message
 
 
-def test_fails_when_the_table_is_left(scenario):
+def test_fails_when_the_table_is_left(scenario, fix):
     left = scenario("table")
     result = left.run.get(CHECK)
     table = left.spec.dynamodb.table
@@ -31,18 +31,20 @@ def test_fails_when_the_table_is_left(scenario):
     assert result.hint == f"aws dynamodb delete-table --table-name {table} --region us-east-1"
     assert result.evidence["delete_commands"] == result.hint_commands == [result.hint]
     assert result.evidence["leftovers"][0]["reason"] == f"tagged lab={left.spec.lab.name}"
+    assert fix(left, CHECK).status == "pass"
 
 
-def test_fails_when_a_backup_outlives_its_table(scenario):
+def test_fails_when_a_backup_outlives_its_table(scenario, fix):
     left = scenario("backup")
     result = left.run.get(CHECK)
     table = left.spec.dynamodb.table
     assert result.status == "fail"
     assert f"backup {table}-bak (of table {table}) of lab" in result.message
     assert result.hint == f"aws dynamodb delete-backup --backup-arn {left.facts['arn']} --region us-east-1"
+    assert fix(left, CHECK).status == "pass"
 
 
-def test_a_protected_table_gets_its_deletion_protection_turned_off_first(scenario):
+def test_a_protected_table_gets_its_deletion_protection_turned_off_first(scenario, fix):
     left = scenario("protected_table")
     result = left.run.get(CHECK)
     table = left.spec.dynamodb.table
@@ -51,6 +53,7 @@ def test_a_protected_table_gets_its_deletion_protection_turned_off_first(scenari
         f"aws dynamodb update-table --table-name {table} --no-deletion-protection-enabled --region us-east-1\n"
         f"aws dynamodb delete-table --table-name {table} --region us-east-1"
     )
+    assert fix(left, CHECK).status == "pass"
 
 
 def test_a_table_of_the_same_name_tagged_for_another_lab_is_not_this_labs(scenario):

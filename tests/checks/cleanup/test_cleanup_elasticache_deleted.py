@@ -18,7 +18,7 @@ def test_passes_once_the_reference_cleanup_ran(scenario):
     assert f"replication group {cleaned.spec.elasticache.replication_group}, cache clusters" in result.message
 
 
-def test_fails_when_the_replication_group_is_left(scenario):
+def test_fails_when_the_replication_group_is_left(scenario, fix):
     left = scenario("replication_group")
     result = left.run.get(CHECK)
     group = left.facts["group"]
@@ -31,9 +31,10 @@ def test_fails_when_the_replication_group_is_left(scenario):
     leftover = result.evidence["leftovers"][0]
     assert leftover["details"]["nodes"] == 2  # NumCacheClusters=2 (the sandbox's NumCacheClusters correction)
     assert leftover["cost"]["hourly_usd"] == pytest.approx(0.032)
+    assert fix(left, CHECK).status == "pass"
 
 
-def test_fails_when_a_kept_primary_cluster_is_left(scenario):
+def test_fails_when_a_kept_primary_cluster_is_left(scenario, fix):
     left = scenario("kept_primary")
     result = left.run.get(CHECK)
     cluster = left.facts["cluster"]
@@ -43,6 +44,7 @@ def test_fails_when_a_kept_primary_cluster_is_left(scenario):
     assert result.evidence["leftovers"][0]["reason"] == (
         f"named after the lab's replication group {left.spec.elasticache.replication_group}"
     )
+    assert fix(left, CHECK).status == "pass"
 
 
 def test_groups_of_other_names_or_of_another_lab_are_not_reported(scenario):

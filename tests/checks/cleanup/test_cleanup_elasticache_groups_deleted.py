@@ -17,7 +17,7 @@ def test_passes_once_the_reference_cleanup_ran(scenario):
     assert "not_checked" not in result.evidence
 
 
-def test_fails_when_the_subnet_group_is_left(scenario):
+def test_fails_when_the_subnet_group_is_left(scenario, fix):
     left = scenario("subnet_group")
     result = left.run.get(CHECK)
     group = left.facts["group"]
@@ -26,6 +26,7 @@ def test_fails_when_the_subnet_group_is_left(scenario):
     assert result.hint == (
         f"aws elasticache delete-cache-subnet-group --cache-subnet-group-name {group} --region us-east-1"
     )
+    assert fix(left, CHECK).status == "pass"
 
 
 def test_a_default_subnet_group_is_never_the_labs(scenario):
@@ -33,7 +34,7 @@ def test_a_default_subnet_group_is_never_the_labs(scenario):
     assert result.status == "pass", result.message
 
 
-def test_fails_when_the_parameter_group_is_left(scenario):
+def test_fails_when_the_parameter_group_is_left(scenario, fix):
     left = scenario("parameter_group")
     result = left.run.get(CHECK)
     group = left.facts["group"]
@@ -42,6 +43,7 @@ def test_fails_when_the_parameter_group_is_left(scenario):
     assert result.hint == (
         f"aws elasticache delete-cache-parameter-group --cache-parameter-group-name {group} --region us-east-1"
     )
+    assert fix(left, CHECK).status == "pass"
 
 
 def test_errors_when_the_endpoint_is_down(unreachable_run):

@@ -18,7 +18,7 @@ def test_passes_once_the_reference_cleanup_ran(scenario):
     assert f"snapshot {cleaned.spec.elasticache.snapshot_name}" in result.message
 
 
-def test_fails_when_the_snapshot_outlives_its_group(scenario):
+def test_fails_when_the_snapshot_outlives_its_group(scenario, fix):
     left = scenario("snapshot")
     result = left.run.get(CHECK)
     snapshot = left.facts["snapshot"]
@@ -26,14 +26,16 @@ def test_fails_when_the_snapshot_outlives_its_group(scenario):
     expected = f"ElastiCache snapshot {snapshot} of lab {left.spec.lab.name} is still there in us-east-1 (available"
     assert result.message.startswith(expected)
     assert result.hint == f"aws elasticache delete-snapshot --snapshot-name {snapshot} --region us-east-1"
+    assert fix(left, CHECK).status == "pass"
 
 
-def test_fails_on_a_final_snapshot_of_the_labs_group_under_another_name(scenario):
+def test_fails_on_a_final_snapshot_of_the_labs_group_under_another_name(scenario, fix):
     left = scenario("final_snapshot")
     result = left.run.get(CHECK)
     assert result.status == "fail"
     assert f"snapshot {left.facts['final']} of lab" in result.message
     assert result.evidence["leftovers"][0]["reason"] == f"a snapshot of the lab's {left.facts['group']}"
+    assert fix(left, CHECK).status == "pass"
 
 
 def test_a_deleting_snapshot_is_pending():

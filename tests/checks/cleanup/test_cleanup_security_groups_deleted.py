@@ -19,6 +19,8 @@ def test_passes_once_the_reference_cleanup_ran(scenario):
 
 
 def test_fails_when_both_groups_are_left_and_deletes_the_redis_group_first(scenario):
+    """Its two delete-security-group commands are run as printed, after the revoke, by
+    test_a_rule_that_would_block_the_redis_group_is_revoked_first; not run twice."""
     left = scenario("security_groups")
     result = left.run.get(CHECK)
     assert result.status == "fail"
@@ -31,7 +33,7 @@ def test_fails_when_both_groups_are_left_and_deletes_the_redis_group_first(scena
     assert reasons == {"named in the lab spec, in the lab's VPC"}
 
 
-def test_a_rule_that_would_block_the_redis_group_is_revoked_first(scenario):
+def test_a_rule_that_would_block_the_redis_group_is_revoked_first(scenario, fix):
     left = scenario("blocking_rule")
     result = left.run.get(CHECK)
     assert result.status == "fail"
@@ -44,6 +46,7 @@ def test_a_rule_that_would_block_the_redis_group_is_revoked_first(scenario):
         f"aws ec2 delete-security-group --group-id {left.facts['app']} --region us-east-1",
     ]
     assert result.hint == "\n".join(result.evidence["delete_commands"])  # the JSON's braces survive the template
+    assert fix(left, CHECK).status == "pass"
 
 
 def test_groups_of_the_lab_names_in_another_vpc_are_not_the_labs(scenario):
@@ -53,6 +56,7 @@ def test_groups_of_the_lab_names_in_another_vpc_are_not_the_labs(scenario):
 
 
 def test_a_tagged_group_of_any_name_is_the_labs(scenario):
+    """Its hint (delete-security-group by id) is not run here: the tests above run that command already."""
     left = scenario("tagged_security_group")
     result = left.run.get(CHECK)
     assert result.status == "fail"

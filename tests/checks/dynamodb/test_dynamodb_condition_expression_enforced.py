@@ -22,7 +22,8 @@ def test_passes_on_the_reference_solution_and_leaves_no_scratch_item(solved, loc
 
 
 def test_fails_when_conditions_are_not_enforced(lab_table, ddb_client):
-    """A store that ignores ConditionExpression (the check must notice; the sandbox and AWS both enforce)."""
+    """A store that ignores ConditionExpression (the check must notice; the sandbox and AWS both enforce). No hint is
+    run: the fault is in edited API answers, there is no sandbox state a command could fix."""
     spec = lab_table(data=False)
 
     def put_ignoring(client, **kwargs):

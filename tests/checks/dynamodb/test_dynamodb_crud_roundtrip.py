@@ -26,7 +26,8 @@ def test_passes_on_the_reference_solution_and_leaves_no_scratch_item(solved, loc
 
 
 def test_fails_when_the_table_rejects_a_lab_shaped_item(lab_table, ddb_client):
-    """AWS refuses an item whose GSI key has another type than the index's (moto does not check it on PutItem)."""
+    """AWS refuses an item whose GSI key has another type than the index's (moto does not check it on PutItem).
+    No hint is run: the fault is in edited API answers, there is no sandbox state a command could fix."""
     spec = lab_table(data=False)
 
     def refuse(_client, **_kwargs):
@@ -68,7 +69,9 @@ def test_skips_a_table_whose_partition_key_is_not_a_string(local_target, lab_tab
 
 
 def test_fails_naming_the_prerequisite_when_the_table_is_being_deleted(solved, local_target):
-    """The shared `table` prerequisite: a DELETING table is a fail for every check that needs it."""
+    """The shared `table` prerequisite: a DELETING table is a fail for every check that needs it. No hint is run:
+    a stubbed DELETING answer (the sandbox deletes at once); a missing table's hint is run by
+    test_dynamodb_table_exists.py."""
     table = dynamodb_fixture("table")
     deleting = {**aws_answers.describe_table(), "TableStatus": "DELETING"}
     with pytest.raises(CheckFailed, match="is DELETING, so this objective cannot be graded"):

@@ -40,6 +40,8 @@ def test_errors_when_the_endpoint_is_down(down_run, check):
 
 @pytest.mark.parametrize("check", [i for i in DYNAMODB_IDS if i != "dynamodb_table_exists"])
 def test_fails_naming_the_prerequisite_when_the_table_is_missing(missing_run, check):
+    """Every check of one shared run prints the same create-table prerequisite hint: the table exists after the first
+    would run it, so it is run once, as printed, by test_dynamodb_table_exists.py (every check passes after)."""
     spec, run = missing_run
     result = run.get(check)
     assert result.status == "fail", result.message

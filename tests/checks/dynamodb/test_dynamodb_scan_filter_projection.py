@@ -32,6 +32,8 @@ def test_judges_half_the_dataset_on_the_items_there(local_target, lab_table, ddb
 
 
 def test_fails_naming_the_prerequisite_when_no_item_has_the_lab_s_types(local_target, lab_table, ddb_client, grade):
+    """Hint not run here: a lab without a dataset file prints the check's default note, and the items' types are
+    dynamodb_items_well_formed's to fix (its commands are run as printed in test_dynamodb_items_well_formed.py)."""
     spec = lab_table(dataset=None, exercises=None)
     items = dataset_items(spec)
     for item in items:
@@ -45,7 +47,7 @@ def test_fails_naming_the_prerequisite_when_no_item_has_the_lab_s_types(local_ta
 
 def test_fails_when_attributes_outside_the_projection_come_back(solved, ddb_client):
     """An answer carrying more than ProjectionExpression asked for (AWS and the sandbox never do; the check would
-    notice)."""
+    notice). No hint is run: the fault is in edited API answers, there is no sandbox state a command could fix."""
 
     def scan_unprojected(client, **kwargs):
         kwargs.pop("ProjectionExpression")

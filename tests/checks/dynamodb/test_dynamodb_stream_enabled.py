@@ -45,6 +45,7 @@ def test_fails_when_disabled_after_it_was_on(local_target, lab_table, ddb_client
 
 @pytest.mark.parametrize("view_type", ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE"])
 def test_fails_with_another_view_type(local_target, lab_table, grade, view_type):
+    """Its commands, the same whatever the old view type, are run as printed by test_the_view_type_hint_fixes_it."""
     spec = lab_table(stream=StreamSpec(view_type=view_type))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"

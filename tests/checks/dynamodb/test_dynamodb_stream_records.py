@@ -51,7 +51,8 @@ def test_judges_the_records_against_the_table_s_own_view_type(local_target, lab_
 
 def test_fails_when_records_lack_the_images_their_view_type_promises(lab_table, ddb_client, clients):
     """A stream whose MODIFY records come without OldImage although the table streams NEW_AND_OLD_IMAGES (the
-    sandbox never does it: its answers are edited), and the scratch item still goes."""
+    sandbox never does it: its answers are edited), and the scratch item still goes. No hint is run: the fault is in
+    edited API answers, there is no sandbox state a command could fix."""
     spec = lab_table(data=False)
     ddb = spec.dynamodb
     table = ddb_client.describe_table(TableName=ddb.table)["Table"]

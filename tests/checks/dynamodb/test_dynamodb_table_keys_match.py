@@ -34,6 +34,9 @@ def test_fails_on_a_wrong_partition_key_name_and_its_hint_rebuilds_everything(lo
 
 
 def test_fails_on_a_wrong_partition_key_type(local_target, lab_table, grade):
+    """Its hint is recreate_table_hint of the lab's spec, whatever key is wrong: the commands
+    test_fails_on_a_wrong_partition_key_name_and_its_hint_rebuilds_everything runs as printed (a full rebuild), not
+    run again here."""
     spec = lab_table(data=False, gsi=[], lsi=[], partition_key=KeyAttribute(name="category", type="N"))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
@@ -41,6 +44,9 @@ def test_fails_on_a_wrong_partition_key_type(local_target, lab_table, grade):
 
 
 def test_fails_on_a_wrong_sort_key_type(local_target, lab_table, grade):
+    """Its hint is recreate_table_hint of the lab's spec, whatever key is wrong: the commands
+    test_fails_on_a_wrong_partition_key_name_and_its_hint_rebuilds_everything runs as printed (a full rebuild), not
+    run again here."""
     spec = lab_table(data=False, gsi=[], lsi=[], sort_key=KeyAttribute(name="sku", type="N"))
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
@@ -48,6 +54,9 @@ def test_fails_on_a_wrong_sort_key_type(local_target, lab_table, grade):
 
 
 def test_fails_on_a_missing_sort_key(local_target, lab_table, grade):
+    """Its hint is recreate_table_hint of the lab's spec, whatever key is wrong: the commands
+    test_fails_on_a_wrong_partition_key_name_and_its_hint_rebuilds_everything runs as printed (a full rebuild), not
+    run again here."""
     spec = lab_table(data=False, gsi=[], lsi=[], sort_key=None)
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"

@@ -131,6 +131,7 @@ def test_passes_when_the_second_page_holds_the_labs_policy(solved):
 
 
 def test_fails_when_the_policy_is_left_at_the_default(solved):
+    """No hint is run: AWS's documented answers, stubbed; the sandbox's parameter group misses run their hints above."""
     clients = StubbedClients()
     clusters, pages = documents(policy="volatile-lru")
     stub(clients, clusters, pages)
@@ -143,6 +144,7 @@ def test_fails_when_the_policy_is_left_at_the_default(solved):
 
 
 def test_fails_when_the_nodes_run_with_the_default_group(solved):
+    """No hint is run: AWS's documented answers, stubbed; the sandbox's parameter group misses run their hints above."""
     clients = StubbedClients()
     stub(clients, cli_output("elasticache", "describe-cache-clusters"))  # as documented: default.redis5.0
     clients.add_error(
@@ -164,6 +166,7 @@ def test_fails_when_the_nodes_run_with_the_default_group(solved):
 
 
 def test_fails_with_a_family_the_lab_does_not_allow(solved):
+    """No hint is run: AWS's documented answers, stubbed; the sandbox's parameter group misses run their hints above."""
     clients = StubbedClients()
     clusters, _pages = documents(policy="allkeys-lru")
     stub(clients, clusters)
@@ -182,6 +185,7 @@ def test_a_change_still_applying_is_pending(solved):
 
 
 def test_fails_when_the_parameter_group_does_not_exist(solved):
+    """No hint is run: AWS's documented answers, stubbed; the sandbox's parameter group misses run their hints above."""
     clients = StubbedClients()
     clusters, _pages = documents()
     stub(clients, clusters)

@@ -58,6 +58,8 @@ def test_a_snapshot_being_created_is_pending(solved):
 
 
 def test_fails_when_the_group_is_missing(solved, local_target, grade):
+    """The prerequisite's hint (create_replication_group_hint) is run as printed by
+    test_elasticache_replication_group_available.py; not run again here."""
     spec = replace_section(solved, "elasticache", replication_group="no-such-group-snap")
     result = grade(spec, local_target, only={CHECK}).get(CHECK)
     assert result.status == "fail"

@@ -40,6 +40,8 @@ def test_fails_without_a_module(graded):
     result = graded(None).get(CHECK)
     assert result.status == "fail"
     assert result.message.startswith("No cache-aside module to grade")
+    assert result.hint_commands == []  # the module is the student's to give: a note only
+    assert result.hint_note
 
 
 def test_is_not_part_of_a_lab_without_cache_aside(solved, local_target, grade):

@@ -62,13 +62,16 @@ def test_leaves_pytest_benchmark_json_and_a_picture_in_the_out_dir(solved, local
 
 
 def test_fails_when_redis_is_reached_the_slow_way(solved, local_target, grade, slow_redis_url):
+    """No command to run: the fix is where the grader runs (on the lab's EC2 instance, next to ElastiCache), not a
+    change a shell command makes to the lab; the hint is a note by design."""
     target = dataclasses.replace(local_target, redis_url=slow_redis_url)
     result = grade(solved, target, only={CHECK}).get(CHECK)
     assert result.status == "fail", result.message
     assert "Redis GET median 1" in result.message  # ≥ 10 ms through the proxy
     assert "; expected at least 3x." in result.message
     assert result.evidence["observed"]["ratio"] < 3
-    assert "EC2 instance in the VPC of lab-redis" in result.hint
+    assert "EC2 instance in the VPC of lab-redis" in result.hint_note
+    assert result.hint_commands == []
 
 
 def test_errors_when_the_graders_endpoints_are_down(graded):

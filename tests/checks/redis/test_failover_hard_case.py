@@ -13,17 +13,17 @@ import pytest
 import redis
 
 from labgrader.engine import runner
-from labgrader.engine.results import CheckResult
 from labgrader.sandbox import manager
 from labgrader.sandbox import topology as failover
 from labgrader.sandbox.state import SandboxState, SentinelInfo
 from labgrader.sandbox.topology import Node
-from labgrader.spec import LabSpec
 from labgrader.targets import open_target
+from tests.hints import run_hint
 from tests.sandbox import nodes
 
 pytestmark = pytest.mark.sandbox
 CHECK = "redis_failover_recovers"
+HEALTHY = "redis_replication_healthy"
 PREFIX = "__labgrader__:hard-case:"
 
 
@@ -37,11 +37,6 @@ def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
 
 def sentinel_of(state: SandboxState) -> failover.Sentinel:
     return failover.Sentinel(SentinelInfo("127.0.0.1", state.sentinel_port, state.master_name))
-
-
-def grade_failover(spec: LabSpec, home: Path, out: Path) -> CheckResult:
-    with open_target("local", spec, sandbox_home=home) as target:
-        return runner.grade(spec, target, out_dir=out, only=frozenset({CHECK})).get(CHECK)
 
 
 def test_sigkill_of_the_primary_loses_no_acknowledged_write(own_sandbox):
@@ -133,14 +128,25 @@ def test_a_run_heals_a_sandbox_left_mid_failover_before_its_first_redis_check(ow
 
 
 def test_fails_when_the_replica_is_dead_and_recovers_once_restarted(own_sandbox, week8, tmp_path):
+    """Both checks that see the dead replica print the sandbox's restart; run as printed (last in this module: it
+    replaces the module's sandbox), both pass again."""
     home, state = own_sandbox
+    both = frozenset({CHECK, HEALTHY})
     with open_target("local", week8, sandbox_home=home) as target:  # resolved while the sandbox is whole
         os.kill(state.processes["replica"].pid, signal.SIGKILL)
         time.sleep(0.1)
-        result = runner.grade(week8, target, out_dir=tmp_path / "dead", only=frozenset({CHECK})).get(CHECK)
+        run = runner.grade(week8, target, out_dir=tmp_path / "dead", only=both)
+    result, healthy = run.get(CHECK), run.get(HEALTHY)
     assert result.status == "fail"
     assert f"replica 127.0.0.1:{state.processes['replica'].port} does not answer" in result.message
+    assert healthy.status == "fail"
+    assert "0 replica(s) online of 0 connected, expected at least 1" in healthy.message
+    assert healthy.hint_commands == result.hint_commands == ["labgrader sandbox down", "labgrader sandbox up --detach"]
 
-    nodes.restart_empty_replica(state, "replica", Node("127.0.0.1", state.processes["primary"].port))
-    again = grade_failover(week8, home, tmp_path / "restarted")
-    assert again.status == "pass", again.message
+    student = tmp_path / "student"
+    student.mkdir()
+    run_hint(state, result, student, home)
+    with open_target("local", week8, sandbox_home=home) as target:
+        again = runner.grade(week8, target, out_dir=tmp_path / "restarted", only=both)
+    assert again.get(CHECK).status == "pass", again.get(CHECK).message
+    assert again.get(HEALTHY).status == "pass", again.get(HEALTHY).message

@@ -1,17 +1,26 @@
 """One mutation at a time, every ElastiCache and Redis check graded together: results.json lists every catalog ID
 once, exactly the mutated objective fails and every other one keeps its reference status. (The failover check is
 left out of these runs: none of the mutations touches the sandbox's topology, and it is graded on the reference,
-the hard cases and the 20-round benchmark.)"""
+the hard cases and the 20-round benchmark.)
+
+A mutation that fails several checks is then fixed in one round: the commands every failing check printed, in the
+report's order, a change made once (each hint carries its prerequisites, so checks repeat each other's commands) and
+a wait kept where its hint puts it (never twice in a row), run as printed; graded again, every check is back to its
+reference status. Where that round is exactly one check's hint (asserted) whose own test runs it on the same
+mutation (RUN_IN_THEIR_OWN_TESTS), and where the mutation fails one check only (its hint is run in the check's own
+test file), it is not run twice."""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
 import pytest
 
 from labgrader.engine import catalog, runner
+from labgrader.engine.verdict import Hint
 from labgrader.spec import LabSpec, RedisKeySpec
 from labgrader.targets.base import Target
 from tests.checks.elasticache.conftest import OPEN_6379
@@ -22,6 +31,18 @@ GRADED = frozenset(
     e.id for e in catalog.CATALOG if e.section in ("elasticache", "redis") and e.id != "redis_failover_recovers"
 )
 REFERENCE = dict.fromkeys(GRADED, "pass")
+WAIT = re.compile(r"(aws \S+ wait |until )")
+# Mutation → (the check whose hint is the whole round, the test that runs that hint as printed on this mutation).
+RUN_IN_THEIR_OWN_TESTS = {
+    "no-replica": (
+        "elasticache_multi_az_enabled",
+        "test_elasticache_multi_az_enabled.py::test_a_single_node_group_gets_a_replica_then_failover_then_multi_az",
+    ),
+    "replication-group-missing": (
+        "elasticache_replication_group_available",
+        "test_elasticache_replication_group_available.py::test_fails_when_the_replication_group_is_missing",
+    ),
+}
 
 
 def statuses(spec: LabSpec, target: Target, out: Path) -> dict[str, str]:
@@ -30,6 +51,20 @@ def statuses(spec: LabSpec, target: Target, out: Path) -> dict[str, str]:
     ids = [check["id"] for check in document["checks"]]
     assert sorted(ids) == sorted(catalog.ids_for_phase("grade")), "every catalog ID exactly once"
     return {check["id"]: check["status"] for check in document["checks"] if check["id"] in GRADED}
+
+
+def one_round(out: Path) -> tuple[Hint, dict[str, list[str]]]:
+    """The round of the run in `out` (and each failing check's commands): every failing check's commands in the
+    report's order, a change made once, a wait where its hint puts it unless the command before is that wait."""
+    document = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    failing = {c["id"]: c["hint_commands"] for c in document["checks"] if c["id"] in GRADED and c["status"] == "fail"}
+    assert all(failing.values()), [check for check, commands in failing.items() if not commands]
+    commands: list[str] = []
+    for command in (command for each in failing.values() for command in each):
+        if (command in commands and not WAIT.match(command)) or commands[-1:] == [command]:
+            continue
+        commands.append(command)
+    return Hint(tuple(commands)), failing
 
 
 def expect(failing: set[str]) -> dict[str, str]:
@@ -93,14 +128,22 @@ def test_the_reference_solution(solved, local_target, tmp_path):
         ),
     ],
 )
-def test_elasticache_mutations(lab_setup, clients, local_target, tmp_path, case):
+def test_elasticache_mutations(lab_setup, clients, local_target, tmp_path, case, run_hint, request):  # noqa: PLR0917
     changes, modify, failing = case
     built = lab_setup(**changes)
     if modify:
         clients.client("elasticache").modify_replication_group(
             ReplicationGroupId=built.spec.elasticache.replication_group, ApplyImmediately=True, **modify
         )
-    assert statuses(built.spec, local_target, tmp_path) == expect(failing)
+    assert statuses(built.spec, local_target, tmp_path / "mutated") == expect(failing)
+    if len(failing) > 1:
+        round_, each = one_round(tmp_path / "mutated")
+        owner = RUN_IN_THEIR_OWN_TESTS.get(request.node.callspec.id)
+        if owner is not None:
+            assert list(round_.commands) == each[owner[0]], f"the round is {owner[0]}'s hint, run by {owner[1]}"
+            return
+        run_hint(round_)
+        assert statuses(built.spec, local_target, tmp_path / "fixed") == REFERENCE
 
 
 @pytest.fixture

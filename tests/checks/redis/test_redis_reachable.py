@@ -16,13 +16,25 @@ def test_passes_on_the_reference_solution(redis_reference):
     assert "role:master" in result.message
 
 
-def test_fails_when_the_endpoint_is_a_replica(solved, local_target, grade, redis_server):
+def test_fails_when_the_endpoint_is_a_replica(solved, local_target, grade, redis_server, run_hint):
     replica_url = redis_server("--replicaof", "127.0.0.1", str(closed_port()))
     target = dataclasses.replace(local_target, redis_url=replica_url)
     result = grade(solved, target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "read-only replica (role:slave" in result.message
-    assert "replicaof no one" in result.hint
+    assert result.hint_commands == ['redis-cli -u "$REDIS_URL" replicaof no one']
+    run_hint(result, redis_url=replica_url)  # the student's REDIS_URL is the node they graded
+    assert grade(solved, target, only={CHECK}).get(CHECK).status == "pass"
+
+
+def test_on_aws_a_replica_endpoint_gets_no_replicaof_command(solved, aws_like, grade, redis_server):
+    """ElastiCache refuses REPLICAOF: on AWS the hint only says which endpoint to grade."""
+    result = grade(
+        solved, aws_like(redis_url=redis_server("--replicaof", "127.0.0.1", str(closed_port()))), only={CHECK}
+    )
+    assert result.get(CHECK).status == "fail"
+    assert result.get(CHECK).hint_commands == []
+    assert "PrimaryEndpoint, not ReaderEndpoint" in result.get(CHECK).hint_note
 
 
 def test_errors_when_redis_is_down(redis_unreachable):

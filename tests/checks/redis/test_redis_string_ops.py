@@ -31,16 +31,19 @@ def test_passes_on_the_reference_solution_and_leaves_no_key(redis_reference, san
     assert list(sandbox_primary.scan_iter(f"__labgrader__:{redis_reference.extra['run_id']}:*")) == []
 
 
-def test_fails_on_a_read_only_replica(solved, local_target, grade, redis_server):
+def test_fails_on_a_read_only_replica(solved, local_target, grade, redis_server, run_hint):
     primary = redis_server("--repl-diskless-sync-delay", "0")
     replica = redis_server("--replicaof", "127.0.0.1", primary.rsplit(":", 1)[1].split("/")[0])
     wait_for_link(replica)
-    result = grade(solved, dataclasses.replace(local_target, redis_url=replica), only={CHECK}).get(CHECK)
+    target = dataclasses.replace(local_target, redis_url=replica)
+    result = grade(solved, target, only={CHECK}).get(CHECK)
     assert result.status == "fail"
     assert "refused a write (READONLY: You can't write against a read only replica): it is a read-only replica" in (
         result.message
     )
-    assert "PrimaryEndpoint, not ReaderEndpoint" in result.hint
+    assert "PrimaryEndpoint, not ReaderEndpoint" in result.hint_note
+    run_hint(result, redis_url=replica)  # the student's REDIS_URL is the node they graded
+    assert grade(solved, target, only={CHECK}).get(CHECK).status == "pass"
 
 
 def test_errors_when_redis_is_down(redis_unreachable):

@@ -38,24 +38,37 @@ def reach(client: redis.Redis, url: str, target: Target) -> redis.Redis:
     return client
 
 
-def read_only(url: str, exc: redis.ReadOnlyError) -> NoReturn:
+def primary_hint(target: Target) -> Hint:
+    """The fix when REDIS_URL is a replica: grade the primary endpoint. Where Redis may be administered (the sandbox,
+    containers; never ElastiCache, which refuses REPLICAOF), a node made a replica by hand is a primary again after
+    REPLICAOF NO ONE."""
+    if target.provides("redis-admin"):
+        return Hint(
+            ('redis-cli -u "$REDIS_URL" replicaof no one',),
+            "Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint); a node made a replica by hand becomes "
+            "a primary again with this command.",
+        )
+    return Hint(note="Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint) with --redis-url.")
+
+
+def read_only(url: str, exc: redis.ReadOnlyError, target: Target) -> NoReturn:
     fail(
         f"Redis at {redact_url(url)} refused a write (READONLY: {str(exc).rstrip('.')}): it is a read-only "
         "replica, expected the lab's primary.",
         call="SET",
         observed="READONLY",
         expected="the primary accepts writes",
-        hint=Hint(note="Grade the primary endpoint (PrimaryEndpoint, not ReaderEndpoint) with --redis-url."),
+        hint=primary_hint(target),
     )
 
 
 @contextmanager
-def writable(url: str) -> Iterator[None]:
+def writable(url: str, target: Target) -> Iterator[None]:
     """Turn a READONLY answer inside the block into the student's `fail` with the fix."""
     try:
         yield
     except redis.ReadOnlyError as exc:
-        read_only(url, exc)
+        read_only(url, exc, target)
 
 
 class ScratchKeys:
