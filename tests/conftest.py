@@ -8,6 +8,7 @@ disturb the shared reference setup.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,7 +25,9 @@ from labgrader.engine.verdict import Hint
 from labgrader.sandbox import manager
 from labgrader.sandbox import moto as moto_corrections
 from labgrader.sandbox.state import SandboxState
+from labgrader.solve import dynamodb as solve_dynamodb
 from labgrader.solve import solve
+from labgrader.solve.dynamodb import create_table_request
 from labgrader.spec import LabSpec, load_spec
 from labgrader.targets import open_target
 from labgrader.targets.base import Target
@@ -201,3 +204,38 @@ def unpatched_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         yield
+
+
+LabTable = Callable[..., LabSpec]
+
+
+@pytest.fixture
+def ddb_client(clients: AwsClients) -> Any:
+    return clients.client("dynamodb")
+
+
+@pytest.fixture
+def lab_table(solved: LabSpec, ddb_client: Any) -> Iterator[LabTable]:
+    """lab_table(**changes) builds a table of its own the way the reference solution does, but from the spec with
+    `changes` (the student's mistake), and returns the correct spec naming that table, to grade it with.
+
+    lab_table(data=False, ...) only creates the table (keys, indexes, stream): no TTL, PITR, dataset or exercises.
+    Tables are deleted at teardown.
+    """
+    names: list[str] = []
+
+    def build(*, data: bool = True, **changes: Any) -> LabSpec:
+        graded = replace_section(solved, "dynamodb", table=unique("Lab"))
+        built = replace_section(graded, "dynamodb", **changes)
+        assert built.dynamodb is not None
+        names.append(built.dynamodb.table)
+        if data:
+            solve_dynamodb.apply(built, ddb_client, lambda _line: None)
+        else:
+            ddb_client.create_table(**create_table_request(built.dynamodb))
+        return graded
+
+    yield build
+    for name in names:
+        with contextlib.suppress(ddb_client.exceptions.ResourceNotFoundException):
+            ddb_client.delete_table(TableName=name)

@@ -3,46 +3,16 @@ shown still needed upstream (strict xfail: an XPASS means moto fixed it, drop th
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import boto3
 import pytest
 
 from labgrader.solve.dynamodb import create_table_request
-from labgrader.spec import LabSpec
-from labgrader.targets.clients import AwsClients
-from tests.conftest import replace_section, unique
-
-
-@pytest.fixture
-def ddb_client(clients: AwsClients) -> Any:
-    return clients.client("dynamodb")
-
-
-@pytest.fixture
-def lab_table(solved: LabSpec, ddb_client: Any) -> Iterator[Callable[..., LabSpec]]:
-    """lab_table() creates a table of its own with the lab's keys, indexes and stream (no data), deleted at
-    teardown; returns the spec naming it."""
-    names: list[str] = []
-
-    def build() -> LabSpec:
-        spec = replace_section(solved, "dynamodb", table=unique("Lab"))
-        assert spec.dynamodb is not None
-        names.append(spec.dynamodb.table)
-        ddb_client.create_table(**create_table_request(spec.dynamodb))
-        return spec
-
-    yield build
-    for name in names:
-        with contextlib.suppress(ddb_client.exceptions.ResourceNotFoundException):
-            ddb_client.delete_table(TableName=name)
+from tests.conftest import unique
 
 
 @pytest.mark.sandbox
 def test_the_sandbox_enables_a_new_stream_after_a_disable(lab_table, ddb_client):
-    spec = lab_table()
+    spec = lab_table(data=False)
     table = spec.dynamodb.table
     first = ddb_client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
     ddb_client.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
@@ -72,7 +42,7 @@ def test_upstream_moto_enables_a_new_stream_after_a_disable(week8) -> None:
 
 @pytest.mark.sandbox
 def test_the_sandbox_filters_a_string_against_a_number_as_no_match(lab_table, ddb_client):
-    spec = lab_table()
+    spec = lab_table(data=False)
     table = spec.dynamodb.table
     ddb_client.put_item(TableName=table, Item={"category": {"S": "c"}, "sku": {"S": "s"}, "stock": {"S": "12"}})
     for expression in ("stock < :n", "stock >= :n", "stock BETWEEN :n AND :n"):
