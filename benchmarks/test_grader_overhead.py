@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from labgrader import redis_connection as redis_conn
 from labgrader.sandbox import manager
 from labgrader.sandbox.state import SandboxState
 from labgrader.services.latency import Distribution, sample_interleaved
-from labgrader.targets import redis_connection as redis_conn
 
 ROUNDS = 20_000
 GOAL = 2.0

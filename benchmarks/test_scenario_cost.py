@@ -13,6 +13,7 @@ import pytest
 from botocore.credentials import ReadOnlyCredentials
 
 from labgrader import paths
+from labgrader import redis_connection as redis_conn
 from labgrader.cacheaside import containment
 from labgrader.cacheaside.harness import module_environment
 from labgrader.cacheaside.protocol import ScenarioRequest, call, delete
@@ -22,7 +23,6 @@ from labgrader.sandbox import manager
 from labgrader.solve import solve
 from labgrader.spec import LabSpec, load_spec
 from labgrader.targets import open_target
-from labgrader.targets import redis_connection as redis_conn
 from labgrader.targets.base import Target
 
 

@@ -17,6 +17,7 @@ without touching a check.
 """
 
 from labgrader import dataset as lab_dataset
+from labgrader import redis_connection
 from labgrader.cacheaside import harness as cacheaside_harness
 from labgrader.cacheaside import protocol as cacheaside_protocol
 from labgrader.cacheaside import proxy as cacheaside_proxy
@@ -52,7 +53,6 @@ from labgrader.spec import (
     StreamSpec,
     TtlSpec,
 )
-from labgrader.targets import redis_connection
 from labgrader.targets.base import Target, redact_url
 from labgrader.targets.clients import AwsClients
 

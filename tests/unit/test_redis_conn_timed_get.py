@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from labgrader.targets import redis_connection as redis_conn
+from labgrader import redis_connection as redis_conn
 from tests.conftest import closed_port
 
 

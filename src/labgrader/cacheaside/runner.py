@@ -348,7 +348,7 @@ class ScenarioRunner:
 
     def grader_redis(self, url: str) -> Any:
         if url not in self._redis:
-            from labgrader.targets import redis_connection as redis_conn  # noqa: PLC0415 - the grader side only
+            from labgrader import redis_connection as redis_conn  # noqa: PLC0415 - the grader side only
 
             self._redis[url] = redis_conn.connect(url, decode=False)
         return self._redis[url]

@@ -21,7 +21,6 @@ and sentinel agrees. Facts this relies on (lab-facts.md, measured here):
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -30,9 +29,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
+from labgrader import redis_connection
 from labgrader.sandbox.locks import SandboxBusyError, interrupts_deferred, topology_lock
 from labgrader.sandbox.state import SentinelInfo
 
@@ -81,27 +79,11 @@ def _canonical_host(host: str) -> str:
         return host
 
 
-CONNECT_TIMEOUT_S = 3.0
-
-
 def connect(node: Node, *, timeout: float = 2.0) -> redis.Redis:
-    """A client of one node, with the credentials a REDIS_URL without any gets (REDIS_PASSWORD / REDISCLI_AUTH,
-    REDIS_USERNAME), as labgrader/targets/redis_connection.py gives the checks: a student's AUTH applies to every
-    node. No retries: a node that is down says so at once."""
-    password = os.environ.get("REDIS_PASSWORD") or os.environ.get("REDISCLI_AUTH") or None
-    username = os.environ.get("REDIS_USERNAME") or None
-    return redis.Redis(
-        host=node.host,
-        port=node.port,
-        db=0,
-        decode_responses=True,
-        encoding_errors="replace",
-        socket_connect_timeout=CONNECT_TIMEOUT_S,
-        socket_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-        password=password,
-        username=username,
-    )
+    """A client of one node, with the credentials the checks' connections get (a student's AUTH applies to every
+    node) and no retries: a node that is down says so at once."""
+    host = f"[{node.host}]" if ":" in node.host else node.host
+    return redis_connection.connect(f"redis://{host}:{node.port}/0", timeout=timeout)
 
 
 def deadline_loop(timeout: float, what: str) -> Iterator[float]:

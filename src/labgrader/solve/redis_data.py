@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import redis
 
+from labgrader import redis_connection as redis_conn
 from labgrader.spec import LabSpec
-from labgrader.targets import redis_connection as redis_conn
 from labgrader.targets.base import Target
 from labgrader.targets.clients import AwsClients
 

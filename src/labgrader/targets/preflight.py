@@ -14,9 +14,9 @@ import botocore.exceptions
 import redis
 from botocore.config import Config
 
+from labgrader import redis_connection as redis_conn
 from labgrader.engine.errors import ACCESS_DENIED
 from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK
-from labgrader.targets import redis_connection as redis_conn
 from labgrader.targets.base import Target, TargetError, redact_url
 from labgrader.targets.clients import AwsClients
 from labgrader.targets.emulator import ApiNotImplemented

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from labgrader import redis_connection as redis_conn
 from labgrader.engine.scratch import Scratch
 from labgrader.engine.state import RUN_STATE
 from labgrader.engine.verdict import could_not_look, fail, not_applicable
@@ -19,7 +20,6 @@ from labgrader.services.elasticache import lookups as elasticache_api
 from labgrader.services.redis import scratch as redis_support
 from labgrader.services.redis.scratch import ScratchKeys
 from labgrader.spec import LabSpec
-from labgrader.targets import redis_connection as redis_conn
 from labgrader.targets.base import Target
 from labgrader.targets.clients import AwsClients
 
