@@ -257,3 +257,43 @@ def test_an_escaped_double_fork_dies_with_its_scenario_at_each_namespace_level(t
     finally:
         runner.close()
     assert runner.survivors == []
+
+
+@bwrap_only
+def test_daemon_sockets_under_run_and_tmp_are_out_of_reach(run: Run, tmp_path_factory: pytest.TempPathFactory):
+    # A root daemon's socket (Docker's /run/docker.sock gives whoever connects the whole machine): the module runs
+    # as the grader's user outside its namespace, so only hiding the folders stands between it and the daemon.
+    import socket
+
+    folder = tmp_path_factory.mktemp("daemon")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(folder / "daemon.sock"))
+    listener.listen(1)
+    try:
+        outcome = run(
+            f"""
+            import os, socket
+            def connect(path):
+                s = socket.socket(socket.AF_UNIX)
+                try:
+                    s.connect(path)
+                    return "connected"
+                except OSError as exc:
+                    return type(exc).__name__
+                finally:
+                    s.close()
+            def get_product(category, sku):
+                return {{
+                    "planted": connect({str(folder / "daemon.sock")!r}),
+                    "docker": connect("/var/run/docker.sock"),
+                    "run": os.listdir("/run"),
+                }}
+            """
+        )
+    finally:
+        listener.close()
+    assert outcome.status == "ok", outcome.error
+    value = outcome.steps[0].value
+    assert value["planted"] == "FileNotFoundError"
+    assert value["docker"] == "FileNotFoundError"
+    assert value["run"] == [] or set(value["run"]) <= {"systemd"}  # at most the resolver's file, bound back

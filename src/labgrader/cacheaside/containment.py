@@ -5,8 +5,9 @@ Three levels, the strongest available:
 - `bwrap` (bubblewrap): a new PID namespace (everything the module starts dies with the namespace's init, whatever
   `setsid`, double fork or ignored SIGTERM), its own /proc (the grader's processes are invisible and cannot be
   signalled), new user namespace mapped to `nobody` with every capability dropped, a new session (no terminal), a
-  read-only view of the file system with the home folders hidden and a scratch tmpfs as HOME/TMPDIR, and
-  `--die-with-parent`.
+  read-only view of the file system with the home folders, /run and the temporary folders hidden (credentials,
+  other runs' files, and the Unix sockets of root's daemons: a Docker engine's socket would give the module the
+  whole machine) and a scratch tmpfs as HOME/TMPDIR, and `--die-with-parent`.
 - `unshare` (util-linux): a new PID namespace with its own /proc and the kill-on-parent-death of `--kill-child`,
   but the grader's file system as it is (writable where the grader's user may write).
 - `process-group`: elsewhere (macOS, no namespaces): its own session and process group, killed as a group;
@@ -38,8 +39,11 @@ FILE_SIZE_LIMIT = 64 * 1024**2
 PROCESS_LIMIT = 128
 SCRATCH_SIZE = 64 * 1024**2
 SANDBOX_UID = 65534  # nobody, inside the user namespace
-# Where credentials and other users' files live: hidden under an empty tmpfs (what the module needs is bound back).
-HIDDEN = ("/home", "/root", "/run/secrets", "/var/run/secrets")
+# Where credentials, other users' and runs' files and daemons' Unix sockets (docker.sock, containerd) live: hidden
+# under an empty read-only tmpfs (what the module needs is bound back; /var/run is /run on every current Linux).
+HIDDEN = ("/home", "/root", "/run", "/var/run", "/tmp", "/var/tmp")  # noqa: S108 - hidden, not used
+# Files the module's own network calls need that may live under a hidden folder (systemd-resolved's stub file).
+RESOLVER_FILES = ("/etc/resolv.conf", "/etc/hosts")
 WEAKER = {
     "unshare": "student code ran in its own PID namespace (util-linux unshare), without a read-only file system",
     "process-group": "student code ran in its own process group only (no PID namespace on this system): a "
@@ -107,7 +111,8 @@ def _under(path: Path, roots: Iterable[str]) -> bool:
 def hidden_roots() -> tuple[str, ...]:
     home = os.environ.get("HOME", "")
     extra = (home,) if home and home != "/" and not _under(Path(home), HIDDEN) else ()
-    return tuple(r for r in (*HIDDEN, *extra) if Path(r).is_dir())
+    # A root that is a symbolic link (/var/run → /run) is hidden where it points.
+    return tuple(r for r in (*HIDDEN, *extra) if Path(r).is_dir() and not Path(r).is_symlink())
 
 
 def needs_binding(folder: Path) -> bool:
@@ -266,16 +271,20 @@ def _bwrap_command(
     argv: list[str], scratch: Path, visible: Iterable[Path], writable: Iterable[Path] = (), cwd: Path | None = None
 ) -> list[str]:
     command = [*_bwrap_base(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
-    for root in hidden_roots():
+    hidden = hidden_roots()
+    for root in hidden:
         command += ["--tmpfs", root]
-    binds = {Path(p).resolve() for p in visible}
+    binds = {Path(p).resolve() for p in (*visible, *RESOLVER_FILES)}
     for path in sorted(binds):
-        if path.exists() and _under(path, hidden_roots()):
+        if path.exists() and _under(path, hidden):
             command += ["--ro-bind", str(path), str(path)]
     for path in writable:  # folders the grader made for this run (a setup script's working copy)
         command += ["--bind", str(path), str(path)]
-    command += ["--size", str(SCRATCH_SIZE), "--tmpfs", str(scratch), "--chdir", str(cwd or "/"), "--", *argv]
-    return command
+    command += ["--size", str(SCRATCH_SIZE), "--tmpfs", str(scratch)]
+    # Read-only once every mount point in them is made: writing there would fill memory past every limit.
+    for root in hidden:
+        command += ["--remount-ro", root]
+    return [*command, "--chdir", str(cwd or "/"), "--", *argv]
 
 
 def python_paths() -> list[Path]:
