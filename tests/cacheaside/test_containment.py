@@ -297,3 +297,56 @@ def test_daemon_sockets_under_run_and_tmp_are_out_of_reach(run: Run, tmp_path_fa
     assert value["planted"] == "FileNotFoundError"
     assert value["docker"] == "FileNotFoundError"
     assert value["run"] == [] or set(value["run"]) <= {"systemd"}  # at most the resolver's file, bound back
+
+
+def test_the_module_s_processes_together_stay_under_the_tree_s_memory_limit(runner: ScenarioRunner, run: Run):
+    # Each child stays under its own address-space limit (RLIMIT_AS); only the tree's limit stops them together.
+    each = 600 * 1024**2
+    children = containment.TREE_MEMORY_LIMIT // each + 2
+    outcome = run(
+        f"""
+        import os, time
+        def get_product(category, sku):
+            pids = []
+            for _ in range({children}):
+                pid = os.fork()
+                if pid == 0:
+                    block = b"x" * {each}
+                    time.sleep(1.5)
+                    os._exit(0 if block else 1)
+                pids.append(pid)
+            return [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+        """,
+        timeout_s=20,
+    )
+    if runner.memory_limit is None:
+        pytest.skip("the grader may not make a memory cgroup here: only the per-process limit applies")
+    assert outcome.status == "ok", outcome.error
+    codes = outcome.steps[0].value
+    assert -9 in codes, codes  # the kernel killed some of them at the tree's limit
+    assert codes.count(0) * each <= containment.TREE_MEMORY_LIMIT, codes
+
+
+def test_at_the_unshare_level_the_module_cannot_unmount_its_proc_to_see_the_grader(tmp_path: Path):
+    if not _usable("unshare"):
+        pytest.skip("unshare cannot make a PID namespace here")
+    module = tmp_path / "looks_out.py"
+    module.write_text(
+        "import ctypes, os\n"
+        "def get_product(category, sku):\n"
+        "    libc = ctypes.CDLL(None, use_errno=True)\n"
+        "    unmounted = libc.umount2(b'/proc', 2) == 0\n"  # MNT_DETACH
+        "    status = dict(line.split(':', 1) for line in open('/proc/self/status') if ':' in line)\n"
+        f"    grader = os.path.exists('/proc/{os.getpid()}/environ')\n"
+        "    return {'unmounted': unmounted, 'caps': status['CapEff'].strip(), 'grader': grader}\n" + CONTRACT,
+        encoding="utf-8",
+    )
+    runner = ScenarioRunner(level="unshare")
+    try:
+        outcome = runner.run(
+            ScenarioRequest(module=str(module), env={}, steps=[call("get_product", "a", "1")], timeout_s=5)
+        )
+    finally:
+        runner.close()
+    assert outcome.status == "ok", outcome.error
+    assert outcome.steps[0].value == {"unmounted": False, "caps": "0000000000000000", "grader": False}

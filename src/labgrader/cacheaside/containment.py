@@ -9,12 +9,14 @@ Three levels, the strongest available:
   other runs' files, and the Unix sockets of root's daemons: a Docker engine's socket would give the module the
   whole machine) and a scratch tmpfs as HOME/TMPDIR, and `--die-with-parent`.
 - `unshare` (util-linux): a new PID namespace with its own /proc and the kill-on-parent-death of `--kill-child`,
-  but the grader's file system as it is (writable where the grader's user may write).
+  every capability dropped by `setpriv` (so it cannot unmount its /proc to see the grader's), but the grader's
+  file system as it is (writable where the grader's user may write).
 - `process-group`: elsewhere (macOS, no namespaces): its own session and process group, killed as a group;
   a process that moves to another group escapes it. The scorecard says containment is weaker.
 
-Limits on every level: address space (RLIMIT_AS), no core files, file size, and processes (a pids cgroup when the
-grader may make one, else RLIMIT_NPROC for a non-root grader).
+Limits on every level: address space (RLIMIT_AS, per process), no core files, file size, processes (a pids cgroup
+when the grader may make one, else RLIMIT_NPROC for a non-root grader) and the memory of the whole tree (a memory
+cgroup when the grader may make one: a scenario's processes together, not each of them, stay under the limit).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from typing import Literal
 
 Level = Literal["bwrap", "unshare", "process-group"]
 MEMORY_LIMIT = 1024**3  # address space of each student process
+# Memory of the whole tree: the server's shared imports (≈ 100 MB) and one process at its MEMORY_LIMIT fit, many
+# processes together do not.
+TREE_MEMORY_LIMIT = 3 * 1024**3 // 2
 FILE_SIZE_LIMIT = 64 * 1024**2
 PROCESS_LIMIT = 128
 SCRATCH_SIZE = 64 * 1024**2
@@ -68,7 +73,7 @@ def available() -> Level:
     if sys.platform.startswith("linux"):
         if shutil.which("bwrap") and _bwrap_base():
             return "bwrap"
-        if shutil.which("unshare") and _probe([*_unshare_base(), "true"]):
+        if shutil.which("unshare") and shutil.which("setpriv") and _probe([*_unshare_base(), "true"]):
             return "unshare"
     return "process-group"
 
@@ -101,7 +106,9 @@ def _bwrap_base() -> list[str]:
 
 def _unshare_base() -> list[str]:
     user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
-    return ["unshare", *user, "--pid", "--fork", "--kill-child", "--mount-proc"]
+    # With its capabilities a process could unmount its own /proc and read the grader's environment there.
+    no_capabilities = ["setpriv", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
+    return ["unshare", *user, "--pid", "--fork", "--kill-child", "--mount-proc", *no_capabilities]
 
 
 def _under(path: Path, roots: Iterable[str]) -> bool:
@@ -128,6 +135,7 @@ class Sandbox:
     proc: subprocess.Popen[bytes]
     scratch: Path
     cgroup: Path | None = None
+    memory_cgroup: Path | None = None  # cgroup v1's memory hierarchy (v2: the memory limit is on `cgroup`)
     namespace: str | None = None
     # How the number of processes is bounded: "cgroup" (pids.max), "rlimit" (RLIMIT_NPROC), or None (unbounded:
     # a root grader without a cgroup it may write).
@@ -163,8 +171,9 @@ class Sandbox:
             if not self._closed:
                 self._closed = True
                 shutil.rmtree(self.scratch, ignore_errors=True)
-                if self.cgroup is not None and remaining == []:
-                    _remove_cgroup(self.cgroup)
+                for group in (self.cgroup, self.memory_cgroup):
+                    if group is not None and remaining == []:
+                        _remove_cgroup(group)
         return remaining
 
 
@@ -225,37 +234,70 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _make_cgroup() -> Path | None:
-    """A pids cgroup (v2 or v1) below the grader's own, when the grader may write there; None otherwise."""
-    name = f"labgrader-{os.getpid()}-{os.urandom(3).hex()}"
+def _own_cgroups() -> list[tuple[str, Path]]:
+    """(controllers, folder) of each hierarchy the grader is in: controllers "" for cgroup v2."""
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
     except OSError:
-        return None
+        return []
+    found = []
     for line in lines:
         _id, controllers, path = line.split(":", 2)
         if controllers == "" and Path("/sys/fs/cgroup/cgroup.controllers").exists():
-            base = Path("/sys/fs/cgroup") / path.lstrip("/")
-        elif "pids" in controllers.split(","):
-            base = Path("/sys/fs/cgroup/pids") / path.lstrip("/")
-        else:
-            continue
-        group = base / name
-        try:
-            group.mkdir()
-            (group / "pids.max").write_text(str(PROCESS_LIMIT))
-        except OSError:
-            with contextlib.suppress(OSError):
-                group.rmdir()
-            continue
-        return group
+            found.append(("", Path("/sys/fs/cgroup") / path.lstrip("/")))
+        elif controllers in ("pids", "memory"):
+            found.append((controllers, Path("/sys/fs/cgroup") / controllers / path.lstrip("/")))
+    return found
+
+
+def _new_cgroup(base: Path, limits: dict[str, int]) -> Path | None:
+    """A cgroup below `base` with `limits` written (file name → value), or None where the grader may not."""
+    group = base / f"labgrader-{os.getpid()}-{os.urandom(3).hex()}"
+    try:
+        group.mkdir()
+        for name, value in limits.items():
+            (group / name).write_text(str(value))
+    except OSError:
+        with contextlib.suppress(OSError):
+            group.rmdir()
+        return None
+    return group
+
+
+def _make_cgroup() -> Path | None:
+    """A pids cgroup (v2 or v1) below the grader's own, when the grader may write there; None otherwise.
+    On v2 it also holds the memory limit when the memory controller is delegated there."""
+    for controllers, base in _own_cgroups():
+        if controllers in ("", "pids"):
+            group = _new_cgroup(base, {"pids.max": PROCESS_LIMIT})
+            if group is not None:
+                if controllers == "":
+                    with contextlib.suppress(OSError):
+                        (group / "memory.max").write_text(str(TREE_MEMORY_LIMIT))
+                return group
     return None
 
 
-def _limits(cgroup: Path | None) -> Callable[[], None]:
+def _make_memory_cgroup() -> Path | None:
+    """cgroup v1's memory hierarchy: a group limiting the tree's memory, when the grader may make one."""
+    for controllers, base in _own_cgroups():
+        if controllers == "memory":
+            return _new_cgroup(base, {"memory.limit_in_bytes": TREE_MEMORY_LIMIT})
+    return None
+
+
+def memory_limited(sandbox: Sandbox) -> bool:
+    """Whether the kernel holds the sandbox's whole tree under TREE_MEMORY_LIMIT."""
+    if sandbox.memory_cgroup is not None:
+        return True
+    return sandbox.cgroup is not None and (sandbox.cgroup / "memory.max").is_file()
+
+
+def _limits(cgroup: Path | None, memory_cgroup: Path | None = None) -> Callable[[], None]:
     def apply() -> None:  # in the forked child, before exec
-        if cgroup is not None:
-            (cgroup / "cgroup.procs").write_text("0")
+        for group in (cgroup, memory_cgroup):
+            if group is not None:
+                (group / "cgroup.procs").write_text("0")
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
@@ -274,7 +316,7 @@ def _bwrap_command(
     hidden = hidden_roots()
     for root in hidden:
         command += ["--tmpfs", root]
-    binds = {Path(p).resolve() for p in (*visible, *RESOLVER_FILES)}
+    binds = {Path(p).resolve() for p in visible} | {Path(name).resolve() for name in RESOLVER_FILES}
     for path in sorted(binds):
         if path.exists() and _under(path, hidden):
             command += ["--ro-bind", str(path), str(path)]
@@ -313,9 +355,11 @@ def start(
     # The scratch folder's mount point: an empty folder the grader made; bwrap mounts a tmpfs on it.
     scratch = Path(tempfile.mkdtemp(prefix="labgrader-student-"))
     cgroup: Path | None = None
+    memory_cgroup: Path | None = None
     try:
         scratch.chmod(0o777)
         cgroup = _make_cgroup()
+        memory_cgroup = _make_memory_cgroup()
         env = {**env, "HOME": str(scratch), "TMPDIR": str(scratch), FORCE_ENV: level}
         if level == "bwrap":
             command = _bwrap_command(argv, scratch, [*python_paths(), *visible], list(writable), cwd)
@@ -332,16 +376,19 @@ def start(
             pass_fds=pass_fds,
             cwd=None if level == "bwrap" else cwd,  # bwrap changes folder itself, inside its view
             start_new_session=True,
-            preexec_fn=_limits(cgroup),  # noqa: PLW1509 - only setrlimit and a cgroup write, no locks
+            preexec_fn=_limits(cgroup, memory_cgroup),  # noqa: PLW1509 - only setrlimit and cgroup writes, no locks
         )
     except BaseException:
         # Ctrl-C or SIGTERM while starting (or a failed start): nothing of this sandbox may stay behind.
         shutil.rmtree(scratch, ignore_errors=True)
-        if cgroup is not None:
-            _remove_cgroup(cgroup)
+        for group in (cgroup, memory_cgroup):
+            if group is not None:
+                _remove_cgroup(group)
         raise
     limit = "cgroup" if cgroup is not None else ("rlimit" if os.geteuid() != 0 else None)
-    return Sandbox(level=level, proc=proc, scratch=scratch, cgroup=cgroup, process_limit=limit)
+    return Sandbox(
+        level=level, proc=proc, scratch=scratch, cgroup=cgroup, memory_cgroup=memory_cgroup, process_limit=limit
+    )
 
 
 def namespace_of(pid: int | str) -> str | None:

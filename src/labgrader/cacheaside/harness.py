@@ -87,6 +87,7 @@ class StudentSide:
             grading.notes["student_process_limit"] = (
                 f"{PROCESS_LIMIT} ({self.runner.process_limit})" if self.runner.process_limit else None
             )
+            grading.notes["student_memory_limit_bytes"] = self.runner.memory_limit
             if level in WEAKER:
                 grading.notes["containment_warning"] = WEAKER[level]
             if self.runner.survivors:

@@ -174,6 +174,7 @@ class ScenarioRunner:
         self.started_in_s: float | None = None
         self.level: containment.Level | None = None
         self.process_limit: str | None = None
+        self.memory_limit: int | None = None  # the whole tree's, when the kernel holds it
         self.survivors: list[int] = []
         self._redis: dict[str, Any] = {}
 
@@ -219,6 +220,7 @@ class ScenarioRunner:
             theirs.close()
         self.level = self._sandbox.level
         self.process_limit = self._sandbox.process_limit
+        self.memory_limit = containment.TREE_MEMORY_LIMIT if containment.memory_limited(self._sandbox) else None
         self._control = ours
 
     def _server(self) -> socket.socket:
