@@ -62,7 +62,11 @@ def test_gradescope_recipe_leaves_foreign_files_alone(
     ci_file = tmp_path / "ci-config.xml"
     ci_file.write_text("<config>the instructor's</config>\n")
     (autograder / "junit.xml").symlink_to(ci_file)
-    before = {path: path.read_bytes() for path in [*foreign, outside, ci_file]}
+    # Likewise a latency picture's name planted as a link: the grader's picture replaces the link.
+    picture_target = tmp_path / "instructor-logo.svg"
+    picture_target.write_text("<svg>the instructor's</svg>\n")
+    (autograder / "latency-hit-vs-miss.svg").symlink_to(picture_target)
+    before = {path: path.read_bytes() for path in [*foreign, outside, ci_file, picture_target]}
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_", "GITHUB_"))}
     env |= manager.env_exports(sandbox)  # eval "$(labgrader sandbox env)": the public labgrader/labgrader keys
@@ -88,6 +92,9 @@ def test_gradescope_recipe_leaves_foreign_files_alone(
     assert not junit_file.is_symlink()  # the grader's own file replaced the link
     assert junit_file.is_file()
     assert not list(autograder.glob(".labgrader-pytest-junit-*"))  # pytest's private copy is gone
+    picture = autograder / "latency-hit-vs-miss.svg"
+    assert not picture.is_symlink()
+    assert picture.read_text(encoding="utf-8").startswith("<svg")
     results_text = (autograder / RESULTS_FILE).read_text(encoding="utf-8")
     assert "***" not in results_text
     results = json.loads(results_text)

@@ -81,3 +81,28 @@ def test_a_crash_still_writes_an_explanation(tmp_path: Path) -> None:
     assert data["tests"] == []
     assert data["execution_time"] == 3
     assert "Grading did not finish, so this score is not a grade: the sandbox is not running" in data["output"]
+
+
+def test_a_results_folder_planted_as_a_link_out_of_out_is_refused_not_written_through(
+    tmp_path: Path, fixture_run: RunResult
+) -> None:
+    from labgrader.engine.outdir import OutputError
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "results.json").write_text("the instructor's\n", encoding="utf-8")
+    out = tmp_path / "autograder"
+    out.mkdir()
+    (out / "results").symlink_to(elsewhere)
+    try:
+        gradescope.write(fixture_run, out)
+    except OutputError as exc:
+        assert exc.exit_code == 3
+        assert str(exc) == (
+            f"cannot write {out}/results/results.json: {out}/results is a symbolic link (labgrader writes only "
+            f"inside {out})."
+        )
+    else:
+        raise AssertionError("written through a link")
+    assert (elsewhere / "results.json").read_text(encoding="utf-8") == "the instructor's\n"
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["results.json"]

@@ -50,12 +50,28 @@ def check_out_dir(out: Path, option: str = "--out") -> None:
         raise OutputError(f"{option} {out}: no space left there ({free:,} bytes free).", EXIT_COULD_NOT_LOOK)
 
 
+def _refuse_linked_folders(path: Path, root: Path) -> None:
+    """A folder between `root` (the report folder) and `path` that is a symbolic link would carry the write out of
+    the report folder (a planted `results` link): refused, never followed."""
+    folder = path.parent
+    while folder != root and root in folder.parents:
+        if folder.is_symlink():
+            raise OutputError(
+                f"cannot write {path}: {folder} is a symbolic link (labgrader writes only inside {root}).",
+                EXIT_COULD_NOT_LOOK,
+            )
+        folder = folder.parent
+
+
 @contextlib.contextmanager
-def replacing(path: Path) -> Iterator[Path]:
+def replacing(path: Path, root: Path | None = None) -> Iterator[Path]:
     """A temporary path beside `path` to write to; renamed over `path` on success, removed on any failure.
 
+    `root`: the report folder `path` is in; no folder below it on the way to `path` may be a symbolic link.
     An OSError while writing becomes an OutputError (exit 3) naming the file."""
     temporary = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    if root is not None:
+        _refuse_linked_folders(path, root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Whatever is at the temporary name already (a symlink someone planted) goes first: writers open the name.
@@ -70,8 +86,8 @@ def replacing(path: Path) -> Iterator[Path]:
             temporary.unlink()
 
 
-def write_text(path: Path, text: str) -> Path:
-    """Write `text` (UTF-8) to `path` whole or not at all."""
-    with replacing(path) as temporary:
+def write_text(path: Path, text: str, root: Path | None = None) -> Path:
+    """Write `text` (UTF-8) to `path` whole or not at all (`root`: see `replacing`)."""
+    with replacing(path, root) as temporary:
         temporary.write_text(text, encoding="utf-8")
     return path

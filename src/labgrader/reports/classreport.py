@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from labgrader.engine import catalog
+from labgrader.engine import catalog, outdir
 from labgrader.reports.html import CSS, _text, page_head
 from labgrader.reports.model import split_hint
 from labgrader.engine.results import RunResult
@@ -152,7 +152,4 @@ one fails · INCOMPLETE the grader could not look at some checks · ERROR the ac
 
 
 def write(lab: str, rows: Sequence[StudentRow], duration_s: float, out_dir: Path) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / FILE_NAME
-    path.write_text(render(lab, rows, duration_s), encoding="utf-8")
-    return path
+    return outdir.write_text(out_dir / FILE_NAME, render(lab, rows, duration_s))

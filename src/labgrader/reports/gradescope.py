@@ -114,4 +114,4 @@ def write_crashed(out_dir: Path, message: str, execution_time: float) -> Path:
 
 
 def _dump(document: dict[str, Any], out_dir: Path) -> Path:
-    return outdir.write_text(out_dir / RESULTS_PATH, json.dumps(document, indent=2) + "\n")
+    return outdir.write_text(out_dir / RESULTS_PATH, json.dumps(document, indent=2) + "\n", root=out_dir)

@@ -24,6 +24,8 @@ from typing import Any
 from pytest_benchmark import __version__ as pytest_benchmark_version
 from pytest_benchmark.stats import Metadata, Stats
 
+from labgrader.engine import outdir
+
 MIN_ROUNDS = 5
 DEFAULT_BUDGET_S = 1.2
 TIMER = time.perf_counter
@@ -223,9 +225,8 @@ def benchmark_document(comparisons: Sequence[tuple[Comparison, str]]) -> dict[st
 
 
 def write_benchmark_json(path: Path, comparison: Comparison, fullname: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(benchmark_document([(comparison, fullname)]), indent=2) + "\n", encoding="utf-8")
-    return path
+    # Renamed over the name: a symbolic link planted there is replaced, never written through.
+    return outdir.write_text(path, json.dumps(benchmark_document([(comparison, fullname)]), indent=2) + "\n")
 
 
 # --- the picture ---------------------------------------------------------------------------------------------------
@@ -317,6 +318,4 @@ def render_svg(comparison: Comparison) -> str:
 
 
 def write_svg(path: Path, comparison: Comparison) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_svg(comparison), encoding="utf-8")
-    return path
+    return outdir.write_text(path, render_svg(comparison))
