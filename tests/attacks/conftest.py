@@ -122,13 +122,23 @@ def attack(solved: LabSpec, sandbox_home: Path, tmp_path_factory: pytest.TempPat
 
 def assert_contained(run: Attack, exit_code: int = 1) -> None:
     """What every attack must leave: a complete results.json, the run's exit code (1: a fail, never 3, an error of
-    the grader), and no process of the module alive."""
+    the grader), no process of the module alive, the reports as the run left them (read again now, after the
+    module's processes had time to act), and no planted secret in any form in any output."""
     assert run.exit_code == exit_code, run.terminal[-2000:]
     assert {c["id"] for c in run.results["checks"]} >= set(SCENARIO_CHECKS)
     assert run.results["student_code_containment"] in ("bwrap", "unshare")
     assert "student_processes_left" not in run.results
     assert not any(run.check(c)["status"] == "error" for c in SCENARIO_CHECKS), run.statuses()
     assert not processes_running(run.marker)
+    assert files_under(run.out) == run.files
+    outputs = {"terminal": run.terminal.encode(), **run.files}
+    leaked = [
+        (name, variable)
+        for name, data in outputs.items()
+        for variable, secret in PLANTED.items()
+        if any(form in data for form in secret_forms(secret))
+    ]
+    assert leaked == []
 
 
 def settle(seconds: float = 3.0) -> None:
