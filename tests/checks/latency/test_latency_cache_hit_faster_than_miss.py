@@ -25,7 +25,8 @@ def test_fails_when_the_hit_path_sleeps(graded):
     assert "get_product cache hit median " in result.message
     assert result.evidence["observed"]["cache hit"]["median_ms"] >= 50  # the 50 ms sleep
     assert "expected a hit at least 2x faster than a miss." in result.message
-    assert result.evidence["observed"]["ratio"] < 1
+    # Below the lab's 2x: a loaded machine can slow the miss past the 50 ms hit, so not necessarily below 1.
+    assert result.evidence["observed"]["ratio"] < 2
 
 
 def test_fails_when_there_is_no_cache_hit_to_time(graded):
