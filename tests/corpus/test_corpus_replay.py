@@ -9,7 +9,6 @@ checks are not consulted to write them.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -352,32 +351,34 @@ SNAPSHOTS = {
 }
 
 
-def load_redis_check_module() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "labgrader_corpus_redis_persistence", paths.checks_dir() / "redis" / "redis_persistence_configured.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(("name", "snapshot_name"), sorted(SNAPSHOTS))
 def test_snapshot_descriptions(name, snapshot_name, week8):
     group = document(LAB_GROUP)["ReplicationGroups"][0]
     snapshot = next(s for s in document(name)["Snapshots"] if s["SnapshotName"] == snapshot_name)
     spec = replace_section(week8, "elasticache", snapshot_name=snapshot_name)
     wanted = SNAPSHOTS[(name, snapshot_name)]
-    for judge in (
-        lambda lookups: load_check("elasticache_snapshot_present")(elasticache_lookups=lookups, target=AWS_TARGET),
-        lambda lookups: load_redis_check_module().from_elasticache_api(lookups, AWS_TARGET),
-    ):
-        lookups = lookups_for(spec, group, named_snapshot=snapshot)
-        got = verdict(judge, lookups=lookups)
-        assert got[0] == wanted, got
-        if wanted == "fail":
-            assert f"snapshot {snapshot_name} exists but was taken of cache cluster" in got[1]
+    lookups = lookups_for(spec, group, named_snapshot=snapshot)
+    got = verdict(load_check("elasticache_snapshot_present"), elasticache_lookups=lookups, target=AWS_TARGET)
+    assert got[0] == wanted, got
+    if wanted == "fail":
+        assert f"snapshot {snapshot_name} exists but was taken of cache cluster" in got[1]
+    # One mistake, one penalty: on ElastiCache (CONFIG and BGSAVE refused) redis_persistence_configured leaves the
+    # snapshots to elasticache_snapshot_present, and makes no call at all.
+    status, message, _observed = verdict(
+        load_check("redis_persistence_configured"), lab=spec, target=AWS_TARGET, request=NoFixtures()
+    )
+    assert status == "skip"
+    assert message == (
+        "persistence is judged once, by elasticache_snapshot_present (ElastiCache refuses CONFIG and BGSAVE, so its "
+        "persistence is the snapshots it keeps)"
+    )
+
+
+class NoFixtures:
+    """A `request` that refuses every fixture: a check that asks for one (Redis, the ElastiCache lookups) fails."""
+
+    def getfixturevalue(self, name: str) -> Any:
+        raise AssertionError(f"the check asked for the fixture {name}")
 
 
 # --- ElastiCache: DescribeCacheClusters, DescribeCacheParameters; EC2: DescribeSecurityGroups -------------------
