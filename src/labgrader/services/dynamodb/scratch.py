@@ -103,8 +103,10 @@ class ScratchRegistry:
         for key in list(self.outstanding.values()):
             try:
                 self.delete(key)
+            except ScratchLeftover as exc:  # names the item and the command that removes it
+                errors.append(str(exc))
             except Exception as exc:  # noqa: BLE001 - keep sweeping the others
-                errors.append(f"{key}: {exc}")
+                errors.append(f"{self._unverified(key, str(exc), delete_item_command(self.table, key))}")
         return errors
 
 
