@@ -5,21 +5,7 @@ import time
 import pytest
 import redis
 
-from labgrader.api import (
-    Hint,
-    LabSpec,
-    Lookups,
-    Passed,
-    Target,
-    check,
-    fail,
-    not_applicable,
-    passed,
-    redact_url,
-    snapshot_in_progress,
-)
-from labgrader.api import elasticache_evaluation as ec
-from labgrader.api import elasticache_hints as hints
+from labgrader.api import Hint, LabSpec, Passed, Target, check, fail, not_applicable, passed, redact_url
 from labgrader.api import redis_evaluation as ev
 
 BGSAVE_TIMEOUT_S = 10.0
@@ -29,24 +15,24 @@ DEFAULT_SAVE = "3600 1 300 100 60 10000"
 @check(
     "redis_persistence_configured",
     points=2,
-    objective="The lab's Redis persists its data: RDB save rules set and a BGSAVE that completes (self-hosted), or snapshots kept by ElastiCache (AWS, which refuses CONFIG and BGSAVE).",
-    hint=Hint(
-        (f'redis-cli -u "$REDIS_URL" CONFIG SET save "{DEFAULT_SAVE}"',),
-        "On AWS, CONFIG is refused: aws elasticache modify-replication-group --replication-group-id "
-        "{lab.elasticache.replication_group} --snapshot-retention-limit 1 --apply-immediately",
-    ),
+    objective="The lab's Redis persists its data: RDB save rules set and a BGSAVE that completes (on ElastiCache, which refuses CONFIG and BGSAVE, elasticache_snapshot_present judges its snapshots).",
+    hint=Hint((f'redis-cli -u "$REDIS_URL" CONFIG SET save "{DEFAULT_SAVE}"',)),
     requires=("redis",),
-    aws_actions=("elasticache:DescribeReplicationGroups", "elasticache:DescribeSnapshots"),
 )
 def redis_persistence_configured(lab: LabSpec, target: Target, request: pytest.FixtureRequest) -> Passed:
     assert lab.redis is not None
     if lab.redis.persistence is None:
         not_applicable("not part of this lab (the lab spec's [redis] section sets no persistence)")
-    if target.provides("redis-admin"):
-        primary: redis.Redis = request.getfixturevalue("redis_primary")
-        return self_hosted(primary, request.getfixturevalue("redis_url"), lab.redis.persistence)
-    # ElastiCache refuses CONFIG/BGSAVE (lab-facts): never send them; the API says whether snapshots are kept.
-    return from_elasticache_api(request.getfixturevalue("elasticache_lookups"), target)
+    if not target.provides("redis-admin"):
+        # ElastiCache refuses CONFIG/BGSAVE (lab-facts): never send them. Its persistence is its snapshots (retention
+        # or a manual one), which elasticache_snapshot_present judges; judging them here too would charge one mistake
+        # twice.
+        not_applicable(
+            "persistence is judged once, by elasticache_snapshot_present (ElastiCache refuses CONFIG and BGSAVE, so "
+            "its persistence is the snapshots it keeps)"
+        )
+    primary: redis.Redis = request.getfixturevalue("redis_primary")
+    return self_hosted(primary, request.getfixturevalue("redis_url"), lab.redis.persistence)
 
 
 def self_hosted(r: redis.Redis, url: str, wanted: str) -> Passed:
@@ -111,52 +97,4 @@ def self_hosted(r: redis.Redis, url: str, wanted: str) -> Passed:
         call="CONFIG GET save; BGSAVE; INFO persistence",
         observed=observed,
         expected="RDB save rules and a completed BGSAVE",
-    )
-
-
-def from_elasticache_api(lookups: Lookups, target: Target) -> Passed:
-    spec = lookups.spec
-    name = spec.replication_group
-    group = lookups.replication_group()
-    if group is None:
-        fail(
-            f"ElastiCache replication group {name} was not found in {target.region}, so nothing persists the lab's "
-            "Redis data (ElastiCache refuses CONFIG and BGSAVE: persistence is its snapshots).",
-            call="elasticache.describe_replication_groups",
-            observed="ReplicationGroupNotFoundFault",
-            expected=name,
-            hint=hints.create_replication_group_hint(lookups),
-        )
-    days = ec.retention_days(group)
-    if days >= 1:
-        return passed(
-            f"ElastiCache keeps automatic snapshots of {name} for {days} day(s) (CONFIG and BGSAVE are refused "
-            "there: persistence is judged from the API).",
-            call="elasticache.describe_replication_groups",
-            observed=f"SnapshotRetentionLimit {days}",
-            expected="SnapshotRetentionLimit >= 1 or a manual snapshot available",
-        )
-    snapshot = lookups.manual_snapshot()
-    found = (
-        f"snapshot {snapshot.get('SnapshotName')} {snapshot.get('SnapshotStatus')}"
-        if snapshot
-        else "no manual snapshot"
-    )
-    expected = "SnapshotRetentionLimit >= 1 or a manual snapshot available"
-    snapshot_in_progress(lookups, snapshot, days, expected)
-    if snapshot is None or snapshot.get("SnapshotStatus") != "available":
-        fail(
-            f"ElastiCache keeps no snapshots of {name} (SnapshotRetentionLimit {days}, {found}"
-            f"{lookups.foreign_snapshot_note()}); expected automatic "
-            "snapshots or an available manual one (CONFIG and BGSAVE are refused on ElastiCache).",
-            call="elasticache.describe_replication_groups; elasticache.describe_snapshots",
-            observed=f"SnapshotRetentionLimit {days}, {found}",
-            expected=expected,
-            hint=Hint(tuple(hints.modify_group_commands(name, "--snapshot-retention-limit 1"))),
-        )
-    return passed(
-        f"ElastiCache holds the manual snapshot {snapshot.get('SnapshotName')} of {name} (available).",
-        call="elasticache.describe_snapshots",
-        observed=f"SnapshotRetentionLimit {days}, {found}",
-        expected=expected,
     )

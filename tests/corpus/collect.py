@@ -6,6 +6,7 @@ included), wrapped with where it came from."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -139,8 +140,9 @@ CLI_DOCUMENTS = [
     ("dynamodb", "delete-table", 0, "DeleteTable", "cli-delete-table"),
     *(("dynamodb", "create-table", i, "CreateTable", f"cli-create-table-{i + 1}") for i in range(10)),
     *(("dynamodb", "update-table", i, "UpdateTable", f"cli-update-table-{i + 1}") for i in range(4)),
-    # ec2 describe-security-groups: its first Output:: block is not valid JSON (a documentation typo), the others
-    # are --query projections, not DescribeSecurityGroups answers: none is usable.
+    # ec2 describe-security-groups: its first Output:: block is valid JSON but for one trailing comma (REPAIRED);
+    # the others are --query projections, not DescribeSecurityGroups answers.
+    ("ec2", "describe-security-groups", 0, "DescribeSecurityGroups", "cli-describe-security-groups"),
     ("elasticache", "describe-replication-groups", 0, "DescribeReplicationGroups", "cli-describe-replication-groups"),
     ("elasticache", "test-failover", 0, "TestFailover", "cli-test-failover-cluster-mode"),
     (
@@ -154,6 +156,10 @@ CLI_DOCUMENTS = [
     ("elasticache", "describe-snapshots", 0, "DescribeSnapshots", "cli-describe-snapshots"),
     ("elasticache", "describe-cache-parameters", 0, "DescribeCacheParameters", "cli-describe-cache-parameters"),
 ]
+# Documented outputs that are not valid JSON only because of a trailing comma before a closing brace or bracket: the
+# comma is removed (exactly one, else the document is skipped) and the source's note says so. Nothing else changes.
+REPAIRED = {("ec2", "describe-security-groups", 0)}
+TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 # (botocore service folder, operation, example index, corpus name)
 API_DOCUMENTS = [
     ("dynamodb/2012-08-10", "DescribeTable", 0, "api-describe-table"),
@@ -207,6 +213,7 @@ def from_localstack(checkout: Path) -> None:
 
 def cli_outputs(service: str, command: str) -> list[Any]:
     text = (Path(awscli.__file__).parent / "examples" / service / f"{command}.rst").read_text(encoding="utf-8")
+    repaired = {index for s, c, index in REPAIRED if (s, c) == (service, command)}
     lines = text.splitlines()
     outputs = []
     for i, line in enumerate(lines):
@@ -216,8 +223,12 @@ def cli_outputs(service: str, command: str) -> list[Any]:
                 if following.strip() and not following.startswith((" ", "\t")):
                     break
                 block.append(following)
+            raw = textwrap.dedent("\n".join(block))
+            if len(outputs) in repaired:
+                raw, removed = TRAILING_COMMA.subn(r"\1", raw)
+                raw = raw if removed == 1 else ""
             try:
-                outputs.append(json.loads(textwrap.dedent("\n".join(block))))
+                outputs.append(json.loads(raw))
             except json.JSONDecodeError:  # text output, or a typo in the documentation: not a document
                 outputs.append(None)
     return outputs
@@ -231,7 +242,13 @@ def from_cli() -> None:
             "path": f"awscli/examples/{service}/{command}.rst",
             "locator": f"Output:: block {index + 1}",
             "licence": APACHE,
-            "note": "the AWS CLI's documented example output (AWS documentation)",
+            "note": "the AWS CLI's documented example output (AWS documentation)"
+            + (
+                "; one trailing comma removed (after the last member of an object), without which the documented "
+                "text is not valid JSON; nothing else changed"
+                if (service, command, index) in REPAIRED
+                else ""
+            ),
         }
         outputs = cli_outputs(service, command)
         if index < len(outputs) and outputs[index] is not None:

@@ -9,7 +9,7 @@ checks are not consulted to write them.
 
 from __future__ import annotations
 
-import importlib.util
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -352,32 +352,34 @@ SNAPSHOTS = {
 }
 
 
-def load_redis_check_module() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "labgrader_corpus_redis_persistence", paths.checks_dir() / "redis" / "redis_persistence_configured.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(("name", "snapshot_name"), sorted(SNAPSHOTS))
 def test_snapshot_descriptions(name, snapshot_name, week8):
     group = document(LAB_GROUP)["ReplicationGroups"][0]
     snapshot = next(s for s in document(name)["Snapshots"] if s["SnapshotName"] == snapshot_name)
     spec = replace_section(week8, "elasticache", snapshot_name=snapshot_name)
     wanted = SNAPSHOTS[(name, snapshot_name)]
-    for judge in (
-        lambda lookups: load_check("elasticache_snapshot_present")(elasticache_lookups=lookups, target=AWS_TARGET),
-        lambda lookups: load_redis_check_module().from_elasticache_api(lookups, AWS_TARGET),
-    ):
-        lookups = lookups_for(spec, group, named_snapshot=snapshot)
-        got = verdict(judge, lookups=lookups)
-        assert got[0] == wanted, got
-        if wanted == "fail":
-            assert f"snapshot {snapshot_name} exists but was taken of cache cluster" in got[1]
+    lookups = lookups_for(spec, group, named_snapshot=snapshot)
+    got = verdict(load_check("elasticache_snapshot_present"), elasticache_lookups=lookups, target=AWS_TARGET)
+    assert got[0] == wanted, got
+    if wanted == "fail":
+        assert f"snapshot {snapshot_name} exists but was taken of cache cluster" in got[1]
+    # One mistake, one penalty: on ElastiCache (CONFIG and BGSAVE refused) redis_persistence_configured leaves the
+    # snapshots to elasticache_snapshot_present, and makes no call at all.
+    status, message, _observed = verdict(
+        load_check("redis_persistence_configured"), lab=spec, target=AWS_TARGET, request=NoFixtures()
+    )
+    assert status == "skip"
+    assert message == (
+        "persistence is judged once, by elasticache_snapshot_present (ElastiCache refuses CONFIG and BGSAVE, so its "
+        "persistence is the snapshots it keeps)"
+    )
+
+
+class NoFixtures:
+    """A `request` that refuses every fixture: a check that asks for one (Redis, the ElastiCache lookups) fails."""
+
+    def getfixturevalue(self, name: str) -> Any:
+        raise AssertionError(f"the check asked for the fixture {name}")
 
 
 # --- ElastiCache: DescribeCacheClusters, DescribeCacheParameters; EC2: DescribeSecurityGroups -------------------
@@ -473,6 +475,65 @@ def test_a_security_group_with_only_an_egress_rule_admits_nothing(week8):
     assert got[0] == "pass", got
 
 
+def test_a_second_group_with_a_24_and_a_self_reference_leaves_the_nodes_restricted(week8):
+    """The AWS CLI's documented sg-903004f8 (all traffic from itself, tcp 22 from 203.0.113.0/24) attached to the
+    lab's nodes next to the lab's group: a self-reference is that group's owner's choice and a /24 is narrower than
+    a VPC (and does not reach 6379 anyway), so nothing opens Redis: pass. The lab's two groups and the node's list of
+    groups are constructed here (no recording has them); the second group is the recorded document, as recorded."""
+    recorded = document("ec2/DescribeSecurityGroups/cli-describe-security-groups.json")["SecurityGroups"]
+    assert [g["GroupId"] for g in recorded] == ["sg-903004f8"]
+    second = recorded[0]
+    assert len(ev.ingress_rules(second)) == 2
+    assert ev.too_wide_rules(second, 6379) == []
+    group = document(LAB_GROUP)["ReplicationGroups"][0]
+    spec = replace_section(week8, "elasticache", replication_group=group["ReplicationGroupId"])
+    assert spec.elasticache.app_security_group is not None
+    app = {"GroupId": "sg-0app0000000000001", "GroupName": spec.elasticache.app_security_group, "IpPermissions": []}
+    lab = {
+        "GroupId": "sg-0lab0000000000001",
+        "GroupName": spec.elasticache.security_group,
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 6379,
+                "ToPort": 6379,
+                "IpRanges": [],
+                "Ipv6Ranges": [],
+                "PrefixListIds": [],
+                "UserIdGroupPairs": [{"GroupId": app["GroupId"], "UserId": "123456789012"}],
+            }
+        ],
+    }
+    node = {
+        "CacheClusterId": "my-cluster-001",
+        "ReplicationGroupId": group["ReplicationGroupId"],
+        "SecurityGroups": [
+            {"SecurityGroupId": lab["GroupId"], "Status": "active"},
+            {"SecurityGroupId": second["GroupId"], "Status": "active"},
+        ],
+    }
+    lookups = lookups_for(
+        spec,
+        group,
+        security_groups_named={lab["GroupName"]: [lab], app["GroupName"]: [app]},
+        member_clusters=[node],
+    )
+    lookups._memo[("security_groups_by_id", (second["GroupId"],))] = (True, {second["GroupId"]: second})
+    got = verdict(load_check("elasticache_security_group_restricted"), elasticache_lookups=lookups, target=AWS_TARGET)
+    assert got[0] == "pass", got
+    assert got[1] == (
+        f"Security group {lab['GroupName']} ({lab['GroupId']}) admits port 6379 only from {app['GroupName']} and the "
+        "replication group uses it."
+    )
+    # The control (an edited copy, not a recording): the same group opening 6379 to the world fails, named.
+    opened = copy.deepcopy(second)
+    opened["IpPermissions"][1].update({"FromPort": 6379, "ToPort": 6379, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
+    lookups._memo[("security_groups_by_id", (second["GroupId"],))] = (True, {second["GroupId"]: opened})
+    got = verdict(load_check("elasticache_security_group_restricted"), elasticache_lookups=lookups, target=AWS_TARGET)
+    assert got[0] == "fail", got
+    assert got[1].startswith("Security group MySecurityGroup (sg-903004f8), also attached to the nodes of ElastiCache")
+
+
 def test_every_document_is_replayed():
     """Every stored document is in one of the verdict tables above (or named by a test of its own)."""
     named = {
@@ -480,6 +541,7 @@ def test_every_document_is_replayed():
         "dynamodb/DescribeTable/cli-describe-table.json",
         "elasticache/DescribeCacheClusters/cli-describe-cache-clusters.json",
         "ec2/DescribeSecurityGroups/cfn-tagged-group.json",
+        "ec2/DescribeSecurityGroups/cli-describe-security-groups.json",
     }
     tables = (TABLES, TTL, PITR, GROUPS, CLUSTERS, PARAMETERS, {name for name, _snapshot in SNAPSHOTS})
     assert sorted(named.union(*tables)) == DOCUMENTS

@@ -375,7 +375,13 @@ class CacheAsideHarness:
             try:
                 self.redis.delete(*keys)
                 left = [key for key in keys if self.redis.exists(key)]
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - Redis gone or refusing: the keys may still be there
+                quoted = " ".join(shlex.quote(key) for key in keys)
+                detail = str(exc).strip().rstrip(".") or type(exc).__name__
+                leftovers.append(
+                    f"Redis key(s) {', '.join(keys)} could not be deleted or read back ({detail}): "
+                    f'redis-cli -u "$REDIS_URL" DEL {quoted}'
+                )
                 problems.append(exc)
             else:
                 if left:

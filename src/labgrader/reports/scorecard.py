@@ -90,10 +90,21 @@ def containment_note(run: RunResult) -> str | None:
     return f"note: {warning}" if isinstance(warning, str) else None
 
 
+def scratch_leftover_notes(run: RunResult) -> list[str]:
+    """Header lines for grader scratch items still in the student's table at the end of the run, each with the
+    exact command that removes it (results.json: `extra.scratch_leftovers`)."""
+    leftovers = run.extra.get("scratch_leftovers")
+    if not isinstance(leftovers, list):
+        return []
+    return [f"note: {terminal(str(leftover))}" for leftover in leftovers]
+
+
 def render(run: RunResult, write: Write, *, results_path: str | None = None) -> None:
     """The plain scorecard (no colour, no box drawing): what CI logs and pipes get."""
     if note := containment_note(run):
         write(note)
+    for line in scratch_leftover_notes(run):
+        write(line)
     for line in setup_section.summary_lines(run.extra.get("setup")):
         write(terminal(line))
     roots, blocks = _blocked_by_root(run)
@@ -210,6 +221,8 @@ def render_rich(run: RunResult, console: Console, *, results_path: str | None = 
     console.print()
     if note := containment_note(run):
         console.print(Text(note, style="yellow"))
+    for line in scratch_leftover_notes(run):
+        console.print(Text(line, style="yellow"))
     for line in setup_section.summary_lines(run.extra.get("setup")):
         console.print(Text(terminal(line), style="yellow" if line.startswith("  ") else "bold"))
     console.print(Group(*parts))

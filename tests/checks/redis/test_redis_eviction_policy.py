@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from labgrader.services.elasticache.lookups import Lookups
-from tests.checks.elasticache.aws_docs import AWS_TARGET, StubbedClients
-from tests.checks.elasticache.test_elasticache_parameter_group_eviction_policy import documents, stub
-from tests.conftest import load_check, replace_section
+from labgrader.engine.verdict import NotApplicable
+from tests.checks.elasticache.aws_docs import AWS_TARGET
+from tests.conftest import load_check
 
 CHECK = "redis_eviction_policy"
 
@@ -35,49 +34,19 @@ def test_errors_when_redis_is_down(redis_unreachable):
 
 
 class Request:
-    """The one thing the check asks of pytest's `request` on AWS: the shared ElastiCache lookups."""
+    """A `request` that refuses every fixture: on AWS the check asks for none (no CONFIG, no second look at the
+    parameter group)."""
 
-    def __init__(self, lookups: Lookups) -> None:
-        self.lookups = lookups
-
-    def getfixturevalue(self, name: str) -> Lookups:
-        assert name == "elasticache_lookups", f"on AWS the check must not ask for {name} (no CONFIG there)"
-        return self.lookups
+    def getfixturevalue(self, name: str) -> object:
+        raise AssertionError(f"on AWS the check must not ask for {name}")
 
 
-def on_aws(solved, policy: str):
-    spec = replace_section(
-        solved,
-        "elasticache",
-        replication_group="my-cluster",
-        parameter_group="mygroup",
-        parameter_group_families=["redis5.0"],
+def test_on_aws_the_parameter_group_check_alone_judges_the_policy(solved):
+    # One mistake, one penalty: elasticache_parameter_group_eviction_policy reads the same maxmemory-policy.
+    with pytest.raises(NotApplicable) as raised:
+        load_check(CHECK)(lab=solved, target=AWS_TARGET, request=Request())
+    assert raised.value.status == "skip"
+    assert raised.value.message == (
+        "the eviction policy is judged once, by elasticache_parameter_group_eviction_policy (ElastiCache refuses "
+        "CONFIG, so the policy is the parameter group's maxmemory-policy)"
     )
-    clients = StubbedClients()
-    clusters, pages = documents(policy=policy)
-    stub(clients, clusters)
-    clients.add("elasticache", "describe_cache_parameters", pages[0], {"CacheParameterGroupName": "mygroup"})
-    clients.add(
-        "elasticache",
-        "describe_cache_parameters",
-        pages[1],
-        {"CacheParameterGroupName": "mygroup", "Marker": pages[0]["Marker"]},
-    )
-    with clients.active():
-        return load_check(CHECK)(lab=spec, target=AWS_TARGET, request=Request(Lookups(clients, spec)))
-
-
-def test_on_aws_the_parameter_group_carries_the_policy(solved):
-    outcome = on_aws(solved, "allkeys-lru")
-    assert outcome.message.startswith(
-        "ElastiCache parameter group mygroup (used by the replication group's nodes) has maxmemory-policy allkeys-lru"
-    )
-
-
-def test_on_aws_the_default_policy_fails(solved):
-    from labgrader.engine.verdict import CheckFailed
-
-    with pytest.raises(
-        CheckFailed, match="mygroup \\(used by the replication group's nodes\\) has maxmemory-policy volatile-lru"
-    ):
-        on_aws(solved, "volatile-lru")

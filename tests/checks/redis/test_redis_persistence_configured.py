@@ -36,25 +36,26 @@ def test_aof_only_satisfies_a_lab_asking_for_aof(solved, local_target, grade, ch
     assert "appendonly yes" in result.message
 
 
-def test_on_aws_it_is_judged_from_snapshots_without_config_or_bgsave(solved, aws_like, grade, recording_proxy, sandbox):
+SKIPPED_ON_AWS = (
+    "persistence is judged once, by elasticache_snapshot_present (ElastiCache refuses CONFIG and BGSAVE, so its "
+    "persistence is the snapshots it keeps)"
+)
+
+
+def test_on_aws_it_leaves_snapshots_to_elasticache_snapshot_present(solved, aws_like, grade, recording_proxy, sandbox):
     proxy = recording_proxy(sandbox.redis_url)
     result = grade(solved, aws_like(redis_url=proxy.url), only={CHECK}).get(CHECK)
-    assert result.status == "pass", result.message
-    assert "ElastiCache keeps automatic snapshots of lab-redis for 1 day(s)" in result.message
+    assert result.status == "skip", result.message
+    assert result.message == SKIPPED_ON_AWS
     assert not {"CONFIG GET", "CONFIG SET", "BGSAVE", "SAVE", "LASTSAVE"} & proxy.names()
 
 
-def test_on_aws_no_snapshot_fails(aws_like, grade, lab_setup, run_hint):
+def test_on_aws_no_snapshot_costs_the_points_once(aws_like, grade, lab_setup):
     built = lab_setup(retention=0).spec
-    result = grade(built, aws_like(), only={CHECK}).get(CHECK)
-    assert result.status == "fail"
-    assert (
-        f"ElastiCache keeps no snapshots of {built.elasticache.replication_group} (SnapshotRetentionLimit 0, no manual "
-        "snapshot)"
-    ) in result.message
-    assert "--snapshot-retention-limit 1" in result.hint
-    run_hint(result)
-    assert grade(built, aws_like(), only={CHECK}).get(CHECK).status == "pass"
+    run = grade(built, aws_like(), only={CHECK, "elasticache_snapshot_present"})
+    assert run.get("elasticache_snapshot_present").status == "fail"
+    assert run.get(CHECK).status == "skip"
+    assert run.get(CHECK).message == SKIPPED_ON_AWS
 
 
 def test_errors_when_redis_is_down(redis_unreachable):

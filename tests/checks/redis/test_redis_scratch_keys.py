@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import redis
 
 from labgrader.engine.scratch import Scratch
 from labgrader.engine.verdict import CouldNotLook
@@ -52,3 +53,23 @@ def test_a_key_that_survives_del_is_reported_with_the_exact_command():
         'redis-cli -u "$REDIS_URL" DEL __labgrader__:abcd1234:stuck.'
     )
     assert list(store.data) == ["__labgrader__:abcd1234:stuck"]
+
+
+def test_a_connection_error_during_removal_is_reported_with_the_exact_command():
+    class Gone(KeyStore):
+        def delete(self, *keys: str) -> int:
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:16379. Connection refused.")
+
+    scratch = Scratch("abcd1234")
+    store = Gone()
+    keys = ScratchKeys(store, scratch.redis_key)
+    store.set(keys("a"), "1")
+    store.set(keys("b"), "2")
+    with pytest.raises(CouldNotLook) as raised:
+        keys.remove()
+    assert raised.value.status == "error"
+    assert raised.value.message == (
+        "Grader scratch key(s) __labgrader__:abcd1234:a, __labgrader__:abcd1234:b may still be in Redis: the grader "
+        "could not delete them or read them back (Error 111 connecting to 127.0.0.1:16379. Connection refused); "
+        'remove them with: redis-cli -u "$REDIS_URL" DEL __labgrader__:abcd1234:a __labgrader__:abcd1234:b.'
+    )

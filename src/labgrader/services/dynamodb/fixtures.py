@@ -25,6 +25,7 @@ import pytest
 
 from labgrader.dataset import Key, expected_table
 from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.state import run_state
 from labgrader.engine.verdict import Hint, fail, not_applicable, pending
 from labgrader.services.dynamodb.evaluation import (
     NOT_FOUND_CODES,
@@ -292,11 +293,16 @@ def writable_table(table: dict[str, Any], ddb: DynamoDBSpec) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def scratch_registry(dynamodb: Any, ddb: DynamoDBSpec) -> Iterator[ScratchRegistry]:
-    """Run-wide record of scratch keys; at the end of the run (also an interrupted one) deletes any left over."""
+def scratch_registry(request: pytest.FixtureRequest, dynamodb: Any, ddb: DynamoDBSpec) -> Iterator[ScratchRegistry]:
+    """Run-wide record of scratch keys; at the end of the run (also an interrupted one) deletes any left over. An
+    item that still cannot go is never left silently: the run's results (`extra.scratch_leftovers`, the
+    scorecard's header) name it with the exact delete command, whether or not its check got to report it."""
     registry = ScratchRegistry(dynamodb, ddb.table)
     yield registry
-    registry.sweep()
+    leftovers = registry.sweep()
+    grading = run_state(request.config)
+    if leftovers and grading is not None:
+        grading.notes.setdefault("scratch_leftovers", []).extend(leftovers)
 
 
 @pytest.fixture

@@ -72,18 +72,29 @@ class ScratchRegistry:
             self.client.delete_item(TableName=self.table, Key=key)
             still_there = "Item" in self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True)
         except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ValidationException":
-                raise
-            raise ScratchLeftover(
-                f"grader scratch item {key} could not be removed from DynamoDB table {self.table} "
-                f"({exc.response['Error'].get('Message', 'ValidationException')}); remove it with: {command}"
-            ) from exc
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "ClientError")
+            if code == "ValidationException":
+                raise ScratchLeftover(
+                    f"grader scratch item {key} could not be removed from DynamoDB table {self.table} "
+                    f"({error.get('Message', 'ValidationException')}); remove it with: {command}"
+                ) from exc
+            raise self._unverified(key, f"{code}: {error.get('Message', '')}".rstrip(": "), command) from exc
+        except botocore.exceptions.BotoCoreError as exc:  # no answer at all (endpoint gone, timeout)
+            raise self._unverified(key, str(exc), command) from exc
         if still_there:
             raise ScratchLeftover(
                 f"grader scratch item {key} is still in DynamoDB table {self.table} after DeleteItem; "
                 f"remove it with: {command}"
             )
         self.outstanding.pop(_identity(key), None)
+
+    def _unverified(self, key: dict[str, Any], detail: str, command: str) -> ScratchLeftover:
+        """Any other error: the grader could neither delete the item nor read it back, so it may still be there."""
+        return ScratchLeftover(
+            f"grader scratch item {key} may still be in DynamoDB table {self.table}: the grader could not delete it "
+            f"or read it back ({detail}); remove it with: {command}"
+        )
 
     def sweep(self) -> list[str]:
         """Delete every outstanding key; the errors of the ones that could not go (already reported by the check
@@ -92,8 +103,10 @@ class ScratchRegistry:
         for key in list(self.outstanding.values()):
             try:
                 self.delete(key)
+            except ScratchLeftover as exc:  # names the item and the command that removes it
+                errors.append(str(exc))
             except Exception as exc:  # noqa: BLE001 - keep sweeping the others
-                errors.append(f"{key}: {exc}")
+                errors.append(f"{self._unverified(key, str(exc), delete_item_command(self.table, key))}")
         return errors
 
 

@@ -88,11 +88,24 @@ class ScratchKeys:
         """DEL every key, then read back: a key still there is reported (`error`) with the command that removes it."""
         if not self.keys:
             return
-        self.client.delete(*self.keys)
-        left = [key for key in self.keys if self.client.exists(key)]
+        keys = list(self.keys)
         self.keys.clear()
+        try:
+            self.client.delete(*keys)
+            left = [key for key in keys if self.client.exists(key)]
+        except redis.RedisError as exc:  # Redis gone or refusing: the keys may still be there
+            detail = str(exc).strip().rstrip(".") or type(exc).__name__
+            could_not_look(
+                f"Grader scratch key(s) {', '.join(keys)} may still be in Redis: the grader could not delete them or "
+                f"read them back ({detail}); remove them with: {del_command(keys)}."
+            )
         if left:
             could_not_look(
                 f"Grader scratch key(s) {', '.join(left)} are still in Redis after DEL; remove them with: "
-                f'redis-cli -u "$REDIS_URL" DEL {" ".join(shlex.quote(key) for key in left)}.'
+                f"{del_command(left)}."
             )
+
+
+def del_command(keys: list[str]) -> str:
+    """The exact redis-cli command that removes these keys."""
+    return f'redis-cli -u "$REDIS_URL" DEL {" ".join(shlex.quote(key) for key in keys)}'
