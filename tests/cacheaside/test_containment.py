@@ -172,6 +172,13 @@ def test_a_weaker_containment_is_said_at_the_top_of_the_scorecard():
     render(weaker, lines.append)
     assert lines[0] == f"note: {containment.WEAKER['process-group']}"
     lines.clear()
+    weaker.extra["student_processes_left"] = [4242, 4243]
+    render(weaker, lines.append)
+    assert lines[0] == (
+        f"note: {containment.WEAKER['process-group']}; 2 process(es) the student's code started outlived the run "
+        "(pids 4242, 4243)"
+    )
+    lines.clear()
     render(RunResult(lab="week8", target="local", started_at="", duration_s=1.0), lines.append)
     assert not any(line.startswith("note:") for line in lines)
 

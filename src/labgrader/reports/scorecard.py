@@ -85,9 +85,18 @@ def _summary(run: RunResult) -> str:
 
 
 def containment_note(run: RunResult) -> str | None:
-    """The header line when the student's code ran less contained than bubblewrap allows (no namespace tools)."""
+    """The header line when the student's code ran less contained than bubblewrap allows (no namespace tools),
+    and how many of its processes outlived the run where that weaker containment let them."""
     warning = run.extra.get("containment_warning")
-    return f"note: {warning}" if isinstance(warning, str) else None
+    left = run.extra.get("student_processes_left")
+    outlived = (
+        f"{len(left)} process(es) the student's code started outlived the run (pids "
+        f"{', '.join(str(pid) for pid in left[:10])}{', ...' if len(left) > 10 else ''})"
+        if isinstance(left, list) and left
+        else None
+    )
+    said = [text for text in (warning if isinstance(warning, str) else None, outlived) if text]
+    return f"note: {terminal('; '.join(said))}" if said else None
 
 
 def scratch_leftover_notes(run: RunResult) -> list[str]:
