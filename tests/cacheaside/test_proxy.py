@@ -96,3 +96,47 @@ def test_only_item_operations_on_the_lab_table_are_forwarded(upstream):
     assert refused == ["AccessDeniedException"] * 4
     assert seen == []  # nothing reached DynamoDB
     assert proxy.calls == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "forwarded"),
+    [
+        ('SELECT * FROM "LabProducts" WHERE category = ? AND sku = ?', True),
+        ('SELECT * FROM "LabProducts"."category-index" WHERE category = ?', True),
+        ("select * from LabProducts where category = ?", True),
+        ("SELECT * FROM LabProducts.byCategory WHERE category = ?", True),
+        ("UPDATE \"LabProducts\" SET price = 5 WHERE category = 'a' AND sku = 'b'", True),
+        ("INSERT INTO \"LabProducts\" VALUE {'category': 'a', 'sku': 'b'}", True),
+        ('SELECT * FROM "Grades"', False),
+        ("DELETE FROM Grades WHERE k = 'x'", False),
+        ('SELECT * FROM "LabProducts""x"', False),  # a table named LabProducts"x (a quoted quote)
+        ("EXISTS(SELECT 1)", False),  # no table labgrader can read: refused rather than guessed
+    ],
+)
+def test_a_partiql_statement_is_forwarded_only_on_the_lab_table(upstream, statement: str, forwarded: bool):
+    url, seen = upstream
+    proxy = DynamoDBProxy(url, "eu-west-1", lambda: GRADER, "LabProducts")
+    key, secret = throwaway_credentials()
+    client = boto3.client(
+        "dynamodb",
+        region_name="eu-west-1",
+        endpoint_url=proxy.url,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}),
+    )
+    try:
+        for send in (
+            lambda: client.execute_statement(Statement=statement),
+            lambda: client.batch_execute_statement(Statements=[{"Statement": statement}]),
+            lambda: client.execute_transaction(TransactStatements=[{"Statement": statement}]),
+        ):
+            if forwarded:
+                send()
+            else:
+                with pytest.raises(client.exceptions.ClientError) as error:
+                    send()
+                assert error.value.response["Error"]["Code"] == "AccessDeniedException"
+    finally:
+        proxy.close()
+    assert len(seen) == (3 if forwarded else 0)

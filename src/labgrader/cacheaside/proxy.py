@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -77,9 +78,31 @@ def is_read(operation: str, params: dict[str, Any]) -> bool:
     return False
 
 
-def _tables(params: dict[str, Any]) -> set[str]:
-    """The table names a request names at its top level (TableName, RequestItems, TransactItems)."""
+# The table a PartiQL statement works on: after FROM (SELECT, DELETE), INTO (INSERT) or UPDATE; quoted ("T",
+# "T"."index") or not. DynamoDB's PartiQL has no joins or subqueries: one table per statement.
+_PARTIQL_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+("(?:[^"]|"")+"|[A-Za-z0-9_.-]+)', re.IGNORECASE)
+UNREADABLE_STATEMENT = "(a statement naming no table labgrader can read)"
+
+
+def _statement_tables(statement: object, table: str) -> set[str]:
     names: set[str] = set()
+    for token in _PARTIQL_TABLE.findall(str(statement)):
+        if token.startswith('"'):
+            names.add(token[1:-1].replace('""', '"'))
+        else:  # unquoted "T.index": the table, then its index
+            names.add(table if token.startswith(f"{table}.") else token)
+    return names or {UNREADABLE_STATEMENT}
+
+
+def _tables(params: dict[str, Any], table: str = "") -> set[str]:
+    """The table names a request names: at its top level (TableName, RequestItems, TransactItems) and in its
+    PartiQL statements (`table`: the lab's, to tell "T.index" from a table named so)."""
+    names: set[str] = set()
+    statements = [params["Statement"]] if "Statement" in params else []
+    for entry in [*(params.get("Statements") or []), *(params.get("TransactStatements") or [])]:
+        statements.append(entry.get("Statement") if isinstance(entry, dict) else entry)
+    for statement in statements:
+        names |= _statement_tables(statement, table)
     if isinstance(params.get("TableName"), str):
         names.add(params["TableName"])
     if isinstance(params.get("RequestItems"), dict):
@@ -202,7 +225,7 @@ def _handler(proxy: DynamoDBProxy) -> type[BaseHTTPRequestHandler]:
                     f"labgrader's endpoint forwards DynamoDB item operations only, not {target or 'this request'}",
                 )
                 return
-            foreign = sorted(_tables(params) - {proxy.table})
+            foreign = sorted(_tables(params, proxy.table) - {proxy.table})
             if foreign:
                 self._refuse(400, "AccessDeniedException", f"labgrader's endpoint serves table {proxy.table} only")
                 return
