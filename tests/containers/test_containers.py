@@ -307,7 +307,7 @@ def test_fresh_containers_start_answer_and_are_gone_after_ctrl_c(built_images: i
     assert _containers_of(built_images) == set()
 
 
-COMPOSE = yaml.safe_load((paths.project_root() / "compose.yaml").read_text())
+COMPOSE = yaml.safe_load(paths.compose_file().read_text())
 
 
 def test_the_compose_file_publishes_what_the_grader_looks_for_by_default() -> None:
