@@ -12,21 +12,26 @@ import os
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import closed_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
 
-def _run(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _run(
+    *args: str | Path, cwd: Path | None = None, timeout: float = 120, expect: int = 0
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_", "LABGRADER_", "PYTHON"))}
     done = subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == expect, done.stdout + done.stderr
     return done
 
 
@@ -36,6 +41,7 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs_the_demo_outside_the_chec
     _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
          "-w", wheels, ROOT)  # fmt: skip
     (wheel,) = wheels.glob("labgrader-*.whl")
+    assert "labgrader/_bundle/compose.yaml" in zipfile.ZipFile(wheel).namelist()
 
     venv = tmp_path / "fresh"
     _run(sys.executable, "-m", "venv", "--without-pip", venv)
@@ -46,10 +52,20 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs_the_demo_outside_the_chec
 
     elsewhere = tmp_path / "course"
     elsewhere.mkdir()
-    where = _run(python, "-c", "import labgrader.paths as p; print(p.__file__); print(p.checks_dir())", cwd=elsewhere)
-    module, checks = where.stdout.split()
+    where = _run(
+        python, "-c", "import labgrader.paths as p; print(p.__file__, p.checks_dir(), p.compose_file())", cwd=elsewhere
+    )
+    module, checks, compose = where.stdout.split()
     assert Path(module).is_relative_to(venv)  # the wheel's copy, not the checkout's
     assert Path(checks).is_relative_to(venv)
+    assert Path(compose).is_relative_to(venv)
+    assert Path(compose).read_bytes() == (ROOT / "compose.yaml").read_bytes()
+    # A student without containers is told the installed compose.yaml's path, a command that runs from anywhere.
+    closed = closed_port()
+    missing = _run(venv / "bin" / "labgrader", "grade", "--target", "containers", "--out", tmp_path / "out",
+                   "--endpoint-url", f"http://127.0.0.1:{closed}", "--redis-url", f"redis://127.0.0.1:{closed}/0",
+                   cwd=elsewhere, timeout=60, expect=3)  # fmt: skip
+    assert f"`docker compose -f {compose} up -d`" in missing.stderr
     demo = _run(venv / "bin" / "labgrader", "demo", "--format", "html,junit", cwd=elsewhere, timeout=180)
     results = json.loads((elsewhere / "reports" / "latest" / "results.json").read_text())
     assert results["exit_code"] == 0

@@ -88,3 +88,14 @@ def test_the_recipe_names_only_fixtures_that_exist() -> None:
     named = set(re.findall(r"`([a-z0-9_]+)`", listed)) - {"fixtures"}
     assert len(named) > 30
     assert sorted(named - _fixtures_defined()) == []
+
+
+def test_the_gradescope_and_classroom_recipes_install_bubblewrap() -> None:
+    """Without bwrap the student's setup script and module get only the weaker containment (unshare): both recipes
+    that build a grading machine install it next to redis-server."""
+    setup_sh = next(block for block in _blocks("bash") if 'pip3 install "labgrader @ ${LABGRADER_SOURCE}"' in block)
+    workflow = next(block for block in _blocks("yaml") if "name: Autograding Tests" in block)
+    for recipe in (setup_sh, workflow):
+        (apt_line,) = [line for line in recipe.splitlines() if "apt-get install" in line]
+        packages = apt_line.split("apt-get install", 1)[1].split("&&", 1)[0].split("#", 1)[0].split()
+        assert {"-y", "redis-server", "bubblewrap"} <= set(packages), apt_line

@@ -35,6 +35,12 @@ def default_lab_spec() -> Path:
     return labs_dir() / "week8.toml"
 
 
+def compose_file() -> Path:
+    """The students' compose.yaml (DynamoDB Local + Redis 7) for the containers target: the wheel's copy, or the
+    checkout's."""
+    return project_root() / "compose.yaml"
+
+
 def grader_ini() -> Path:
     """The pytest configuration of a grading run, independent of any project's own pytest settings."""
     return _PACKAGE_DIR / "grader_pytest.ini"

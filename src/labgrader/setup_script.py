@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labgrader import redis_connection
 from labgrader.cacheaside import containment
 from labgrader.engine.redaction import Redactor
 from labgrader.reports.setup_section import MAX_COMMAND_CHARS, MAX_LINE_CHARS, MAX_SHOWN, inert, summary_lines
@@ -48,6 +49,8 @@ OUTPUT_TAIL_LINES = 20
 MAX_FOLDER_BYTES = 64 * 1024**2
 MAX_FOLDER_FILES = 5000
 READY_TIMEOUT_S = 30.0
+# Each readiness probe of a fresh container: one attempt, this long to connect and this long to read the answer.
+PROBE_TIMEOUT_S = 1.0
 # Where the script's environment says which fresh environment it runs in ("local" or "containers").
 TARGET_VARIABLE = "LABGRADER_SETUP_TARGET"
 CONTAINER_LABEL = "labgrader.setup-run"
@@ -414,10 +417,13 @@ def remove_labelled_containers(run_label: str) -> None:
         client.close()
 
 
-def _wait_ready(target: Target) -> None:
-    """Both containers answer (the DynamoDB one a ListTables), or one line and exit 3."""
+def _wait_ready(target: Target, ready_timeout_s: float = READY_TIMEOUT_S) -> None:
+    """Both containers answer (the DynamoDB one a ListTables), or one line and exit 3 within `ready_timeout_s`.
+
+    Each probe is one attempt with short timeouts (botocore's defaults are 60 s per read and retries; redis-py's,
+    retries): a container that accepts connections but never answers cannot hold the run past the deadline."""
     import boto3  # noqa: PLC0415
-    import redis  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
 
     client = boto3.client(
         "dynamodb",
@@ -425,9 +431,14 @@ def _wait_ready(target: Target) -> None:
         region_name=target.region,
         aws_access_key_id=SANDBOX_ACCESS_KEY,
         aws_secret_access_key=SANDBOX_SECRET_KEY,
+        config=Config(
+            connect_timeout=PROBE_TIMEOUT_S,
+            read_timeout=PROBE_TIMEOUT_S,
+            retries={"total_max_attempts": 1, "mode": "standard"},
+        ),
     )
-    cache = redis.Redis.from_url(target.redis_url or "", socket_timeout=1, socket_connect_timeout=1)
-    deadline = time.monotonic() + READY_TIMEOUT_S
+    cache = redis_connection.connect(target.redis_url or "", timeout=PROBE_TIMEOUT_S, connect_timeout=PROBE_TIMEOUT_S)
+    deadline = time.monotonic() + ready_timeout_s
     try:
         for what, probe in (("Redis", cache.ping), ("DynamoDB", lambda: client.list_tables(Limit=1))):
             while True:
@@ -435,14 +446,17 @@ def _wait_ready(target: Target) -> None:
                     probe()
                     break
                 except Exception:  # noqa: BLE001 - anything but an answer means "not yet"
-                    if time.monotonic() > deadline:
+                    time.sleep(0.1)
+                    # A probe takes at most its connect and read timeouts: one that could not finish in time
+                    # is not started.
+                    if time.monotonic() + 2 * PROBE_TIMEOUT_S > deadline:
                         raise SetupError(
-                            f"--setup: the fresh {what} container did not answer within {READY_TIMEOUT_S:g} s.",
+                            f"--setup: the fresh {what} container did not answer within {ready_timeout_s:g} s.",
                             exit_code=3,
                         ) from None
-                    time.sleep(0.1)
     finally:
         cache.close()
+        client.close()
 
 
 # --- signals -------------------------------------------------------------------------------------------------------

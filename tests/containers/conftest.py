@@ -14,24 +14,30 @@ os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
 os.environ["TESTCONTAINERS_CONNECTION_MODE"] = "docker_host"
 os.environ["TC_HOST"] = "127.0.0.1"
 
+import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import redis
 
+from labgrader import paths
 from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from tests.containers import images
 
 READY_TIMEOUT_S = 30.0
 # The label every container of these tests carries: what the leftover checks look for.
 TEST_LABEL = "labgrader-test"
+# The lab's steps as a student's CLI script (what `grade --setup` grades too).
+REFERENCE_SETUP_SCRIPT = paths.fixtures_dir() / "solutions" / "setup_reference.sh"
 
 
 def engine_problem() -> str | None:
@@ -157,16 +163,37 @@ def fresh_stack(built_images: images.Images) -> Iterator[Stack]:
         yield start_stack(built_images, stack)
 
 
-@pytest.fixture(scope="module")
-def student_stack(built_images: images.Images) -> Iterator[Stack]:
-    """A pair with the student's setup applied (the reference steps, against the containers), for the module."""
-    from labgrader import paths
-    from labgrader.solve import solve
-    from labgrader.spec import load_spec
-    from labgrader.targets import containers
+def apply_students_setup(pair: Stack, home: Path, script: Path = REFERENCE_SETUP_SCRIPT) -> None:
+    """Run a student's setup script with bash against the pair, as a student practising locally does (the README's
+    "Doing the lab in containers"): the venv's `aws` CLI and the machine's `redis-cli`, pointed at the containers by
+    AWS_ENDPOINT_URL and REDIS_URL, any credentials (DynamoDB Local ignores them), nothing of the grader's."""
+    tools = Path(sys.executable).parent  # the venv's bin: `aws` (awscli, a dev dependency) and `python`
+    path = os.pathsep.join([str(tools), "/usr/local/bin", "/usr/bin", "/bin"])
+    for tool in ("aws", "redis-cli"):
+        if shutil.which(tool, path=path) is None:
+            pytest.skip(f"a student's setup needs `{tool}` on PATH (pip install -e '.[dev]'; apt-get install redis)")
+    env = {
+        "PATH": path,
+        "HOME": str(home),  # no ~/.aws of the machine's
+        "LANG": "C.UTF-8",
+        "AWS_ENDPOINT_URL": pair.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "REDIS_URL": pair.redis_url,
+        # The script's own switch: leave out the EC2 and ElastiCache steps, which have no container.
+        "LABGRADER_SETUP_TARGET": "containers",
+    }
+    done = subprocess.run(
+        ["bash", str(script)], cwd=home, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, f"{script.name} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
 
+
+@pytest.fixture(scope="module")
+def student_stack(built_images: images.Images, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A pair with a student's setup applied (the lab's CLI steps as a script, run with bash), for the module."""
     with ExitStack() as stack:
         pair = start_stack(built_images, stack)
-        target = containers.attach(pair.endpoint_url, pair.redis_url, "us-east-1")
-        solve(load_spec(paths.default_lab_spec()), target, log=lambda _line: None)
+        apply_students_setup(pair, tmp_path_factory.mktemp("student-home"))
         yield pair

@@ -161,7 +161,7 @@ def test_a_missing_endpoint_is_one_line_and_exit_3_naming_the_start_command(tmp_
         assert time.monotonic() - started < 3.0
         assert caught.value.exit_code == 3
         assert f"no {missing} at {endpoint}" in str(caught.value)
-        assert "`docker compose up -d`" in str(caught.value)
+        assert f"`docker compose -f {paths.compose_file()} up -d`" in str(caught.value)
     graded = subprocess.run(
         [
             *(sys.executable, "-m", "labgrader", "grade", "--target", "containers", "--out", str(tmp_path / "out")),
@@ -180,7 +180,7 @@ def test_a_missing_endpoint_is_one_line_and_exit_3_naming_the_start_command(tmp_
     )
     assert graded.returncode == 3
     assert graded.stderr.count("\n") == 1
-    assert "docker compose up -d" in graded.stderr
+    assert f"docker compose -f {paths.compose_file()} up -d" in graded.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -307,7 +307,7 @@ def test_fresh_containers_start_answer_and_are_gone_after_ctrl_c(built_images: i
     assert _containers_of(built_images) == set()
 
 
-COMPOSE = yaml.safe_load((paths.project_root() / "compose.yaml").read_text())
+COMPOSE = yaml.safe_load(paths.compose_file().read_text())
 
 
 def test_the_compose_file_publishes_what_the_grader_looks_for_by_default() -> None:

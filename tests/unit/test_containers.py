@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import pytest
 
+from labgrader import paths
 from labgrader.targets import containers
 from labgrader.targets.base import TargetError
 from tests.conftest import closed_port
@@ -172,5 +173,6 @@ def test_a_missing_endpoint_names_the_command_that_starts_it() -> None:
     message = str(caught.value)
     assert caught.value.exit_code == 3
     assert message.startswith(f"no Redis at redis://:***@127.0.0.1:{redis_url.rsplit(':', 1)[1]}")
-    assert "`docker compose up -d`" in message
+    assert f"`docker compose -f {paths.compose_file()} up -d`" in message
+    assert paths.compose_file().is_file()
     assert "secret" not in message

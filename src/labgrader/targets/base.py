@@ -5,11 +5,13 @@ report `skip` with the reason given here."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from labgrader import paths
 from labgrader.sandbox.state import SentinelInfo
 
 TargetName = Literal["local", "aws", "containers"]
@@ -82,7 +84,7 @@ class Target:
         if self.name == "local":
             return "is the sandbox up? Run `labgrader sandbox status` (or `labgrader sandbox up --detach`)."
         if self.name == "containers":
-            return "are your containers running? Start them with `docker compose up -d` (labgrader's compose.yaml)."
+            return f"are your containers running? Start them with `{start_command()}`."
         if self.emulator:
             option = "--redis-url" if service == "redis" else "--endpoint-url"
             return f"is the emulator running? Start it (e.g. `docker compose up -d`), or fix {option}."
@@ -92,6 +94,12 @@ class Target:
                 "or pass --redis-url through an SSH tunnel."
             )
         return "check your network and the region."
+
+
+def start_command() -> str:
+    """`docker compose -f PATH up -d` with the compose.yaml installed with labgrader (the wheel's copy, or the
+    checkout's): a command that starts the containers target's pair from any folder."""
+    return f"docker compose -f {shlex.quote(str(paths.compose_file()))} up -d"
 
 
 def redact_url(url: str | None) -> str:

@@ -1,5 +1,6 @@
-"""The `containers` target: the DynamoDB Local + Redis containers the student runs (`docker compose up -d` with
-labgrader's compose.yaml), graded where they answer; `started` can also start fresh, empty ones with testcontainers.
+"""The `containers` target: the DynamoDB Local + Redis containers the student runs (`docker compose -f
+<labgrader's compose.yaml> up -d`, see base.start_command), graded where they answer; `started` can also start
+fresh, empty ones with testcontainers.
 
 ElastiCache's control plane has no container image, so its checks `skip` here; Redis runs self-hosted, so
 CONFIG/BGSAVE are allowed as on the sandbox.
@@ -20,13 +21,12 @@ from urllib.parse import urlsplit
 
 from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK
 from labgrader.sandbox.state import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
-from labgrader.targets.base import Target, TargetError, check_endpoint_url, redact_url
+from labgrader.targets.base import Target, TargetError, check_endpoint_url, redact_url, start_command
 
 REDIS_PORT = 6379
 DYNAMODB_PORT = 8000
 DEFAULT_DYNAMODB_ENDPOINT = "http://localhost:8000"
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
-START_COMMAND = "docker compose up -d"
 # Both endpoints are probed one after the other: a missing one is reported within 3 s in all.
 CONNECT_PROBE_S = 1.4
 DOCKER_SOCKET = "/var/run/docker.sock"
@@ -78,8 +78,8 @@ def attach(
                 ("DynamoDB endpoint", "--endpoint-url") if service == "dynamodb" else ("Redis", "--redis-url")
             )
             raise TargetError(
-                f"no {what} at {redact_url(url)} ({problem}): start your containers with `{START_COMMAND}` "
-                f"(labgrader's compose.yaml), or pass {option}.",
+                f"no {what} at {redact_url(url)} ({problem}): start your containers with `{start_command()}`, "
+                f"or pass {option}.",
                 exit_code=EXIT_COULD_NOT_LOOK,
             )
     publishers = published_ports()
