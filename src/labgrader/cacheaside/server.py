@@ -27,12 +27,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from labgrader.cacheaside import wire
+from labgrader.cacheaside import relay, wire
 
 CONTROL_FD_ENV = "LABGRADER_CONTROL_FD"
 # Set by the grader: in a PID namespace of its own, `kill(-1)` reaches exactly the student's processes.
 CONTAINMENT_ENV = "LABGRADER_CONTAINMENT"
 PR_SET_DUMPABLE = 4
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+# The relay's TCP listeners of this server, by (address, port): to the Unix socket each forwards to.
+_listeners: dict[tuple[str, int], str] = {}
 
 
 def prewarm() -> None:
@@ -106,10 +109,8 @@ def _start_child(request: dict[str, Any], scenario_fd: int, output_fd: int, cont
         os.dup2(devnull, 0)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
-        for fd in (devnull, output_fd, control.fileno()):
-            if fd > 2:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        # The grader's control socket and the relay's listeners and connections stay with the server.
+        relay.close_inherited(keep=scenario_fd)
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - the process ends with os._exit
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         from labgrader.cacheaside import child  # noqa: PLC0415
@@ -120,6 +121,31 @@ def _start_child(request: dict[str, Any], scenario_fd: int, output_fd: int, cont
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(0)
+
+
+def _relay(entries: Any) -> None:
+    """Start the TCP listener of each (address, port, Unix socket path) the grader relays, once per server."""
+    for address, port, path in entries if isinstance(entries, list) else ():
+        if _listeners.get((address, port)) == path:
+            continue
+        try:
+            relay.listen_inside(str(address), int(port), str(path))
+        except (OSError, ValueError, TypeError) as exc:
+            print(f"labgrader: no relay on {address}:{port}: {exc}", file=sys.stderr)
+            continue
+        _listeners[(address, port)] = path
+
+
+def loopback_up() -> None:
+    """Bring up `lo` in a network namespace of our own where it starts down (unshare --net; bwrap does it)."""
+    import fcntl  # noqa: PLC0415 - Linux only
+    import struct  # noqa: PLC0415
+
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+        if not flags & IFF_UP:
+            fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
 
 
 def serve(control: socket.socket) -> None:
@@ -133,6 +159,7 @@ def serve(control: socket.socket) -> None:
                 os.close(fd)
             return
         scenario_fd, output_fd = fds
+        _relay(message.get("relay"))
         child = _start_child(message["start"], scenario_fd, output_fd, control)
         os.close(scenario_fd)
         os.close(output_fd)
@@ -159,6 +186,8 @@ def main() -> None:
     control = socket.socket(fileno=int(os.environ.pop(CONTROL_FD_ENV)))
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _not_dumpable()
+    if sys.platform.startswith("linux"):
+        loopback_up()
     prewarm()
     serve(control)
 
