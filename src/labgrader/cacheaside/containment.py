@@ -117,6 +117,12 @@ def _own_network(level: Level) -> bool:
     return level == "unshare" and _probe([*_unshare_base(), "--net", "true"])
 
 
+def maps_host_names(level: Level) -> bool:
+    """Whether a sandbox of `level` with a network of its own can resolve a host name to the relay (bwrap binds
+    the grader's hosts file over /etc/hosts; unshare shares the grader's file system)."""
+    return level == "bwrap" and Path("/etc/hosts").exists()
+
+
 def weaker_note(level: Level, *, network_shared: bool) -> str | None:
     """The scorecard's note on a containment weaker than bwrap with a network of its own; None: not weaker."""
     notes = [WEAKER[level]] if level in WEAKER else []
@@ -313,7 +319,7 @@ def _bwrap_command(
     for path in sorted(binds):
         if path.exists() and _under(path, hidden):
             command += ["--ro-bind", str(path), str(path)]
-    if hosts is not None:  # the relay's names for its destinations (their host names are 127.0.0.1 inside)
+    if hosts is not None and maps_host_names("bwrap"):  # the relay's host names: 127.0.0.1 inside
         command += ["--ro-bind", str(hosts), str(Path("/etc/hosts").resolve())]
     for path in writable:  # folders the grader made for this run (a setup script's working copy)
         command += ["--bind", str(path), str(path)]

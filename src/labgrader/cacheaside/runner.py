@@ -301,7 +301,7 @@ class ScenarioRunner:
             return []
         wanted: dict[tuple[str, int], relay.Destination] = {}
         for destination in relay.destinations(env):
-            address = relay.inside_address(destination[0], names=self._sandbox.level == "bwrap")
+            address = relay.inside_address(destination[0], names=containment.maps_host_names(self._sandbox.level))
             if address is None or wanted.setdefault((address, destination[1]), destination) != destination:
                 self.network_shared = True  # for the rest of the run: the scorecard says so
                 self._spawn()

@@ -10,6 +10,11 @@ write end of its output pipe (the child's stdout and stderr). On `finish` the se
 of its PID namespace (`kill(-1)`: whatever the module left behind, in any session or group) and reports the
 child's exit status. Nothing here observes or judges the module: the grader does, from outside.
 
+In a network namespace of its own (bwrap, unshare), the server also serves the relay's inside (relay.py): before
+each fork it listens on 127.0.0.1 at the ports of the destinations the grader names in the request (the module's
+DynamoDB endpoint and Redis), each connection forwarded to the grader's Unix socket for it. The scenario process
+closes every descriptor it inherits but its own (listeners, relayed connections, the control socket).
+
 Pre-warming keeps semantics: every botocore session shares one data loader (a cache of the service-model JSON
 files botocore ships, no credentials or endpoints in it), so a student's `boto3.client("dynamodb")` costs ≈ 10 ms
 instead of ≈ 50 ms; sessions, credentials, clients and connections are still created by the student's code.
@@ -24,6 +29,7 @@ import signal
 import socket
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +191,8 @@ def _not_dumpable() -> None:
 def main() -> None:
     control = socket.socket(fileno=int(os.environ.pop(CONTROL_FD_ENV)))
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Python ≥ 3.12 warns of fork() beside threads (the relay's): the child touches none of their state.
+    warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
     _not_dumpable()
     if sys.platform.startswith("linux"):
         loopback_up()
