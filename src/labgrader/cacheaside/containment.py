@@ -319,7 +319,7 @@ def _bwrap_command(
     for path in sorted(binds):
         if path.exists() and _under(path, hidden):
             command += ["--ro-bind", str(path), str(path)]
-    if hosts is not None and maps_host_names("bwrap"):  # the relay's host names: 127.0.0.1 inside
+    if network == "own" and hosts is not None and maps_host_names("bwrap"):  # the relay's names: 127.0.0.1
         command += ["--ro-bind", str(hosts), str(Path("/etc/hosts").resolve())]
     for path in writable:  # folders the grader made for this run (a setup script's working copy)
         command += ["--bind", str(path), str(path)]
