@@ -22,6 +22,7 @@ import pytest
 
 from labgrader.cacheaside import containment
 from labgrader.engine import catalog, policy
+from labgrader.sandbox.state import SandboxState
 from labgrader.spec import LabSpec
 from tests.processes import processes_running
 
@@ -67,7 +68,7 @@ class Attack:
 
 
 @pytest.fixture(scope="session")
-def attack(solved: LabSpec, sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory):
+def attack(solved: LabSpec, sandbox: SandboxState, sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory):
     """attack("leftovers"): the run of `labgrader grade` on tests/attacks/modules/leftovers.py (once a session)."""
     if containment.available() == "process-group":
         pytest.skip("no PID namespace on this machine (process-group fallback): these attacks are not contained")
@@ -82,6 +83,7 @@ def attack(solved: LabSpec, sandbox_home: Path, tmp_path_factory: pytest.TempPat
             folder.mkdir()
             for source in (MODULES / "_cache.py", MODULES / f"{name}.py"):
                 text = source.read_text(encoding="utf-8").replace("{{OUT}}", str(out)).replace("{{MARKER}}", marker)
+                text = text.replace("{{MOTO}}", sandbox.moto_url)
                 (folder / source.name).write_text(text, encoding="utf-8")
             env = {**os.environ, **PLANTED, "LABGRADER_HOME": str(sandbox_home)}
             done = subprocess.run(

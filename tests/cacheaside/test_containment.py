@@ -3,6 +3,7 @@ the grader treats what it writes on the grader's channel."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import textwrap
 from collections.abc import Callable, Iterator
@@ -357,3 +358,177 @@ def test_at_the_unshare_level_the_module_cannot_unmount_its_proc_to_see_the_grad
         runner.close()
     assert outcome.status == "ok", outcome.error
     assert outcome.steps[0].value == {"unmounted": False, "caps": "0000000000000000", "grader": False}
+
+
+@pytest.fixture
+def echo_server() -> Iterator[Callable[[], int]]:
+    """echo_server() -> a loopback port whose connections get back what they send."""
+    import socket
+    import threading
+
+    listeners: list[socket.socket] = []
+
+    def echo(connection: socket.socket) -> None:
+        with connection:
+            while data := connection.recv(4096):
+                connection.sendall(data)
+
+    def accept(listener: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                threading.Thread(target=echo, args=(listener.accept()[0],), daemon=True).start()
+
+    def start() -> int:
+        listener = socket.create_server(("127.0.0.1", 0))
+        listeners.append(listener)
+        threading.Thread(target=accept, args=(listener,), daemon=True).start()
+        return int(listener.getsockname()[1])
+
+    yield start
+    for listener in listeners:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+
+
+NETWORK_PROBE = """
+    import os, socket, time
+    from urllib.parse import urlsplit
+    def reach(host, port, timeout=5.0):
+        started = time.monotonic()
+        try:
+            with socket.create_connection((host, port), timeout=timeout) as s:
+                s.sendall(b"ping")
+                answer = s.recv(4).decode()
+        except OSError as exc:
+            answer = type(exc).__name__
+        return answer, time.monotonic() - started
+    def get_product(category, sku):
+        endpoint, redis = urlsplit(os.environ["AWS_ENDPOINT_URL"]), urlsplit(os.environ["REDIS_URL"])
+        return {
+            "endpoint": reach(endpoint.hostname, endpoint.port)[0],
+            "redis": reach(redis.hostname, redis.port)[0],
+            "other": reach("127.0.0.1", int(os.environ["OTHER_PORT"]))[0],
+            "metadata": reach("169.254.169.254", 80),
+        }
+    """
+
+
+@pytest.mark.parametrize("level", ["bwrap", "unshare"])
+def test_the_modules_network_reaches_its_endpoint_and_redis_only(
+    tmp_path: Path, echo_server: Callable[[], int], level: containment.Level
+):
+    # `other` stands for any loopback port that is not the module's: the sandbox's moto server or DynamoDB Local
+    # (uncounted DynamoDB calls), the grader's own services. The metadata service holds an EC2 instance's role.
+    if not _usable(level):
+        pytest.skip(f"{level} cannot make a PID namespace here")
+    module = tmp_path / "network.py"
+    module.write_text(textwrap.dedent(NETWORK_PROBE) + CONTRACT, encoding="utf-8")
+    endpoint, redis, other = echo_server(), echo_server(), echo_server()
+    env = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{endpoint}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis}/0",
+        "OTHER_PORT": str(other),
+    }
+    runner = ScenarioRunner(level=level)
+    try:
+        for _ in range(2):  # the second scenario reuses the server's relay listeners
+            outcome = runner.run(
+                ScenarioRequest(module=str(module), env=env, steps=[call("get_product", "a", "1")], timeout_s=10)
+            )
+            assert outcome.status == "ok", outcome.error
+            value = outcome.steps[0].value
+            assert value["endpoint"] == value["redis"] == "ping"
+            assert value["other"] == "ConnectionRefusedError"
+            failure, seconds = value["metadata"]
+            assert failure == "OSError"  # ENETUNREACH: no route out of the namespace, at once
+            assert seconds < 1.0
+        assert not runner.network_shared
+    finally:
+        runner.close()
+
+
+def test_a_destination_that_refuses_is_refused_inside(tmp_path: Path):
+    module = tmp_path / "refused.py"
+    module.write_text(
+        "import os, socket\n"
+        "from urllib.parse import urlsplit\n"
+        "def get_product(category, sku):\n"
+        "    url = urlsplit(os.environ['REDIS_URL'])\n"
+        "    try:\n"
+        "        socket.create_connection((url.hostname, url.port), timeout=5).close()\n"
+        "        return 'connected'\n"
+        "    except OSError as exc:\n"
+        "        return type(exc).__name__\n" + CONTRACT,
+        encoding="utf-8",
+    )
+    from tests.conftest import closed_port
+
+    env = {"REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0"}
+    runner = ScenarioRunner()
+    try:
+        outcome = runner.run(
+            ScenarioRequest(module=str(module), env=env, steps=[call("get_product", "a", "1")], timeout_s=5)
+        )
+    finally:
+        runner.close()
+    assert outcome.steps[0].value == "ConnectionRefusedError"
+
+
+@bwrap_only
+def test_a_destination_named_by_host_name_is_that_name_inside(
+    tmp_path: Path, echo_server: Callable[[], int], monkeypatch: pytest.MonkeyPatch
+):
+    # ElastiCache's endpoint is a host name (with TLS: the name must stay the one its certificate carries): the
+    # sandbox's /etc/hosts maps it to 127.0.0.1, where the relay listens; the grader resolves it outside.
+    import socket
+
+    port = echo_server()
+    name = "primary.lab-cache.test"
+    resolve = socket.getaddrinfo
+
+    def fake(host: object, *args: object, **kwargs: object) -> object:
+        return resolve("127.0.0.1" if host == name else host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    module = tmp_path / "named.py"
+    module.write_text(
+        "import socket\n"
+        "def get_product(category, sku):\n"
+        f"    with socket.create_connection(({name!r}, {port}), timeout=5) as s:\n"
+        "        s.sendall(b'ping')\n"
+        "        return s.recv(4).decode()\n" + CONTRACT,
+        encoding="utf-8",
+    )
+    runner = ScenarioRunner(level="bwrap")
+    try:
+        env = {"REDIS_URL": f"rediss://{name}:{port}/0"}
+        outcome = runner.run(
+            ScenarioRequest(module=str(module), env=env, steps=[call("get_product", "a", "1")], timeout_s=5)
+        )
+        assert outcome.status == "ok", outcome.error
+        assert outcome.steps[0].value == "ping"
+        assert not runner.network_shared
+    finally:
+        runner.close()
+
+
+def test_where_a_destination_cannot_be_relayed_the_network_is_shared_and_said(tmp_path: Path):
+    # unshare has no /etc/hosts of its own to map a host name: that run keeps the grader's network, and says so.
+    if not _usable("unshare"):
+        pytest.skip("unshare cannot make a PID namespace here")
+    module = tmp_path / "named.py"
+    module.write_text("def get_product(category, sku):\n    return 'ok'\n" + CONTRACT, encoding="utf-8")
+    runner = ScenarioRunner(level="unshare")
+    try:
+        env = {"REDIS_URL": "rediss://primary.lab-cache.test:6379/0"}
+        outcome = runner.run(
+            ScenarioRequest(module=str(module), env=env, steps=[call("get_product", "a", "1")], timeout_s=5)
+        )
+        assert outcome.status == "ok", outcome.error
+        assert runner.network_shared
+    finally:
+        runner.close()
+    note = containment.weaker_note("unshare", network_shared=True)
+    assert note == f"{containment.WEAKER['unshare']}; {containment.NETWORK_SHARED}"
+    assert containment.weaker_note("bwrap", network_shared=False) is None

@@ -14,6 +14,11 @@ Three levels, the strongest available:
 - `process-group`: elsewhere (macOS, no namespaces): its own session and process group, killed as a group;
   a process that moves to another group escapes it. The scorecard says containment is weaker.
 
+The scenario server (`network="own"`) also gets a network namespace of its own (bwrap `--unshare-net`, unshare
+`--net`): only a loopback interface, where the grader's relay (relay.py) serves the module's DynamoDB endpoint and
+Redis; any other address (the sandbox's other ports, the instance metadata service) is out of reach. Setup scripts
+keep the grader's network (they run the aws CLI against the sandbox's ports).
+
 Limits on every level: address space (RLIMIT_AS, per process), no core files, file size, processes (a pids cgroup
 when the grader may make one, else RLIMIT_NPROC for a non-root grader) and the memory of the whole tree (a memory
 cgroup when the grader may make one: a scenario's processes together, not each of them, stay under the limit).
@@ -36,6 +41,7 @@ from pathlib import Path
 from typing import Literal
 
 Level = Literal["bwrap", "unshare", "process-group"]
+Network = Literal["own", "shared"]
 MEMORY_LIMIT = 1024**3  # address space of each student process
 # Memory of the whole tree: the server's shared imports (≈ 100 MB) and one process at its MEMORY_LIMIT fit, many
 # processes together do not.
@@ -52,8 +58,12 @@ RESOLVER_FILES = ("/etc/resolv.conf", "/etc/hosts")
 WEAKER = {
     "unshare": "student code ran in its own PID namespace (util-linux unshare), without a read-only file system",
     "process-group": "student code ran in its own process group only (no PID namespace on this system): a "
-    "process that leaves the group can outlive the run",
+    "process that leaves the group can outlive the run, and it shared the grader's network",
 }
+NETWORK_SHARED = (
+    "student code shared the grader's network (its Redis or endpoint could not be relayed into a network namespace "
+    "here): it could reach any address the grader can"
+)
 FORCE_ENV = "LABGRADER_CONTAINMENT"  # tests and users on odd systems pick a weaker level explicitly
 
 
@@ -104,11 +114,46 @@ def _bwrap_base() -> list[str]:
     return []
 
 
-def _unshare_base() -> list[str]:
+@functools.cache
+def _own_network(level: Level) -> bool:
+    """Whether `level` can also make a network namespace here (probed once per process)."""
+    if level == "bwrap":
+        return _probe([*_bwrap_base(), "--unshare-net", "--ro-bind", "/", "/", "true"])
+    return level == "unshare" and _probe([*_unshare_base(own_network=True), "true"])
+
+
+def maps_host_names(level: Level) -> bool:
+    """Whether a sandbox of `level` with a network of its own can resolve a host name to the relay (bwrap binds
+    the grader's hosts file over /etc/hosts; unshare shares the grader's file system)."""
+    return level == "bwrap" and Path("/etc/hosts").exists()
+
+
+def weaker_note(level: Level, *, network_shared: bool) -> str | None:
+    """The scorecard's note on a containment weaker than bwrap with a network of its own; None: not weaker."""
+    notes = [WEAKER[level]] if level in WEAKER else []
+    if network_shared and level != "process-group":
+        notes.append(NETWORK_SHARED)
+    return "; ".join(notes) or None
+
+
+# Run first in a network namespace unshare made (its `lo` starts down; bwrap brings it up itself), while the
+# capabilities needed for that are still there; then the rest of the command line is executed.
+LOOPBACK_UP_THEN_EXEC = """
+import fcntl, os, socket, struct, sys
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    flags = struct.unpack("16sH14x", fcntl.ioctl(sock, 0x8913, struct.pack("16sH14x", b"lo", 0)))[1]
+    fcntl.ioctl(sock, 0x8914, struct.pack("16sH14x", b"lo", flags | 1))
+os.execvp(sys.argv[1], sys.argv[1:])
+"""
+
+
+def _unshare_base(*, own_network: bool = False) -> list[str]:
     user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    network = ["--net"] if own_network else []
+    loopback = [sys.executable, "-S", "-c", LOOPBACK_UP_THEN_EXEC] if own_network else []
     # With its capabilities a process could unmount its own /proc and read the grader's environment there.
     no_capabilities = ["setpriv", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
-    return ["unshare", *user, "--pid", "--fork", "--kill-child", "--mount-proc", *no_capabilities]
+    return ["unshare", *user, *network, "--pid", "--fork", "--kill-child", "--mount-proc", *loopback, *no_capabilities]
 
 
 def _under(path: Path, roots: Iterable[str]) -> bool:
@@ -137,6 +182,7 @@ class Sandbox:
     cgroup: Path | None = None
     memory_cgroup: Path | None = None  # cgroup v1's memory hierarchy (v2: the memory limit is on `cgroup`)
     namespace: str | None = None
+    network: Network = "shared"
     # How the number of processes is bounded: "cgroup" (pids.max), "rlimit" (RLIMIT_NPROC), or None (unbounded:
     # a root grader without a cgroup it may write).
     process_limit: str | None = None
@@ -310,9 +356,17 @@ def _limits(cgroup: Path | None, memory_cgroup: Path | None = None) -> Callable[
 
 
 def _bwrap_command(
-    argv: list[str], scratch: Path, visible: Iterable[Path], writable: Iterable[Path] = (), cwd: Path | None = None
+    argv: list[str],
+    scratch: Path,
+    visible: Iterable[Path],
+    *,
+    writable: Iterable[Path] = (),
+    cwd: Path | None = None,
+    network: Network = "shared",
+    hosts: Path | None = None,
 ) -> list[str]:
-    command = [*_bwrap_base(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
+    own = ["--unshare-net"] if network == "own" else []
+    command = [*_bwrap_base(), *own, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
     hidden = hidden_roots()
     for root in hidden:
         command += ["--tmpfs", root]
@@ -320,6 +374,8 @@ def _bwrap_command(
     for path in sorted(binds):
         if path.exists() and _under(path, hidden):
             command += ["--ro-bind", str(path), str(path)]
+    if network == "own" and hosts is not None and maps_host_names("bwrap"):  # the relay's names: 127.0.0.1
+        command += ["--ro-bind", str(hosts), str(Path("/etc/hosts").resolve())]
     for path in writable:  # folders the grader made for this run (a setup script's working copy)
         command += ["--bind", str(path), str(path)]
     command += ["--size", str(SCRATCH_SIZE), "--tmpfs", str(scratch)]
@@ -346,12 +402,16 @@ def start(
     level: Level | None = None,
     writable: Iterable[Path] = (),
     cwd: Path | None = None,
+    network: Network = "shared",
+    hosts: Path | None = None,
 ) -> Sandbox:
     """Start `argv` contained (`env` is its whole environment; HOME and TMPDIR are set to the scratch folder).
 
     `writable`: folders the grader made for this run that the process may write (bwrap: all else is read-only);
-    `cwd`: its working folder (default /)."""
+    `cwd`: its working folder (default /); `network="own"`: a network namespace of its own where the level can
+    make one (the Sandbox's `network` says what it got), with `hosts` (bwrap) bound over /etc/hosts."""
     level = level or available()
+    network = "own" if network == "own" and _own_network(level) else "shared"
     # The scratch folder's mount point: an empty folder the grader made; bwrap mounts a tmpfs on it.
     scratch = Path(tempfile.mkdtemp(prefix="labgrader-student-"))
     cgroup: Path | None = None
@@ -362,9 +422,10 @@ def start(
         memory_cgroup = _make_memory_cgroup()
         env = {**env, "HOME": str(scratch), "TMPDIR": str(scratch), FORCE_ENV: level}
         if level == "bwrap":
-            command = _bwrap_command(argv, scratch, [*python_paths(), *visible], list(writable), cwd)
+            paths = [*python_paths(), *visible]
+            command = _bwrap_command(argv, scratch, paths, writable=writable, cwd=cwd, network=network, hosts=hosts)
         elif level == "unshare":
-            command = [*_unshare_base(), *argv]
+            command = [*_unshare_base(own_network=network == "own"), *argv]
         else:
             command = argv
         proc = subprocess.Popen(
@@ -387,7 +448,13 @@ def start(
         raise
     limit = "cgroup" if cgroup is not None else ("rlimit" if os.geteuid() != 0 else None)
     return Sandbox(
-        level=level, proc=proc, scratch=scratch, cgroup=cgroup, memory_cgroup=memory_cgroup, process_limit=limit
+        level=level,
+        proc=proc,
+        scratch=scratch,
+        cgroup=cgroup,
+        memory_cgroup=memory_cgroup,
+        process_limit=limit,
+        network=network,
     )
 
 

@@ -21,7 +21,7 @@ import pytest
 import redis
 from botocore.credentials import ReadOnlyCredentials
 
-from labgrader.cacheaside.containment import PROCESS_LIMIT, WEAKER
+from labgrader.cacheaside.containment import PROCESS_LIMIT, weaker_note
 from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, Step, StepResult
 from labgrader.cacheaside.proxy import DynamoDBProxy, throwaway_credentials
 from labgrader.cacheaside.runner import OUTPUT_KEPT, ScenarioRunner
@@ -79,7 +79,7 @@ class StudentSide:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        level = self.runner.level
+        level, network_shared = self.runner.level, self.runner.network_shared
         self.close()
         grading = run_state(session.config)
         if grading is not None and level is not None:
@@ -88,8 +88,9 @@ class StudentSide:
                 f"{PROCESS_LIMIT} ({self.runner.process_limit})" if self.runner.process_limit else None
             )
             grading.notes["student_memory_limit_bytes"] = self.runner.memory_limit
-            if level in WEAKER:
-                grading.notes["containment_warning"] = WEAKER[level]
+            warning = weaker_note(level, network_shared=network_shared)
+            if warning is not None:
+                grading.notes["containment_warning"] = warning
             if self.runner.survivors:
                 grading.notes["student_processes_left"] = self.runner.survivors
 

@@ -7,6 +7,9 @@ the Redis keys and TTLs (read on the grader's own connection between steps). Wha
 process is data: one bounded, schema-checked answer per call, carrying the call's random token; anything else on
 the channel is the module's `protocol_error`. Its printed output is read through a pipe of its own: the last
 1 MiB is kept, the rest counted.
+
+The server has a network namespace of its own (containment.py): the module reaches its DynamoDB endpoint and Redis,
+the destinations of its environment, through the grader's relay (relay.py), and nothing else.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from labgrader.cacheaside import containment, values, wire
+from labgrader.cacheaside import containment, relay, values, wire
 from labgrader.cacheaside.protocol import (
     KeyState,
     ScenarioOutcome,
@@ -177,6 +180,12 @@ class ScenarioRunner:
         self.memory_limit: int | None = None  # the whole tree's, when the kernel holds it
         self.survivors: list[int] = []
         self._redis: dict[str, Any] = {}
+        self._relay: relay.Relay | None = None
+        # The current server's relayed destinations, by where they listen inside: (address, port).
+        self._routes: dict[tuple[str, int], relay.Destination] = {}
+        # Set for the rest of the run once a destination could not be relayed (or no network namespace could be
+        # made): the scorecard says the module shared the grader's network.
+        self.network_shared = False
 
     # --- the contained server -----------------------------------------------------------------------------------
 
@@ -204,20 +213,26 @@ class ScenarioRunner:
             "PYTHONDONTWRITEBYTECODE": "1",
             CONTROL_FD_ENV: str(theirs.fileno()),
         }
+        self._relay = relay.Relay()
+        self._routes = {}
         try:
             self._sandbox = containment.start(
                 [sys.executable, "-m", "labgrader.cacheaside.server"],
                 env=env,
                 pass_fds=(theirs.fileno(),),
                 stderr=self._log.fileno(),
-                visible=[Path(_package_root()), *self._visible],
+                visible=[Path(_package_root()), self._relay.folder, *self._visible],
                 level=self._level,
+                network="shared" if self.network_shared else "own",
+                hosts=self._relay.hosts,
             )
         except OSError as exc:
             ours.close()
             raise ScenarioServerError(f"the scenario server could not start: {exc}") from exc
         finally:
             theirs.close()
+        if self._sandbox.network == "shared" and self._sandbox.level != "process-group":
+            self.network_shared = True
         self.level = self._sandbox.level
         self.process_limit = self._sandbox.process_limit
         self.memory_limit = containment.TREE_MEMORY_LIMIT if containment.memory_limited(self._sandbox) else None
@@ -277,11 +292,42 @@ class ScenarioRunner:
         if self._alive():
             self._spawn()  # a folder the sandbox hides: started again with it bound read-only
 
+    def _route(self, env: dict[str, str]) -> list[list[Any]]:
+        """The relay entries (address, port, Unix socket) of the destinations in `env` the server must serve
+        inside its network namespace (a server with the grader's network instead when one cannot be served)."""
+        if not self._alive():
+            self._spawn()
+        assert self._sandbox is not None
+        assert self._relay is not None
+        if self._sandbox.network != "own":
+            return []
+        wanted: dict[tuple[str, int], relay.Destination] = {}
+        for destination in relay.destinations(env):
+            address = relay.inside_address(destination[0], names=containment.maps_host_names(self._sandbox.level))
+            if address is None or wanted.setdefault((address, destination[1]), destination) != destination:
+                self.network_shared = True  # for the rest of the run: the scorecard says so
+                self._spawn()
+                return []
+        if any(self._routes.get(inside, wanted[inside]) != wanted[inside] for inside in wanted):
+            self._spawn()  # a port served for another destination: a server with fresh listeners
+            return self._route(env)
+        entries: list[list[Any]] = []
+        for inside, destination in wanted.items():
+            if inside not in self._routes:
+                if not relay.reachable(destination):
+                    continue  # nothing listens there: inside, the module's connection is refused as well
+                self._routes[inside] = destination
+                if inside[0] != destination[0]:
+                    self._relay.map_names(d[0] for i, d in self._routes.items() if i[0] != d[0])
+            entries.append([*inside, self._relay.path(destination)])
+        return entries
+
     # --- one scenario ---------------------------------------------------------------------------------------------
 
     def run(self, request: ScenarioRequest) -> ScenarioOutcome:
         module = Path(request.module).resolve()  # the sandbox's working folder is /, not the grader's
         self._ensure_visible(module.parent)
+        entries = self._route(request.env)
         control = self._server()
         started = time.monotonic()
         ours, theirs = socket.socketpair()
@@ -292,7 +338,7 @@ class ScenarioRunner:
         output = Output()
         channel = _Channel(ours, output_r, output)
         try:
-            wire.send(control, {"start": start}, (theirs.fileno(), output_w))
+            wire.send(control, {"start": start, "relay": entries}, (theirs.fileno(), output_w))
         except OSError as exc:
             channel.close()
             self.close()
@@ -365,6 +411,9 @@ class ScenarioRunner:
             self._control = None
         if sandbox is not None:
             self.survivors = sandbox.close()
+        if self._relay is not None:
+            self._relay.close()
+            self._relay = None
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -10,6 +10,11 @@ write end of its output pipe (the child's stdout and stderr). On `finish` the se
 of its PID namespace (`kill(-1)`: whatever the module left behind, in any session or group) and reports the
 child's exit status. Nothing here observes or judges the module: the grader does, from outside.
 
+In a network namespace of its own (bwrap, unshare), the server also serves the relay's inside (relay.py): before
+each fork it listens on 127.0.0.1 at the ports of the destinations the grader names in the request (the module's
+DynamoDB endpoint and Redis), each connection forwarded to the grader's Unix socket for it. The scenario process
+closes every descriptor it inherits but its own (listeners, relayed connections, the control socket).
+
 Pre-warming keeps semantics: every botocore session shares one data loader (a cache of the service-model JSON
 files botocore ships, no credentials or endpoints in it), so a student's `boto3.client("dynamodb")` costs ≈ 10 ms
 instead of ≈ 50 ms; sessions, credentials, clients and connections are still created by the student's code.
@@ -24,15 +29,18 @@ import signal
 import socket
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
-from labgrader.cacheaside import wire
+from labgrader.cacheaside import relay, wire
 
 CONTROL_FD_ENV = "LABGRADER_CONTROL_FD"
 # Set by the grader: in a PID namespace of its own, `kill(-1)` reaches exactly the student's processes.
 CONTAINMENT_ENV = "LABGRADER_CONTAINMENT"
 PR_SET_DUMPABLE = 4
+# The relay's TCP listeners of this server, by (address, port): to the Unix socket each forwards to.
+_listeners: dict[tuple[str, int], str] = {}
 
 
 def prewarm() -> None:
@@ -106,10 +114,8 @@ def _start_child(request: dict[str, Any], scenario_fd: int, output_fd: int, cont
         os.dup2(devnull, 0)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
-        for fd in (devnull, output_fd, control.fileno()):
-            if fd > 2:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        # The grader's control socket and the relay's listeners and connections stay with the server.
+        relay.close_inherited(keep=scenario_fd)
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - the process ends with os._exit
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         from labgrader.cacheaside import child  # noqa: PLC0415
@@ -120,6 +126,19 @@ def _start_child(request: dict[str, Any], scenario_fd: int, output_fd: int, cont
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(0)
+
+
+def _relay(entries: Any) -> None:
+    """Start the TCP listener of each (address, port, Unix socket path) the grader relays, once per server."""
+    for address, port, path in entries if isinstance(entries, list) else ():
+        if _listeners.get((address, port)) == path:
+            continue
+        try:
+            relay.listen_inside(str(address), int(port), str(path))
+        except (OSError, ValueError, TypeError) as exc:
+            print(f"labgrader: no relay on {address}:{port}: {exc}", file=sys.stderr)
+            continue
+        _listeners[(address, port)] = path
 
 
 def serve(control: socket.socket) -> None:
@@ -133,6 +152,7 @@ def serve(control: socket.socket) -> None:
                 os.close(fd)
             return
         scenario_fd, output_fd = fds
+        _relay(message.get("relay"))
         child = _start_child(message["start"], scenario_fd, output_fd, control)
         os.close(scenario_fd)
         os.close(output_fd)
@@ -158,6 +178,8 @@ def _not_dumpable() -> None:
 def main() -> None:
     control = socket.socket(fileno=int(os.environ.pop(CONTROL_FD_ENV)))
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Python ≥ 3.12 warns of fork() beside threads (the relay's): the child touches none of their state.
+    warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
     _not_dumpable()
     prewarm()
     serve(control)
