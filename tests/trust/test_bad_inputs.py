@@ -409,6 +409,47 @@ def test_lab_a_directory(tmp_path: Path) -> None:
     )
 
 
+def test_roster_dev_zero(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "grade",
+        "--target",
+        "aws",
+        "--roster",
+        "/dev/zero",
+        code=2,
+        line="labgrader: --roster /dev/zero: cannot be read (not a regular file (a device, FIFO or socket)).",
+    )
+
+
+def test_roster_a_fifo_that_nobody_writes(tmp_path: Path) -> None:
+    fifo = tmp_path / "roster.csv"
+    os.mkfifo(fifo)
+    _odd(
+        tmp_path,
+        "cleanup",
+        "--target",
+        "aws",
+        "--roster",
+        str(fifo),
+        code=2,
+        line=f"labgrader: --roster {fifo}: cannot be read (not a regular file (a device, FIFO or socket)).",
+    )
+
+
+def test_roster_a_directory(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "grade",
+        "--target",
+        "aws",
+        "--roster",
+        str(tmp_path),
+        code=2,
+        line=f"labgrader: --roster {tmp_path}: it is a directory, not a file: give the roster CSV file.",
+    )
+
+
 def test_lab_of_several_megabytes(tmp_path: Path) -> None:
     big = tmp_path / "lab.toml"
     big.write_text(WEEK8_TEXT + "# padding\n" * 400_000)
