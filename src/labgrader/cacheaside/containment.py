@@ -274,7 +274,7 @@ def _bwrap_command(
     hidden = hidden_roots()
     for root in hidden:
         command += ["--tmpfs", root]
-    binds = {Path(p).resolve() for p in (*visible, *RESOLVER_FILES)}
+    binds = {Path(p).resolve() for p in (*visible, *map(Path, RESOLVER_FILES))}
     for path in sorted(binds):
         if path.exists() and _under(path, hidden):
             command += ["--ro-bind", str(path), str(path)]
