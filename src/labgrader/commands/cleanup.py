@@ -40,7 +40,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     where.add_argument("--region", help="the region to look in (default from AWS config, then the lab spec)")
     where.add_argument("--all-regions", action="store_true", help="look in every enabled region (scanned concurrently)")
     parser.add_argument("--profile", help="AWS profile (aws target)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default {DEFAULT_OUT})")
+    # No default here: `--roster` refuses an explicit --out (it writes no reports), so None means "not given".
+    parser.add_argument("--out", type=Path, default=None, help=f"report folder (default {DEFAULT_OUT})")
     parser.add_argument(
         "--delete", action="store_true", help="delete the lab's leftovers in dependency order (a dry run without --yes)"
     )
@@ -77,10 +78,16 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if problem:
         complain(problem)
         return EXIT_USAGE
+    if args.roster is not None and (args.out is not None or args.format is not None):
+        given = "--out" if args.out is not None else "--format"
+        complain(f"{given} names one account's cleanup reports: with --roster, cleanup prints each account's "
+                 "leftovers and the class total and writes no reports (use `> sweep.txt` to keep them).")  # fmt: skip
+        return EXIT_USAGE
+    args.out = args.out or DEFAULT_OUT
     spec = load_lab(args.lab)
-    check_out_dir(args.out)
     if args.roster is not None:
         return roster.cleanup(args, spec)
+    check_out_dir(args.out)
     prices = pricing.load()
     with open_target(args.target, spec, region=args.region, profile=args.profile) as target:
         say(f"labgrader {__version__}: cleanup of lab {spec.lab.name} on {target.describe()}")
