@@ -2,7 +2,8 @@
 
 Grading writes `--out/<student>/` (results.json and the reports of one run), then `--out/gradebook.csv`,
 `--out/class.html` and `--out/class.json` (the same, machine-readable). Exit 0 when every account was graded
-(whatever the grades), 3 when some could not be (their rows say why), 2 for a bad roster or option.
+(whatever the grades), 3 when some could not be or only in part (a required check could not look: throttling, a
+timeout; their rows say why), 2 for a bad roster or option.
 """
 
 from __future__ import annotations
@@ -186,13 +187,16 @@ def grade(args: argparse.Namespace, spec: LabSpec, extra: list[str]) -> int:
     }
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     errors = result.errors
+    partial = [outcome for outcome in result.unfinished if outcome.status != "error"]
     say(
-        f"Class graded in {result.duration_s:.1f} s: {len(rows) - len(errors)} account(s) graded, "
-        f"{len(errors)} could not be graded. gradebook {book}, class report {page}"
+        f"Class graded in {result.duration_s:.1f} s: {len(rows) - len(errors) - len(partial)} account(s) graded, "
+        + (f"{len(partial)} graded in part, " if partial else "")
+        + f"{len(errors)} could not be graded. gradebook {book}, class report {page}"
     )
-    for outcome in errors:
-        complain(f"{outcome.student_id}: not graded: {outcome.reason}")
-    return EXIT_COULD_NOT_LOOK if errors else EXIT_OK
+    for outcome in result.unfinished:
+        complain(f"{outcome.student_id}: {'graded in part' if outcome.status != 'error' else 'not graded'}: "
+                 f"{outcome.reason}")  # fmt: skip
+    return EXIT_COULD_NOT_LOOK if result.unfinished else EXIT_OK
 
 
 def cleanup(args: argparse.Namespace, spec: LabSpec) -> int:

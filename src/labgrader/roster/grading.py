@@ -63,6 +63,9 @@ class Outcome:
     reason: str = ""
     duration_s: float = 0.0
     cpu_s: float = 0.0  # the worker's CPU time for this account (the grader's share; the endpoint's is not in it)
+    # Required checks that could not look (error or pending: throttling, a timeout, a denial after AssumeRole): the
+    # account was graded only in part, and the class run says so in its exit code.
+    unfinished_checks: int = 0
 
 
 @dataclass
@@ -73,6 +76,11 @@ class ClassRun:
     @property
     def errors(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == "error"]
+
+    @property
+    def unfinished(self) -> list[Outcome]:
+        """Accounts not graded at all (`error`) or only in part (a required check could not look): exit 3."""
+        return [o for o in self.outcomes if o.status == "error" or o.unfinished_checks]
 
 
 def _status(run: RunResult) -> str:
@@ -100,6 +108,10 @@ def grade_student(job: Job) -> Outcome:
     data.update({k: v for k, v in checked.report_fields().items() if k != "account"})
     run = run_from_dict(data)
     reports.write_reports(run, folder, job.formats)
+    unfinished = [c for c in run.checks if c.required and c.status in ("error", "pending")]
+    reasons = [f"AWS denies {action}" for action in checked.denied.values()]
+    if unfinished:
+        reasons.append(unfinished_reason(unfinished))
     return Outcome(
         student.student_id,
         student.account,
@@ -107,10 +119,22 @@ def grade_student(job: Job) -> Outcome:
         _status(run),
         run.score,
         run.max_score,
-        "; ".join(f"AWS denies {action}" for action in checked.denied.values()),
+        "; ".join(reasons),
         time.monotonic() - started,
         time.process_time() - cpu,
+        len(unfinished),
     )
+
+
+def unfinished_reason(checks: Sequence[CheckResult]) -> str:
+    """Why an account was graded only in part: how many required checks could not look, and their distinct
+    messages (the first two, each cut to 200 characters), e.g. AWS's throttling after AssumeRole."""
+    messages = list(dict.fromkeys(" ".join(c.message.split())[:200] for c in checks if c.message.strip()))
+    head = f"{len(checks)} required check(s) could not look"
+    if not messages:
+        return f"{head} ({', '.join(c.id for c in checks[:3])})"
+    more = f" (+{len(messages) - 2} more)" if len(messages) > 2 else ""
+    return f"{head}: {' | '.join(messages[:2])}{more}"
 
 
 def _not_graded(job: Job, reason: str, started: float) -> Outcome:
