@@ -372,6 +372,45 @@ def test_a_full_disk_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert _files(tmp_path) == set()
 
 
+def test_policy_template_out_dev_full(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "policy",
+        "--role-for",
+        "123456789012",
+        "--template-out",
+        "/dev/full",
+        code=3,
+        line="labgrader: cannot write /dev/full: No space left on device.",
+    )
+    assert Path("/dev/full").is_char_device()  # written in place, never replaced by a file
+
+
+def test_policy_template_out_on_a_full_disk(tmp_path: Path) -> None:
+    """A real full file system: one line, exit 3, no template and no partial file left."""
+    with _tmpfs(tmp_path / "full", "size=4k") as full:
+        (full / "filler").write_bytes(b"x" * 4096)
+        before = {p.name for p in full.iterdir()}
+        done = labgrader(
+            "policy", "--role-for", "123456789012", "--template-out", str(full / "role.json"), home=tmp_path
+        )
+        assert done.code == 3
+        assert done.line == f"labgrader: cannot write {full}/role.json: No space left on device."
+        assert {p.name for p in full.iterdir()} == before
+
+
+def test_solution_dev_zero(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "grade",
+        "--solution",
+        "/dev/zero",
+        code=2,
+        line="labgrader: --solution /dev/zero: not a regular file (a device, FIFO or socket) (give the path to your "
+        "cache-aside module .py).",
+    )
+
+
 def test_lab_dev_zero(tmp_path: Path) -> None:
     _odd(
         tmp_path,
