@@ -607,6 +607,30 @@ def test_every_command_piped_into_a_reader_that_left(tmp_path: Path, args: tuple
     assert done.returncode == code
 
 
+@pytest.mark.sandbox
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("solve",), 0),  # the reference solution, already applied by `solved`: applied again, idempotent
+        (("cleanup", "--out", "{tmp}/out", "--format", "json,html"), 1),  # the solved lab's leftovers
+    ],
+)
+def test_solve_and_cleanup_piped_into_a_reader_that_left(
+    tmp_path: Path, sandbox_home: Path, solved: object, args: tuple[str, ...], code: int
+) -> None:
+    """`labgrader solve | head -1`: the work still finishes, its exit code holds, no traceback, nothing partial.
+    (`demo` is the same code path and would start a whole sandbox of its own: not repeated here.)"""
+    args = tuple(a.replace("{tmp}", str(tmp_path)) for a in args)
+    running = sandbox_state.find_processes(sandbox_home)
+    done = _with_closed_pipe(sandbox_home, *args)
+    assert (done.returncode, done.stderr) == (code, "")
+    assert sandbox_state.find_processes(sandbox_home) == running  # the sandbox is untouched
+    assert not [p for p in tmp_path.rglob("*") if ".partial-" in p.name or ".tmp" in p.name]
+    if args[0] == "cleanup":
+        assert json.loads((tmp_path / "out" / "results.json").read_text())["phase"] == "cleanup"
+        assert (tmp_path / "out" / "report.html").read_text().rstrip().endswith("</html>")
+
+
 def _interrupt_after(delay: float, home: Path, *args: str) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_"))} | {"LABGRADER_HOME": str(home)}
     proc = subprocess.Popen(
