@@ -104,8 +104,6 @@ def run_cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         (("grade", "--target", "aws", "--roster", "missing.csv"), "--roster missing.csv: no such file"),
         (("grade", "--target", "aws", "--roster", "r.csv", "--redis-url", "redis://x"), "redis_url column"),
         (("cleanup", "--target", "aws", "--roster", "bad.csv"), "bad.csv line 2: role_arn"),
-        (("cleanup", "--target", "aws", "--roster", "r.csv", "--out", "reports"), "--out names one account's"),
-        (("cleanup", "--target", "aws", "--roster", "r.csv", "--format", "html"), "writes no reports"),
         (("policy", "--role-for", "12345"), "12-digit AWS account ID"),
         (("policy", "--external-id", "abc"), "--external-id goes with --role-for"),
     ],

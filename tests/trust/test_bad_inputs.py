@@ -489,25 +489,6 @@ def test_roster_a_directory(tmp_path: Path) -> None:
     )
 
 
-def test_roster_cleanup_with_out(tmp_path: Path) -> None:
-    roster_file = tmp_path / "roster.csv"
-    roster_file.write_text("student_id,role_arn\nalice,arn:aws:iam::123456789012:role/grader\n")
-    _odd(
-        tmp_path,
-        "cleanup",
-        "--target",
-        "aws",
-        "--roster",
-        str(roster_file),
-        "--out",
-        str(tmp_path / "sweep"),
-        code=2,
-        line="labgrader: --out names one account's cleanup reports: with --roster, cleanup prints each account's "
-        "leftovers and the class total and writes no reports (use `> sweep.txt` to keep them).",
-    )
-    assert not (tmp_path / "sweep").exists()
-
-
 def test_lab_of_several_megabytes(tmp_path: Path) -> None:
     big = tmp_path / "lab.toml"
     big.write_text(WEEK8_TEXT + "# padding\n" * 400_000)

@@ -40,7 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     where.add_argument("--region", help="the region to look in (default from AWS config, then the lab spec)")
     where.add_argument("--all-regions", action="store_true", help="look in every enabled region (scanned concurrently)")
     parser.add_argument("--profile", help="AWS profile (aws target)")
-    # No default here: `--roster` refuses an explicit --out (it writes no reports), so None means "not given".
+    # No default here: a `--roster` sweep writes reports only when --out (or --format) is given.
     parser.add_argument("--out", type=Path, default=None, help=f"report folder (default {DEFAULT_OUT})")
     parser.add_argument(
         "--delete", action="store_true", help="delete the lab's leftovers in dependency order (a dry run without --yes)"
@@ -78,15 +78,13 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if problem:
         complain(problem)
         return EXIT_USAGE
-    if args.roster is not None and (args.out is not None or args.format is not None):
-        given = "--out" if args.out is not None else "--format"
-        complain(f"{given} names one account's cleanup reports: with --roster, cleanup prints each account's "
-                 "leftovers and the class total and writes no reports (use `> sweep.txt` to keep them).")  # fmt: skip
-        return EXIT_USAGE
-    args.out = args.out or DEFAULT_OUT
     spec = load_lab(args.lab)
     if args.roster is not None:
+        # A sweep writes reports (one folder per account, the class total) only when asked: --out or --format.
+        if args.out is not None or args.format is not None:
+            check_out_dir(args.out or DEFAULT_OUT)
         return roster.cleanup(args, spec)
+    args.out = args.out or DEFAULT_OUT
     check_out_dir(args.out)
     prices = pricing.load()
     with open_target(args.target, spec, region=args.region, profile=args.profile) as target:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from labgrader import __version__, reports
 from labgrader.engine import catalog, runner
+from labgrader.engine.catalog import Phase
 from labgrader.engine.errors import describe_could_not_look
 from labgrader.engine.results import RESULTS_FILE, CheckResult, RunResult, load
 from labgrader.reports.model import run_from_dict
@@ -173,11 +174,11 @@ def _check_points() -> dict[str, float]:
     return {meta.id: meta.points for meta in policy.check_metadata()}
 
 
-def error_run(spec: LabSpec, region: str, reason: str) -> RunResult:
-    """Every check of the grade phase `error` with `reason`, worth what it would have been worth."""
+def error_run(spec: LabSpec, region: str, reason: str, phase: Phase = "grade") -> RunResult:
+    """Every check of `phase` `error` with `reason`, worth what it would have been worth."""
     points = _check_points()
     checks = []
-    for check_id in catalog.ids_for_phase("grade"):
+    for check_id in catalog.ids_for_phase(phase):
         entry = catalog.BY_ID[check_id]
         override = spec.checks.get(check_id)
         weight = override.points if override and override.points is not None else points.get(check_id, 0.0)
@@ -203,6 +204,7 @@ def error_run(spec: LabSpec, region: str, reason: str) -> RunResult:
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         duration_s=0.0,
         checks=checks,
+        phase=phase,
         region=region,
         labgrader_version=__version__,
     )
