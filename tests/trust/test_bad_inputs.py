@@ -489,6 +489,25 @@ def test_roster_a_directory(tmp_path: Path) -> None:
     )
 
 
+def test_roster_cleanup_out_naming_a_file(tmp_path: Path) -> None:
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text("student_id,role_arn\nalice,arn:aws:iam::123456789012:role/grader\n")
+    (tmp_path / "sweep.txt").write_text("mine")
+    _odd(
+        tmp_path,
+        "cleanup",
+        "--target",
+        "aws",
+        "--roster",
+        str(roster_file),
+        "--out",
+        str(tmp_path / "sweep.txt"),
+        code=2,
+        line=f"labgrader: --out {tmp_path}/sweep.txt: it is a file, not a folder: give a folder for the reports.",
+    )
+    assert (tmp_path / "sweep.txt").read_text() == "mine"
+
+
 def test_lab_of_several_megabytes(tmp_path: Path) -> None:
     big = tmp_path / "lab.toml"
     big.write_text(WEEK8_TEXT + "# padding\n" * 400_000)
