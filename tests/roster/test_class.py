@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -180,7 +181,11 @@ def test_the_sweep_lists_every_account_with_its_cost_then_deletes(
     students = sc.make_class({"reference": 2, "nothing": 1, "refused": 1}, first_account=101)
     sc.build(week8, sandbox.moto_url, sandbox.region, [s for s in students if s.kind != "refused"])
     roster = sc.write_roster(tmp_path / "roster.csv", students)
-    listed = labgrader("cleanup", "--target", "aws", "--roster", str(roster), env=instructor_env)
+    out = tmp_path / "sweep"
+    listed = labgrader(
+        "cleanup", "--target", "aws", "--roster", str(roster), "--out", str(out), "--format", "json,html",
+        env=instructor_env,
+    )  # fmt: skip
     assert "Traceback" not in listed.stdout + listed.stderr
     assert listed.returncode == 3, listed.stderr  # one account could not be looked at
     reference = [s for s in students if s.kind == "reference"]
@@ -199,7 +204,23 @@ def test_the_sweep_lists_every_account_with_its_cost_then_deletes(
     total = listed.stdout.strip().splitlines()[-1]
     assert total.startswith("Class total: $")
     assert "in 3 account(s) looked at" in total
-    assert float(total.split("$", 1)[1].split("/h", 1)[0]) > 0  # two replication groups are billing
+    hourly = float(total.split("$", 1)[1].split("/h", 1)[0])
+    assert hourly > 0  # two replication groups are billing
+    # --out: one report folder per account (the cleanup checks, with the leftovers), and the class total.
+    summary = json.loads((out / "class.json").read_text())
+    assert (summary["phase"], summary["mode"], round(summary["hourly_total"], 3)) == ("cleanup", "read-only", hourly)
+    statuses = {a["student_id"]: a["status"] for a in summary["accounts"]}
+    assert statuses == {
+        s.student_id: {"reference": "leftovers", "nothing": "clean"}.get(s.kind, "error") for s in students
+    }
+    for student in students:
+        results = json.loads((out / student.student_id / "results.json").read_text())
+        assert (results["phase"], results["student_id"]) == ("cleanup", student.student_id)
+        assert (out / student.student_id / "report.html").is_file()
+        expected = {"reference": 1, "nothing": 0}.get(student.kind, 3)
+        assert results["exit_code"] == expected, (student.kind, results["counts"])
+        if student.kind == "reference":
+            assert results["cleanup"]["leftovers"], results["cleanup"].keys()
 
     deleted = labgrader("cleanup", "--target", "aws", "--roster", str(roster), "--delete", "--yes", env=instructor_env)
     assert deleted.returncode == 3, deleted.stderr

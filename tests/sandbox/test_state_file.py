@@ -151,6 +151,67 @@ def test_a_forged_state_file_makes_down_signal_and_delete_nothing(
     assert not (home / sandbox_state.STATE_FILE).exists()
 
 
+def test_a_forged_state_file_makes_no_sandbox_look_up(tmp_path: Path, bystander: subprocess.Popen[bytes]) -> None:
+    """A parseable file naming a bystander whose command line holds the marker (start time 0, so unchecked):
+    `status` says not running and that the file is stale or forged, `up` starts a sandbox, the bystander lives."""
+    home = tmp_path / "home"
+    _forge(home, bystander.pid, home / f"{sandbox_state.DATA_DIR_PREFIX}gone", "time.sleep")
+    forged = sandbox_state.read(home)
+    assert forged is not None
+    assert not forged.alive()
+    assert forged.impostors() == [bystander.pid]
+    status = _labgrader(home, "sandbox", "status")
+    assert status.returncode == 1
+    assert status.stdout.splitlines()[-1] == (
+        f"sandbox: not running: its state file {home / sandbox_state.STATE_FILE} is stale or forged (pid "
+        f"{bystander.pid} is not a process of this sandbox); `labgrader sandbox down` removes it and leaves that "
+        "pid alone."
+    )
+    assert "running," not in status.stdout
+    try:
+        up = _labgrader(home, "sandbox", "up", "--detach")
+        assert up.returncode == 0, up.stderr
+        assert up.stdout.startswith("sandbox: up (moto ")
+        state = sandbox_state.read(home)
+        assert state is not None
+        assert state.alive()
+        assert bystander.pid not in [record.pid for record in state.processes.values()]
+    finally:
+        manager.down(home)
+    time.sleep(0.2)
+    assert bystander.poll() is None, "up or down signalled an unrelated process"
+    assert sandbox_state.find_processes(home) == {}
+
+
+def test_a_state_file_naming_another_home_is_damaged(tmp_path: Path, bystander: subprocess.Popen[bytes]) -> None:
+    """A file copied or forged to name another home cannot borrow that home's proof of ownership."""
+    home = tmp_path / "home"
+    _forge(home, bystander.pid, home / "x", "time.sleep")
+    path = home / sandbox_state.STATE_FILE
+    path.write_text(json.dumps({**json.loads(path.read_text()), "home": str(tmp_path / "elsewhere")}))
+    assert sandbox_state.read_checked(home) == (None, "damaged (it names another sandbox home)")
+
+
+def test_without_proc_down_signals_no_pid_it_cannot_prove(
+    tmp_path: Path, bystander: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where /proc is absent (macOS) a PID in the file cannot be proven the sandbox's: `down` refuses in one line
+    and keeps the file, instead of signalling whatever now has that PID."""
+    home = tmp_path / "home"
+    _forge(home, bystander.pid, home / f"{sandbox_state.DATA_DIR_PREFIX}gone", "time.sleep")
+    monkeypatch.setattr(sandbox_state, "proc_available", lambda: False)
+    with pytest.raises(manager.SandboxError) as refused:
+        manager.down(home)
+    assert str(refused.value) == (
+        f"cannot prove that pid {bystander.pid} ({home / sandbox_state.STATE_FILE}) is this sandbox's without "
+        f"/proc, so it is not signalled: check it with `ps -p {bystander.pid}`, stop it yourself if it is, then run "
+        "`labgrader sandbox down` again."
+    )
+    time.sleep(0.2)
+    assert bystander.poll() is None, "down signalled a process it could not prove was the sandbox's"
+    assert (home / sandbox_state.STATE_FILE).exists()
+
+
 def test_a_forged_state_file_over_a_running_sandbox(
     running, tmp_path: Path, bystander: subprocess.Popen[bytes]
 ) -> None:  # type: ignore[no-untyped-def]

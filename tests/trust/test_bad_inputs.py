@@ -372,6 +372,45 @@ def test_a_full_disk_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert _files(tmp_path) == set()
 
 
+def test_policy_template_out_dev_full(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "policy",
+        "--role-for",
+        "123456789012",
+        "--template-out",
+        "/dev/full",
+        code=3,
+        line="labgrader: cannot write /dev/full: No space left on device.",
+    )
+    assert Path("/dev/full").is_char_device()  # written in place, never replaced by a file
+
+
+def test_policy_template_out_on_a_full_disk(tmp_path: Path) -> None:
+    """A real full file system: one line, exit 3, no template and no partial file left."""
+    with _tmpfs(tmp_path / "full", "size=4k") as full:
+        (full / "filler").write_bytes(b"x" * 4096)
+        before = {p.name for p in full.iterdir()}
+        done = labgrader(
+            "policy", "--role-for", "123456789012", "--template-out", str(full / "role.json"), home=tmp_path
+        )
+        assert done.code == 3
+        assert done.line == f"labgrader: cannot write {full}/role.json: No space left on device."
+        assert {p.name for p in full.iterdir()} == before
+
+
+def test_solution_dev_zero(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "grade",
+        "--solution",
+        "/dev/zero",
+        code=2,
+        line="labgrader: --solution /dev/zero: not a regular file (a device, FIFO or socket) (give the path to your "
+        "cache-aside module .py).",
+    )
+
+
 def test_lab_dev_zero(tmp_path: Path) -> None:
     _odd(
         tmp_path,
@@ -407,6 +446,66 @@ def test_lab_a_directory(tmp_path: Path) -> None:
         code=2,
         line=f"labgrader: invalid lab spec {tmp_path}: cannot read the file (it is a directory, not a file)",
     )
+
+
+def test_roster_dev_zero(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "grade",
+        "--target",
+        "aws",
+        "--roster",
+        "/dev/zero",
+        code=2,
+        line="labgrader: --roster /dev/zero: cannot be read (not a regular file (a device, FIFO or socket)).",
+    )
+
+
+def test_roster_a_fifo_that_nobody_writes(tmp_path: Path) -> None:
+    fifo = tmp_path / "roster.csv"
+    os.mkfifo(fifo)
+    _odd(
+        tmp_path,
+        "cleanup",
+        "--target",
+        "aws",
+        "--roster",
+        str(fifo),
+        code=2,
+        line=f"labgrader: --roster {fifo}: cannot be read (not a regular file (a device, FIFO or socket)).",
+    )
+
+
+def test_roster_a_directory(tmp_path: Path) -> None:
+    _odd(
+        tmp_path,
+        "grade",
+        "--target",
+        "aws",
+        "--roster",
+        str(tmp_path),
+        code=2,
+        line=f"labgrader: --roster {tmp_path}: it is a directory, not a file: give the roster CSV file.",
+    )
+
+
+def test_roster_cleanup_out_naming_a_file(tmp_path: Path) -> None:
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text("student_id,role_arn\nalice,arn:aws:iam::123456789012:role/grader\n")
+    (tmp_path / "sweep.txt").write_text("mine")
+    _odd(
+        tmp_path,
+        "cleanup",
+        "--target",
+        "aws",
+        "--roster",
+        str(roster_file),
+        "--out",
+        str(tmp_path / "sweep.txt"),
+        code=2,
+        line=f"labgrader: --out {tmp_path}/sweep.txt: it is a file, not a folder: give a folder for the reports.",
+    )
+    assert (tmp_path / "sweep.txt").read_text() == "mine"
 
 
 def test_lab_of_several_megabytes(tmp_path: Path) -> None:
@@ -506,6 +605,30 @@ def test_every_command_piped_into_a_reader_that_left(tmp_path: Path, args: tuple
     args = tuple(a.replace("{tmp}", str(tmp_path)) for a in args)
     done = _with_closed_pipe(tmp_path / "home", *args, close_stderr=True)
     assert done.returncode == code
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("solve",), 0),  # the reference solution, already applied by `solved`: applied again, idempotent
+        (("cleanup", "--out", "{tmp}/out", "--format", "json,html"), 1),  # the solved lab's leftovers
+    ],
+)
+def test_solve_and_cleanup_piped_into_a_reader_that_left(
+    tmp_path: Path, sandbox_home: Path, solved: object, args: tuple[str, ...], code: int
+) -> None:
+    """`labgrader solve | head -1`: the work still finishes, its exit code holds, no traceback, nothing partial.
+    (`demo` is the same code path and would start a whole sandbox of its own: not repeated here.)"""
+    args = tuple(a.replace("{tmp}", str(tmp_path)) for a in args)
+    running = sandbox_state.find_processes(sandbox_home)
+    done = _with_closed_pipe(sandbox_home, *args)
+    assert (done.returncode, done.stderr) == (code, "")
+    assert sandbox_state.find_processes(sandbox_home) == running  # the sandbox is untouched
+    assert not [p for p in tmp_path.rglob("*") if ".partial-" in p.name or ".tmp" in p.name]
+    if args[0] == "cleanup":
+        assert json.loads((tmp_path / "out" / "results.json").read_text())["phase"] == "cleanup"
+        assert (tmp_path / "out" / "report.html").read_text().rstrip().endswith("</html>")
 
 
 def _interrupt_after(delay: float, home: Path, *args: str) -> tuple[int, str, str]:

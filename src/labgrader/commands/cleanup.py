@@ -40,7 +40,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     where.add_argument("--region", help="the region to look in (default from AWS config, then the lab spec)")
     where.add_argument("--all-regions", action="store_true", help="look in every enabled region (scanned concurrently)")
     parser.add_argument("--profile", help="AWS profile (aws target)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default {DEFAULT_OUT})")
+    # No default here: a `--roster` sweep writes reports only when --out (or --format) is given.
+    parser.add_argument("--out", type=Path, default=None, help=f"report folder (default {DEFAULT_OUT})")
     parser.add_argument(
         "--delete", action="store_true", help="delete the lab's leftovers in dependency order (a dry run without --yes)"
     )
@@ -78,9 +79,13 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         complain(problem)
         return EXIT_USAGE
     spec = load_lab(args.lab)
-    check_out_dir(args.out)
     if args.roster is not None:
+        # A sweep writes reports (one folder per account, the class total) only when asked: --out or --format.
+        if args.out is not None or args.format is not None:
+            check_out_dir(args.out or DEFAULT_OUT)
         return roster.cleanup(args, spec)
+    args.out = args.out or DEFAULT_OUT
+    check_out_dir(args.out)
     prices = pricing.load()
     with open_target(args.target, spec, region=args.region, profile=args.profile) as target:
         say(f"labgrader {__version__}: cleanup of lab {spec.lab.name} on {target.describe()}")

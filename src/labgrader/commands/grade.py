@@ -93,7 +93,13 @@ def _run(args: argparse.Namespace, extra: list[str], guard: ReportGuard) -> int:
     solution = None
     if args.solution is not None:
         if not args.solution.is_file():
-            guard.reason = f"--solution {args.solution}: no such file (give the path to your cache-aside module .py)."
+            if args.solution.is_dir():
+                what = "it is a directory, not a file"
+            elif args.solution.exists():
+                what = "not a regular file (a device, FIFO or socket)"
+            else:
+                what = "no such file"
+            guard.reason = f"--solution {args.solution}: {what} (give the path to your cache-aside module .py)."
             complain(guard.reason)
             return EXIT_USAGE
         solution = args.solution.resolve()

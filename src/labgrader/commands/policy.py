@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 from pathlib import Path
 
 from labgrader.commands.common import complain, load_lab
-from labgrader.engine import policy
-from labgrader.engine.exit_codes import EXIT_OK, EXIT_USAGE
+from labgrader.engine import outdir, policy
+from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE
+from labgrader.engine.outdir import OutputError
 
 DEFAULT_TEMPLATE = Path("labgrader-grader-role.json")
 
@@ -75,10 +78,33 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if str(args.template_out) == "-":
         print(text, end="")
         return EXIT_OK
-    try:
-        args.template_out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        complain(f"--template-out {args.template_out}: cannot write it ({exc.strerror or exc}).")
+    problem = _write_template(args.template_out, text)
+    if problem:
+        complain(problem)
         return EXIT_USAGE
     print(policy.role_commands(grader, args.role_for, args.external_id, args.role_name, str(args.template_out)), end="")
     return EXIT_OK
+
+
+def _write_template(path: Path, text: str) -> str | None:
+    """Write the template whole or not at all; a usage problem (exit 2) is returned, a disk that refuses (full,
+    read-only) raises OutputError (exit 3). A device or FIFO the user names (/dev/stdout) is written in place, never
+    replaced by a file."""
+    try:
+        mode: int | None = path.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        return f"--template-out {path}: it is a directory: give a file path for the template (or - to print it)."
+    if mode is None or stat.S_ISREG(mode):
+        outdir.write_text(path, text)
+        return None
+    try:
+        # Non-blocking open: a FIFO nobody reads is an error (ENXIO), not a hang; then blocking writes.
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "w", encoding="utf-8") as device:
+            device.write(text)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}.", EXIT_COULD_NOT_LOOK) from None
+    return None

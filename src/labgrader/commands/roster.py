@@ -2,7 +2,11 @@
 
 Grading writes `--out/<student>/` (results.json and the reports of one run), then `--out/gradebook.csv`,
 `--out/class.html` and `--out/class.json` (the same, machine-readable). Exit 0 when every account was graded
-(whatever the grades), 3 when some could not be (their rows say why), 2 for a bad roster or option.
+(whatever the grades), 3 when some could not be or only in part (a required check could not look: throttling, a
+timeout; their rows say why), 2 for a bad roster or option.
+
+The sweep prints every account's leftovers and the class total; with --out (or --format) it also writes
+`--out/<student>/` (the cleanup checks' results.json and reports) and `--out/class.json` (the class total).
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from labgrader import __version__, reports
-from labgrader.cleanup import plan, pricing, table, take_inventory
+from labgrader.cleanup import handoff, plan, pricing, table, take_inventory
 from labgrader.cleanup.execute import Executor
 from labgrader.cleanup.inventory import enabled_regions, scan_clients
 from labgrader.cleanup.model import Inventory
-from labgrader.commands.common import complain, say
+from labgrader.cleanup.report import cleanup_block
+from labgrader.commands.common import DEFAULT_OUT, complain, say
+from labgrader.engine import outdir, runner
 from labgrader.engine.errors import describe_could_not_look
 from labgrader.engine.exit_codes import EXIT_COULD_NOT_LOOK, EXIT_OK, EXIT_USAGE
 from labgrader.engine.inert import terminal
@@ -33,7 +39,7 @@ from labgrader.engine.results import RESULTS_FILE
 from labgrader.reports import classreport, gradebook, html
 from labgrader.reports.model import MalformedResultsError, load_run
 from labgrader.roster import accounts as roster
-from labgrader.roster.grading import Job, Outcome, grade_class, summary_line
+from labgrader.roster.grading import Job, Outcome, error_run, grade_class, summary_line
 from labgrader.spec import LabSpec
 from labgrader.targets.base import Target
 
@@ -186,18 +192,22 @@ def grade(args: argparse.Namespace, spec: LabSpec, extra: list[str]) -> int:
     }
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     errors = result.errors
+    partial = [outcome for outcome in result.unfinished if outcome.status != "error"]
     say(
-        f"Class graded in {result.duration_s:.1f} s: {len(rows) - len(errors)} account(s) graded, "
-        f"{len(errors)} could not be graded. gradebook {book}, class report {page}"
+        f"Class graded in {result.duration_s:.1f} s: {len(rows) - len(errors) - len(partial)} account(s) graded, "
+        + (f"{len(partial)} graded in part, " if partial else "")
+        + f"{len(errors)} could not be graded. gradebook {book}, class report {page}"
     )
-    for outcome in errors:
-        complain(f"{outcome.student_id}: not graded: {outcome.reason}")
-    return EXIT_COULD_NOT_LOOK if errors else EXIT_OK
+    for outcome in result.unfinished:
+        complain(f"{outcome.student_id}: {'graded in part' if outcome.status != 'error' else 'not graded'}: "
+                 f"{outcome.reason}")  # fmt: skip
+    return EXIT_COULD_NOT_LOOK if result.unfinished else EXIT_OK
 
 
 def cleanup(args: argparse.Namespace, spec: LabSpec) -> int:
     """Every account's leftovers with their hourly cost and a class total; `--delete --yes` deletes them account by
-    account in the safe order."""
+    account in the safe order. With `--out` (or `--format`): one report folder per account (the cleanup checks'
+    results.json and reports, as `cleanup` writes for one account) and `class.json` with the class total."""
     students = _students(args)
     if students is None:
         return EXIT_USAGE
@@ -205,9 +215,13 @@ def cleanup(args: argparse.Namespace, spec: LabSpec) -> int:
     default_region = roster.default_region(instructor, spec.lab.region)
     prices = pricing.load()
     deleting = args.delete and args.yes
+    mode = "delete" if deleting else "dry-run" if args.delete else "read-only"
+    out: Path | None = args.out if args.out is not None or args.format is None else DEFAULT_OUT
+    formats = reports.default_formats() if args.format is None else tuple(args.format)
     say(f"labgrader {__version__}: cleanup of lab {spec.lab.name} in {len(students)} AWS account(s)")
     class_hourly = 0.0
     unseen: list[str] = []
+    accounts: list[dict[str, object]] = []
     # Looking is read-only and mostly waiting on AWS: every account at once (at most --jobs); deleting below goes
     # account by account.
     with ThreadPoolExecutor(max_workers=args.jobs or roster.default_jobs()) as pool:
@@ -219,17 +233,26 @@ def cleanup(args: argparse.Namespace, spec: LabSpec) -> int:
         )
     for student, (target, looked) in zip(students, looks, strict=True):
         say(f"\n== {student.student_id} (account {student.account}) ==")
+        entry: dict[str, object] = {"student_id": student.student_id, "account": student.account}
+        entry["folder"] = student.folder
         if target is None or not isinstance(looked, Inventory):
             unseen.append(student.student_id)
             complain(f"{student.student_id}: {looked}")
+            accounts.append({**entry, "status": "error", "hourly": None, "reason": str(looked)})
+            if out is not None:
+                region = instructor.region_for(student, default_region)
+                run = error_run(spec, region, str(looked), phase="cleanup")
+                run.extra.update({"student_id": student.student_id, "roster_line": student.line})
+                reports.write_reports(run, out / student.folder, formats)
             continue
         found = looked
         table.render(found, say, prices)
         steps = plan.build(found)
+        deleted = None
         if steps and deleting:
             say(f"Deleting the leftovers of lab {spec.lab.name} in account {student.account}, in order:")
             # An emulator (--endpoint-url / AWS_ENDPOINT_URL) deletes within seconds: poll it as the sandbox.
-            Executor(scan_clients(target), "local" if target.endpoint_url else target.name, say).run(steps)
+            deleted = Executor(scan_clients(target), "local" if target.endpoint_url else target.name, say).run(steps)
             found = take_inventory(spec, target, list(found.regions), prices=prices)
             say("After deleting:")
             table.render(found, say, prices)
@@ -237,7 +260,25 @@ def cleanup(args: argparse.Namespace, spec: LabSpec) -> int:
             table.render_plan(steps, say, "Dry run: --delete --yes would run, in this order:")
         hourly, _monthly, _unknown = found.total()
         class_hourly += hourly
+        accounts.append({**entry, "status": "leftovers" if found.leftovers else "clean", "hourly": round(hourly, 4)})
+        if out is not None:
+            with handoff.provide(spec, target, found):
+                result = runner.grade(spec, target, out_dir=out / student.folder, phase="cleanup")
+            result.extra["cleanup"] = cleanup_block(found, steps, prices, deleted=deleted, mode=mode)
+            result.extra.update({"student_id": student.student_id, "roster_line": student.line})
+            reports.write_reports(result, out / student.folder, formats)
     seen = len(students) - len(unseen)
+    if out is not None:
+        summary = {
+            "lab": spec.lab.name,
+            "phase": "cleanup",
+            "mode": mode,
+            "hourly_total": round(class_hourly, 4),
+            "monthly_total": round(class_hourly * 730, 2),
+            "accounts": accounts,
+        }
+        outdir.write_text(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+        say(f"\nReports: one folder per account under {out}/, the class total in {out / SUMMARY_FILE}")
     say(
         f"\nClass total: ${class_hourly:.3f}/h (${class_hourly * 730:.2f}/month) still billing in {seen} "
         f"account(s) looked at" + (f"; {len(unseen)} could not be looked at: {', '.join(unseen)}" if unseen else ".")

@@ -78,7 +78,15 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         say(f"sandbox: home {found.home}, data {found.data_dir}, started {found.started_at}")
         for role, line in lines.items():
             say(f"  {role:<9}{line}")
-        return EXIT_OK if found.alive() else NOT_RUNNING
+        if found.alive():
+            return EXIT_OK
+        impostors = found.impostors()
+        if impostors:
+            listed = ", ".join(str(pid) for pid in impostors)
+            where = sandbox_state.state_path()
+            say(f"sandbox: not running: its state file {where} is stale or forged (pid {listed} is not a process "
+                "of this sandbox); `labgrader sandbox down` removes it and leaves that pid alone.")  # fmt: skip
+        return NOT_RUNNING
     stopped = manager.down(warn=complain)
     say(f"sandbox: stopped {', '.join(stopped)}" if stopped else "sandbox: nothing was running")
     return EXIT_OK

@@ -21,6 +21,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from labgrader.engine.bounded import BoundedReadError, read_bytes_bounded
 from labgrader.targets.base import AWS_REGION_NAME, Target, TargetError
 from labgrader.targets.clients import SHARED_MODELS
 
@@ -80,13 +81,20 @@ def load(path: Path) -> list[Student]:
     """Every row of the roster, validated; RosterError on the first bad row."""
     where = str(path)
     try:
-        if path.stat().st_size > ROSTER_LIMIT_BYTES:
-            raise RosterError(f"--roster {where}: larger than {ROSTER_LIMIT_BYTES >> 20} MB, not a roster.")
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise RosterError(f"--roster {where}: no such file (a CSV with a header row: {','.join(COLUMNS)}).") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RosterError(f"--roster {where}: cannot be read as UTF-8 text ({type(exc).__name__}).") from None
+        # Bounded and non-blocking: /dev/zero, a FIFO nobody writes or a huge file is one line, never a hang.
+        data = read_bytes_bounded(path, ROSTER_LIMIT_BYTES)
+    except BoundedReadError as exc:
+        if exc.reason == "no such file":
+            raise RosterError(
+                f"--roster {where}: no such file (a CSV with a header row: {','.join(COLUMNS)})."
+            ) from None
+        if exc.reason.startswith("it is a directory"):
+            raise RosterError(f"--roster {where}: it is a directory, not a file: give the roster CSV file.") from None
+        raise RosterError(f"--roster {where}: cannot be read ({exc.reason}).") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RosterError(f"--roster {where}: cannot be read as UTF-8 text (byte {exc.start}).") from None
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise RosterError(f"--roster {where}: empty (a CSV with a header row: {','.join(COLUMNS)}).")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import gc
 import multiprocessing
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from labgrader import __version__, reports
 from labgrader.engine import catalog, runner
+from labgrader.engine.catalog import Phase
 from labgrader.engine.errors import describe_could_not_look
 from labgrader.engine.results import RESULTS_FILE, CheckResult, RunResult, load
 from labgrader.reports.model import run_from_dict
@@ -32,10 +35,16 @@ from labgrader.targets.base import TargetError
 # pytest's unraisable- and thread-exception plugins run full garbage collections at the end of every session
 # (≈ 0.25 s of CPU per account in a worker's large heap); a roster worker's sessions report through results.json.
 WORKER_PYTEST_ARGS = ("-p", "no:unraisableexception", "-p", "no:threadexception")
+# How often the class run looks for a Ctrl-C while it waits for the accounts in flight.
+INTERRUPT_POLL_S = 0.2
 
 
 def _worker_started() -> None:
-    """Imported modules live as long as the worker: out of the collector's way (each account's garbage is not)."""
+    """Imported modules live as long as the worker: out of the collector's way (each account's garbage is not).
+
+    A terminal's Ctrl-C reaches the whole process group: the workers leave it to the main process, which stops
+    them (`_stop_workers`) instead of letting each record an interrupted account and take the next."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()
 
 
@@ -63,6 +72,9 @@ class Outcome:
     reason: str = ""
     duration_s: float = 0.0
     cpu_s: float = 0.0  # the worker's CPU time for this account (the grader's share; the endpoint's is not in it)
+    # Required checks that could not look (error or pending: throttling, a timeout, a denial after AssumeRole): the
+    # account was graded only in part, and the class run says so in its exit code.
+    unfinished_checks: int = 0
 
 
 @dataclass
@@ -73,6 +85,11 @@ class ClassRun:
     @property
     def errors(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == "error"]
+
+    @property
+    def unfinished(self) -> list[Outcome]:
+        """Accounts not graded at all (`error`) or only in part (a required check could not look): exit 3."""
+        return [o for o in self.outcomes if o.status == "error" or o.unfinished_checks]
 
 
 def _status(run: RunResult) -> str:
@@ -100,6 +117,10 @@ def grade_student(job: Job) -> Outcome:
     data.update({k: v for k, v in checked.report_fields().items() if k != "account"})
     run = run_from_dict(data)
     reports.write_reports(run, folder, job.formats)
+    unfinished = [c for c in run.checks if c.required and c.status in ("error", "pending")]
+    reasons = [f"AWS denies {action}" for action in checked.denied.values()]
+    if unfinished:
+        reasons.append(unfinished_reason(unfinished))
     return Outcome(
         student.student_id,
         student.account,
@@ -107,10 +128,22 @@ def grade_student(job: Job) -> Outcome:
         _status(run),
         run.score,
         run.max_score,
-        "; ".join(f"AWS denies {action}" for action in checked.denied.values()),
+        "; ".join(reasons),
         time.monotonic() - started,
         time.process_time() - cpu,
+        len(unfinished),
     )
+
+
+def unfinished_reason(checks: Sequence[CheckResult]) -> str:
+    """Why an account was graded only in part: how many required checks could not look, and their distinct
+    messages (the first two, each cut to 200 characters), e.g. AWS's throttling after AssumeRole."""
+    messages = list(dict.fromkeys(" ".join(c.message.split())[:200] for c in checks if c.message.strip()))
+    head = f"{len(checks)} required check(s) could not look"
+    if not messages:
+        return f"{head} ({', '.join(c.id for c in checks[:3])})"
+    more = f" (+{len(messages) - 2} more)" if len(messages) > 2 else ""
+    return f"{head}: {' | '.join(messages[:2])}{more}"
 
 
 def _not_graded(job: Job, reason: str, started: float) -> Outcome:
@@ -141,11 +174,11 @@ def _check_points() -> dict[str, float]:
     return {meta.id: meta.points for meta in policy.check_metadata()}
 
 
-def error_run(spec: LabSpec, region: str, reason: str) -> RunResult:
-    """Every check of the grade phase `error` with `reason`, worth what it would have been worth."""
+def error_run(spec: LabSpec, region: str, reason: str, phase: Phase = "grade") -> RunResult:
+    """Every check of `phase` `error` with `reason`, worth what it would have been worth."""
     points = _check_points()
     checks = []
-    for check_id in catalog.ids_for_phase("grade"):
+    for check_id in catalog.ids_for_phase(phase):
         entry = catalog.BY_ID[check_id]
         override = spec.checks.get(check_id)
         weight = override.points if override and override.points is not None else points.get(check_id, 0.0)
@@ -171,6 +204,7 @@ def error_run(spec: LabSpec, region: str, reason: str) -> RunResult:
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         duration_s=0.0,
         checks=checks,
+        phase=phase,
         region=region,
         labgrader_version=__version__,
     )
@@ -190,13 +224,20 @@ def grade_class(jobs: Sequence[Job], workers: int, on_done: Progress) -> ClassRu
     executor = ProcessPoolExecutor(
         max_workers=max(1, min(workers, len(jobs))), mp_context=context, initializer=_worker_started
     )
+    # Ctrl-C only raises a flag: a KeyboardInterrupt landing inside `submit` (a worker half-spawned, never listed
+    # in the pool) would leave an orphan that prints a traceback after the "interrupted." line.
+    interrupted = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     try:
         while queue or pending:
             # Keep the pool fed but not flooded: a broken pool then loses only what was in flight.
-            while queue and len(pending) < 2 * workers:
+            while queue and len(pending) < 2 * workers and not interrupted.is_set():
                 job = queue.pop(0)
                 pending[executor.submit(grade_student, job)] = job
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            _raise_if_interrupted(interrupted)
+            done, _ = wait(pending, timeout=INTERRUPT_POLL_S, return_when=FIRST_COMPLETED)
             for future in done:
                 outcome = _outcome(future, pending.pop(future))
                 result.outcomes.append(outcome)
@@ -209,12 +250,42 @@ def grade_class(jobs: Sequence[Job], workers: int, on_done: Progress) -> ClassRu
                 )
                 queue = [*pending.values(), *queue]
                 pending.clear()
+    except BaseException:
+        # Ctrl-C (KeyboardInterrupt) or any other stop: the queued accounts are never submitted and the workers are
+        # stopped before this returns, so no account is graded or written after the caller's "interrupted." line.
+        # The futures in flight are not cancelled here: the pool's manager thread fails them (BrokenProcessPool) as
+        # its workers die, and on Python 3.11 it crashes on one already cancelled, leaking its queues.
+        _stop_workers(executor)
+        raise
     finally:
+        # After `_stop_workers` too: waiting lets the pool's manager thread see the dead workers and release its
+        # queues (else multiprocessing's resource tracker warns of leaked semaphores after the interrupted line).
         executor.shutdown(wait=True, cancel_futures=True)
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     order = {job.student.student_id: index for index, job in enumerate(jobs)}
     result.outcomes.sort(key=lambda outcome: order[outcome.student_id])
     result.duration_s = time.monotonic() - started
     return result
+
+
+def _raise_if_interrupted(interrupted: threading.Event) -> None:
+    if interrupted.is_set():
+        raise KeyboardInterrupt
+
+
+def _stop_workers(executor: ProcessPoolExecutor, grace: float = 2.0) -> None:
+    """Terminate the pool's worker processes (an account half-graded stays unwritten) and wait for them."""
+    # CPython's map of the pool's processes (Python 3.14 has terminate_workers(); this package supports 3.11).
+    workers = list((getattr(executor, "_processes", None) or {}).values())
+    for worker in workers:
+        worker.terminate()
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            worker.kill()
+            worker.join(1.0)
 
 
 def _outcome(future: Future[Outcome], job: Job) -> Outcome:

@@ -339,19 +339,31 @@ def down(home: Path | None = None, *, grace: float = 3.0, warn: Callable[[str], 
     state, _problem = sandbox_state.read_checked(home)
     targets: dict[int, tuple[str, ProcessRecord | None]] = {}
     refused: set[int] = set()
+    unproven: set[int] = set()
     ports: list[int] = []
     if state is not None:
         for role, record in state.processes.items():
             if not record.running():
                 _reap(record.pid, grace)
                 continue
-            if sandbox_state.is_sandbox_process(record.pid, home) or not Path("/proc").is_dir():
+            if sandbox_state.is_sandbox_process(record.pid, home):
                 targets[record.pid] = (role, record)
                 ports.append(record.port)
+            elif not sandbox_state.proc_available():
+                unproven.add(record.pid)
             elif record.pid not in refused:
                 refused.add(record.pid)
                 warn(f"not stopping pid {record.pid} ({role} in {sandbox_state.state_path(home)}): it is not a process "
                      "of this sandbox.")  # fmt: skip
+    if unproven:
+        # No /proc (macOS): a PID in the file cannot be told from a recycled one or a forged entry, so it is not
+        # signalled on the file's word; the state and data folders stay so a later `down` still knows them.
+        listed = " ".join(str(pid) for pid in sorted(unproven))
+        raise SandboxError(
+            f"cannot prove that pid {listed} ({sandbox_state.state_path(home)}) is this sandbox's without /proc, so "
+            f"it is not signalled: check it with `ps -p {listed}`, stop it yourself if it is, then run "
+            "`labgrader sandbox down` again."
+        )
     for pid, role in sandbox_state.find_processes(home).items():
         targets.setdefault(pid, (role, None))
     rank = {role: index for index, role in enumerate(STOP_ORDER)}
@@ -382,7 +394,7 @@ def _terminate(record: ProcessRecord, grace: float, home: Path) -> None:
     def still_ours() -> bool:
         if record.start_time and sandbox_state.process_start_time(record.pid) != record.start_time:
             return False
-        return sandbox_state.is_sandbox_process(record.pid, home) or (not Path("/proc").is_dir() and record.running())
+        return sandbox_state.is_sandbox_process(record.pid, home)
 
     for sig in (signal.SIGTERM, signal.SIGKILL):
         if not still_ours():
@@ -430,8 +442,10 @@ def status(home: Path | None = None) -> tuple[SandboxState | None, dict[str, str
         if record is None:
             lines[role] = "not started"
             continue
-        running = record.running()
+        running = record.proven(Path(state.home))
         detail = f"pid {record.pid}, port {record.port}, {'running' if running else 'NOT running'}"
+        if not running and record.running():
+            detail += " (that pid is another program: the state file is stale or forged)"
         if running and role in ("primary", "replica"):
             with contextlib.suppress(redis.RedisError):
                 client = redis.Redis(port=record.port, socket_timeout=0.5, decode_responses=True)

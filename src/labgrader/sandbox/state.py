@@ -62,9 +62,16 @@ class ProcessRecord:
     start_time: int = 0
 
     def running(self) -> bool:
+        """The PID runs a command holding the marker: true of a bystander a forged file names (see `proven`)."""
         if not process_matches(self.pid, self.marker):
             return False
         return not self.start_time or process_start_time(self.pid) in (None, self.start_time)
+
+    def proven(self, home: Path) -> bool:
+        """Running and provably a process of the sandbox of `home` (`is_sandbox_process`, the proof `down` needs):
+        a stale or forged state file naming some other process of the user does not make the sandbox look up.
+        Without /proc there is no proof to be had and the marker check is all `status` can do (`down` refuses)."""
+        return self.running() and (is_sandbox_process(self.pid, home) or not proc_available())
 
 
 @dataclass
@@ -95,7 +102,14 @@ class SandboxState:
         return self.processes["sentinel"].port
 
     def alive(self) -> bool:
-        return self.ready and all(role in self.processes and self.processes[role].running() for role in ROLES)
+        """Ready, and every process runs and is provably this sandbox's (a forged file naming others is not)."""
+        home = Path(self.home)
+        return self.ready and all(role in self.processes and self.processes[role].proven(home) for role in ROLES)
+
+    def impostors(self) -> list[int]:
+        """PIDs the file names that run but are not processes of this sandbox: a stale or forged state file."""
+        home = Path(self.home)
+        return sorted({r.pid for r in self.processes.values() if r.running() and not r.proven(home)})
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -131,6 +145,9 @@ def read_checked(home: Path | None = None) -> tuple[SandboxState | None, str]:
         state = SandboxState.from_json(text)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         return None, f"damaged ({type(exc).__name__})"
+    if not isinstance(state.home, str) or Path(state.home).resolve() != (home or default_home()).resolve():
+        # A copied or forged file must not borrow another home's proof (`alive` checks against `state.home`).
+        return None, "damaged (it names another sandbox home)"
     well_typed = all(
         isinstance(r.pid, int)
         and isinstance(r.port, int)
@@ -183,6 +200,11 @@ def data_folders(home: Path) -> list[Path]:
     return sorted(p for p in home.glob(f"{DATA_DIR_PREFIX}*") if owns_folder(home, p))
 
 
+def proc_available() -> bool:
+    """Whether /proc exists here: without it no PID can be proven to be a sandbox process."""
+    return Path("/proc").is_dir()
+
+
 def process_start_time(pid: int) -> int | None:
     """The process's start time in clock ticks after boot (/proc/<pid>/stat field 22), None if unknown."""
     try:
@@ -219,7 +241,7 @@ def is_sandbox_process(pid: int, home: Path) -> bool:
 def find_processes(home: Path) -> dict[int, str]:
     """pid → role of every running process of the sandbox of `home`, found from /proc without the state file."""
     proc = Path("/proc")
-    if not proc.is_dir():
+    if not proc_available():
         return {}
     found = {}
     for entry in proc.iterdir():
@@ -242,7 +264,7 @@ def process_matches(pid: int, marker: str) -> bool:
     if not marker or pid <= 1:
         return False
     proc = Path(f"/proc/{pid}")
-    if proc.parent.is_dir():
+    if proc_available():
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             status = (proc / "stat").read_text().rsplit(")", 1)[-1].split()
