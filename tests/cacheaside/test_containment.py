@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -532,3 +533,30 @@ def test_where_a_destination_cannot_be_relayed_the_network_is_shared_and_said(tm
     note = containment.weaker_note("unshare", network_shared=True)
     assert note == f"{containment.WEAKER['unshare']}; {containment.NETWORK_SHARED}"
     assert containment.weaker_note("bwrap", network_shared=False) is None
+
+
+def test_a_long_tmpdir_leaves_the_relay_room_for_its_sockets(
+    tmp_path: Path, echo_server: Callable[[], int], monkeypatch: pytest.MonkeyPatch
+):
+    # A Unix socket's path holds at most 107 bytes; CI and pytest hand out TMPDIRs longer than that leaves room for.
+    long_tmpdir = tmp_path / ("d" * 60) / ("e" * 60)
+    long_tmpdir.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(long_tmpdir))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    module = tmp_path / "network.py"
+    module.write_text(textwrap.dedent(NETWORK_PROBE) + CONTRACT, encoding="utf-8")
+    endpoint, redis, other = echo_server(), echo_server(), echo_server()
+    env = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{endpoint}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis}/0",
+        "OTHER_PORT": str(other),
+    }
+    runner = ScenarioRunner()
+    try:
+        outcome = runner.run(
+            ScenarioRequest(module=str(module), env=env, steps=[call("get_product", "a", "1")], timeout_s=10)
+        )
+    finally:
+        runner.close()
+    assert outcome.status == "ok", outcome.error
+    assert outcome.steps[0].value["endpoint"] == outcome.steps[0].value["redis"] == "ping"

@@ -135,11 +135,23 @@ def reachable(destination: Destination) -> bool:
     return True
 
 
+# A Unix socket's path holds at most 107 bytes: a long TMPDIR (a test's or CI's own) leaves no room for it.
+MAX_SOCKET_FOLDER = 80
+
+
+def _socket_folder() -> Path:
+    """A new private folder for the relay's sockets, under TMPDIR when its path is short enough, else /tmp."""
+    base = tempfile.gettempdir()
+    if len(base) > MAX_SOCKET_FOLDER - len("/labgrader-relay-xxxxxxxx") and Path("/tmp").is_dir():  # noqa: S108
+        base = "/tmp"  # noqa: S108 - a private mkdtemp folder below it
+    return Path(tempfile.mkdtemp(prefix="labgrader-relay-", dir=base))
+
+
 class Relay:
     """The grader's side: a folder of Unix sockets (one per destination) and the hosts file bound over /etc/hosts."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="labgrader-relay-"))
+        self.folder = _socket_folder()
         self.hosts = self.folder / "hosts"
         self.hosts.write_text(HOSTS_BASE, encoding="ascii")
         self._paths: dict[Destination, str] = {}
