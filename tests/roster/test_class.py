@@ -81,6 +81,7 @@ def graded_class(
     return students, out, done
 
 
+@pytest.mark.slow  # grading the 30-account class: ≈ 55 s
 def test_every_student_of_the_class_gets_their_verdicts(graded_class: tuple[list[sc.Student], Path, Any]) -> None:
     students, out, done = graded_class
     assert "Traceback" not in done.stdout + done.stderr

@@ -54,6 +54,7 @@ def _assert_gone(processes: list[tuple[int, str]], ports: list[int]) -> None:
     assert not [p for p in ports if manager.port_open(p)], "sandbox ports still open"
 
 
+@pytest.mark.slow  # ≈ 20 s: aws CLI start-ups
 def test_detached_sandbox_works_with_the_aws_cli_and_redis_cli(tmp_path: Path) -> None:
     up = _labgrader(tmp_path, "sandbox", "up", "--detach")
     assert up.returncode == 0, up.stderr

@@ -67,6 +67,7 @@ def bystander() -> Iterator[subprocess.Popen[bytes]]:
     proc.wait()
 
 
+@pytest.mark.slow  # a sandbox each: 10-13 s on a loaded 2-core machine
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "wrong types", "missing"])
 def test_a_damaged_or_missing_state_file_hides_no_process(running, damage: str) -> None:  # type: ignore[no-untyped-def]
     home, pids, data = running
