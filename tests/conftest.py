@@ -38,13 +38,6 @@ from tests.hints import run_hint as run_hint_as_printed
 Grade = Callable[..., RunResult]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files holding a `slow` test run first: xdist hands out whole files (`--dist loadfile`) in this order, so the
-    long ones start at once instead of finishing after every worker but one is idle."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)  # stable: the collection order within each group
-
-
 def unique(name: str) -> str:
     """`name` with a short random suffix: resources of one test never collide with another's."""
     return f"{name}-{uuid.uuid4().hex[:6]}"
