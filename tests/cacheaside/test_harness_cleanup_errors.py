@@ -4,6 +4,7 @@ instead of re-raising the connection error bare."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -46,3 +47,55 @@ def test_a_redis_error_during_cleanup_reports_the_keys_and_their_del_command(wee
         f"{key} could not be deleted or read back (Connection closed by server): "
         f'redis-cli -u "$REDIS_URL" DEL {key}.'
     )
+
+
+class LateWritingTable:
+    """A DynamoDB whose PutItem the client gives up on (Ctrl-C) while the server still applies it, 0.2 s later."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    @staticmethod
+    def _id(key: dict[str, Any]) -> str:
+        return repr(sorted(key.items()))
+
+    def put_item(self, TableName: str, Item: dict[str, Any]) -> None:  # noqa: N803 - boto3's names
+        import threading
+
+        key = {name: Item[name] for name in ("category", "sku")}
+        threading.Timer(0.2, lambda: self.items.__setitem__(self._id(key), Item)).start()
+        raise KeyboardInterrupt
+
+    def delete_item(self, TableName: str, Key: dict[str, Any]) -> None:  # noqa: N803
+        self.items.pop(self._id(Key), None)
+
+    def get_item(self, TableName: str, Key: dict[str, Any], ConsistentRead: bool) -> dict[str, Any]:  # noqa: N803
+        found = self.items.get(self._id(Key))
+        return {"Item": found} if found else {}
+
+
+def test_a_scratch_write_cut_short_by_ctrl_c_is_removed_after_it_lands(week8):
+    table = LateWritingTable()
+    nothing: Any = None
+    harness = CacheAsideHarness(
+        lab=week8,
+        target=AWS_TARGET,
+        solution=None,
+        runner=nothing,
+        dynamodb=table,
+        redis=LostRedis(),  # type: ignore[arg-type]
+        redis_url="redis://127.0.0.1:1/0",
+        scratch=Scratch("abcd1234"),
+    )
+    harness._table = {
+        "KeySchema": [{"AttributeName": "category", "KeyType": "HASH"}, {"AttributeName": "sku", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "category", "AttributeType": "S"},
+            {"AttributeName": "sku", "AttributeType": "S"},
+        ],
+    }
+    with pytest.raises(KeyboardInterrupt):
+        harness.put_scratch_item("LATENCY")
+    harness.cleanup()
+    time.sleep(0.3)  # past the late write
+    assert table.items == {}

@@ -8,6 +8,7 @@ ends, with the Redis keys the scenarios touched. The student's dataset items are
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import socket
 import time
@@ -26,7 +27,7 @@ from labgrader.cacheaside.protocol import ScenarioOutcome, ScenarioRequest, Step
 from labgrader.cacheaside.proxy import DynamoDBProxy, throwaway_credentials
 from labgrader.cacheaside.runner import OUTPUT_KEPT, ScenarioRunner
 from labgrader.dataset import to_attribute_value, to_python
-from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch
+from labgrader.engine.scratch import SCRATCH_PREFIX, WRITE_SETTLE_S, Scratch
 from labgrader.engine.state import run_state
 from labgrader.engine.verdict import Hint, could_not_look, fail, not_applicable
 from labgrader.services.dynamodb.evaluation import TableKey, actual_keys, attribute_types
@@ -197,6 +198,8 @@ class CacheAsideHarness:
     module_credentials: tuple[str, str] = field(default_factory=throwaway_credentials)
     _items: list[dict[str, Any]] = field(default_factory=list)
     _keys: set[str] = field(default_factory=set)
+    # A scratch write a Ctrl-C cut short may still land after cleanup's delete (the server had the request).
+    _write_cut_short: bool = False
     _timeout_s: float = 0.0
     _table: dict[str, Any] | None = None  # DescribeTable of the lab's table, once per check
 
@@ -333,7 +336,9 @@ class CacheAsideHarness:
                 values[name] = _scratch_value(kind, f"labgrader scratch {name}")
         item = {**values, **attributes}
         self._items.append(self.table_key(attributes))  # recorded before the write: a Ctrl-C in between
+        self._write_cut_short = True  # until the write returns
         self.dynamodb.put_item(TableName=self.table, Item={k: to_attribute_value(v) for k, v in item.items()})
+        self._write_cut_short = False
         return category, sku, item
 
     def read_item(self, category: str, sku: str) -> dict[str, Any] | None:
@@ -353,7 +358,9 @@ class CacheAsideHarness:
         """SET a scratch Redis key (the run's reserved prefix, a TTL as a safety net); removed when the check ends."""
         key = self.scratch.redis_key(purpose)
         self._keys.add(key)  # recorded before the write, as every scratch key
+        self._write_cut_short = True
         self.redis.set(key, value, ex=ttl_s)
+        self._write_cut_short = False
         return key
 
     def cleanup(self) -> None:
@@ -362,6 +369,15 @@ class CacheAsideHarness:
         from looking (classified like any other: Redis gone → the grader could not reach it)."""
         problems: list[Exception] = []
         leftovers: list[str] = []
+        if self._write_cut_short:
+            # Delete now, then again once a write still in the server's hands has landed (it would recreate it).
+            with contextlib.suppress(Exception):
+                for key in self._items:
+                    self.dynamodb.delete_item(TableName=self.table, Key=key)
+                if self._keys:
+                    self.redis.delete(*self._keys)
+            time.sleep(WRITE_SETTLE_S)
+            self._write_cut_short = False
         for key in self._items:
             command = delete_item_command(self.table, key)
             try:

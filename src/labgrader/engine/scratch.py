@@ -9,6 +9,9 @@ import secrets
 from dataclasses import dataclass, field
 
 SCRATCH_PREFIX = "__labgrader__"
+# How long a scratch write cut short by Ctrl-C is given to land (the server had the request) before the final
+# delete and read-back.
+WRITE_SETTLE_S = 0.5
 
 
 def new_run_id() -> str:

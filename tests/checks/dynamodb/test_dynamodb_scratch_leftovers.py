@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import time
 
 import pytest
 
@@ -51,3 +52,23 @@ def test_a_key_the_table_refuses_is_reported_not_swallowed(lab_table, ddb_client
 def test_the_delete_command_quotes_binary_keys_as_the_cli_takes_them():
     command = delete_item_command("T", {"id": {"B": b"\x00ab"}, "n": {"N": "1"}})
     assert shlex.split(command)[-1] == json.dumps({"id": {"B": "AGFi"}, "n": {"N": "1"}})
+
+
+def test_a_scratch_write_cut_short_by_ctrl_c_is_removed_after_it_lands(lab_table, ddb_client):
+    # The client gives up (Ctrl-C) while the server still has the PutItem: it lands after the first delete.
+    import threading
+
+    spec = lab_table(data=False)
+
+    def put_late(client, **kwargs):
+        threading.Timer(0.2, lambda: client.put_item(**kwargs)).start()
+        raise KeyboardInterrupt
+
+    late = Wrapped(ddb_client, put_item=put_late)
+    registry = ScratchRegistry(late, spec.dynamodb.table)
+    items = ScratchItems(late, spec.dynamodb, Scratch(), "cut-short", registry)
+    with pytest.raises(KeyboardInterrupt):
+        items.put(items.item(1))
+    items.cleanup()
+    time.sleep(0.3)  # past the late write
+    assert scratch_items(ddb_client, spec.dynamodb.table) == []

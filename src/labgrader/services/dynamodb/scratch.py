@@ -9,6 +9,7 @@ registry deletes whatever a teardown could not (an interrupted run, a failed del
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import shlex
 import time
@@ -17,7 +18,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from labgrader.engine.scratch import SCRATCH_PREFIX, Scratch, is_scratch_value
+from labgrader.engine.scratch import SCRATCH_PREFIX, WRITE_SETTLE_S, Scratch, is_scratch_value
 from labgrader.engine.verdict import could_not_look, fail
 from labgrader.services.dynamodb.evaluation import (
     TableKey,
@@ -131,6 +132,8 @@ class ScratchItems:
         self.partition_value = scratch.partition_value(purpose)
         self.registry = registry
         self.written: dict[str, dict[str, Any]] = {}
+        # A write a Ctrl-C cut short may still land after cleanup's delete (the server had the request).
+        self.write_cut_short = False
 
     def item(self, number: int = 1) -> dict[str, Any]:
         """A lab-shaped item under this check's scratch partition (AttributeValue form)."""
@@ -159,9 +162,12 @@ class ScratchItems:
         arguments = {"TableName": self.spec.table, **kwargs}
         if operation != "put_item":
             arguments["Key"] = key
+        self.write_cut_short = True  # until the write returns
         try:
             response: dict[str, Any] = getattr(self.client, operation)(**arguments)
+            self.write_cut_short = False
         except botocore.exceptions.ClientError as exc:
+            self.write_cut_short = False
             error = exc.response.get("Error", {})
             if error.get("Code") != "ValidationException":
                 raise
@@ -182,6 +188,13 @@ class ScratchItems:
         """Delete every item this check wrote, each read back; after trying them all, `error` naming every item
         left and its delete command, or the first error that kept the grader from looking."""
         errors: list[Exception] = []
+        if self.write_cut_short:
+            # Delete now, then again (below, read back) once the write still in the server's hands has landed.
+            with contextlib.suppress(Exception):
+                for key in self.written.values():
+                    self.client.delete_item(TableName=self.spec.table, Key=key)
+            time.sleep(WRITE_SETTLE_S)
+            self.write_cut_short = False
         for identity, key in list(self.written.items()):
             try:
                 self.registry.delete(key)
