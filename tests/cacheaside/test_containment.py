@@ -415,14 +415,8 @@ NETWORK_PROBE = """
     """
 
 
-@pytest.mark.parametrize("level", ["bwrap", "unshare"])
-def test_the_modules_network_reaches_its_endpoint_and_redis_only(
-    tmp_path: Path, echo_server: Callable[[], int], level: containment.Level
-):
-    # `other` stands for any loopback port that is not the module's: the sandbox's moto server or DynamoDB Local
-    # (uncounted DynamoDB calls), the grader's own services. The metadata service holds an EC2 instance's role.
-    if not _usable(level):
-        pytest.skip(f"{level} cannot make a PID namespace here")
+def network_probe(tmp_path: Path, echo_server: Callable[[], int]) -> tuple[Path, dict[str, str]]:
+    """NETWORK_PROBE as a module, and its environment: an endpoint and a Redis (echo servers), and another port."""
     module = tmp_path / "network.py"
     module.write_text(textwrap.dedent(NETWORK_PROBE) + CONTRACT, encoding="utf-8")
     endpoint, redis, other = echo_server(), echo_server(), echo_server()
@@ -431,6 +425,18 @@ def test_the_modules_network_reaches_its_endpoint_and_redis_only(
         "REDIS_URL": f"redis://127.0.0.1:{redis}/0",
         "OTHER_PORT": str(other),
     }
+    return module, env
+
+
+@pytest.mark.parametrize("level", ["bwrap", "unshare"])
+def test_the_modules_network_reaches_its_endpoint_and_redis_only(
+    tmp_path: Path, echo_server: Callable[[], int], level: containment.Level
+):
+    # `other` stands for any loopback port that is not the module's: the sandbox's moto server or DynamoDB Local
+    # (uncounted DynamoDB calls), the grader's own services. The metadata service holds an EC2 instance's role.
+    if not _usable(level):
+        pytest.skip(f"{level} cannot make a PID namespace here")
+    module, env = network_probe(tmp_path, echo_server)
     runner = ScenarioRunner(level=level)
     try:
         for _ in range(2):  # the second scenario reuses the server's relay listeners
@@ -543,14 +549,7 @@ def test_a_long_tmpdir_leaves_the_relay_room_for_its_sockets(
     long_tmpdir.mkdir(parents=True)
     monkeypatch.setenv("TMPDIR", str(long_tmpdir))
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
-    module = tmp_path / "network.py"
-    module.write_text(textwrap.dedent(NETWORK_PROBE) + CONTRACT, encoding="utf-8")
-    endpoint, redis, other = echo_server(), echo_server(), echo_server()
-    env = {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{endpoint}",
-        "REDIS_URL": f"redis://127.0.0.1:{redis}/0",
-        "OTHER_PORT": str(other),
-    }
+    module, env = network_probe(tmp_path, echo_server)
     runner = ScenarioRunner()
     try:
         outcome = runner.run(

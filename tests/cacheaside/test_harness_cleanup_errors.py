@@ -26,18 +26,22 @@ class LostRedis:
         raise redis.ConnectionError("Connection closed by server.")
 
 
-def test_a_redis_error_during_cleanup_reports_the_keys_and_their_del_command(week8):
-    nothing: Any = None
-    harness = CacheAsideHarness(
+def offline_harness(week8: Any, dynamodb: Any = None) -> CacheAsideHarness:
+    """A harness with no module, no endpoint and a Redis that drops its connection on DEL."""
+    return CacheAsideHarness(
         lab=week8,
         target=AWS_TARGET,
         solution=None,
-        runner=nothing,
-        dynamodb=nothing,
+        runner=None,  # type: ignore[arg-type]
+        dynamodb=dynamodb,
         redis=LostRedis(),  # type: ignore[arg-type]
         redis_url="redis://127.0.0.1:1/0",
         scratch=Scratch("abcd1234"),
     )
+
+
+def test_a_redis_error_during_cleanup_reports_the_keys_and_their_del_command(week8):
+    harness = offline_harness(week8)
     key = harness.put_scratch_value("CA-TTL", "1")
     with pytest.raises(CouldNotLook) as raised:
         harness.cleanup()
@@ -76,17 +80,7 @@ class LateWritingTable:
 
 def test_a_scratch_write_cut_short_by_ctrl_c_is_removed_after_it_lands(week8):
     table = LateWritingTable()
-    nothing: Any = None
-    harness = CacheAsideHarness(
-        lab=week8,
-        target=AWS_TARGET,
-        solution=None,
-        runner=nothing,
-        dynamodb=table,
-        redis=LostRedis(),  # type: ignore[arg-type]
-        redis_url="redis://127.0.0.1:1/0",
-        scratch=Scratch("abcd1234"),
-    )
+    harness = offline_harness(week8, table)
     harness._table = {
         "KeySchema": [{"AttributeName": "category", "KeyType": "HASH"}, {"AttributeName": "sku", "KeyType": "RANGE"}],
         "AttributeDefinitions": [
